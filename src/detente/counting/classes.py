@@ -1,0 +1,83 @@
+"""A force summarised by item class: every distinct combination of party, system, kind, status, armament, role
+and facility kind, with the sums counting needs. Counting then works on a few hundred classes instead of
+millions of rows, and one summary serves every treaty and variant counted on the same force.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from detente.forces.model import ARMAMENTS, FACILITY_KINDS, KINDS, ROLES, STATUSES, Force, IntArray
+
+# Row attributes that form a class, with the size of each one's code space (systems and parties vary per force).
+_FIXED = (("kind", len(KINDS)), ("status", len(STATUSES)), ("armament", len(ARMAMENTS)),
+          ("role", len(ROLES)), ("facility_kind", len(FACILITY_KINDS)))  # fmt: skip
+_DENSE_LIMIT = 1 << 24  # above this many possible classes, find the present ones by sorting instead
+
+
+@dataclass(frozen=True, eq=False)
+class Classes:
+    """Per present class: its attribute codes and sums; ``row_class`` maps each force row to its class."""
+
+    force: Force
+    party: IntArray
+    system: IntArray
+    kind: IntArray
+    status: IntArray
+    armament: IntArray
+    role: IntArray
+    facility_kind: IntArray
+    items: IntArray
+    warheads: IntArray
+    alcm_capacity: IntArray
+    row_class: IntArray
+
+    @classmethod
+    def of(cls, force: Force) -> Classes:
+        """Summarise a force: three weighted bincounts over one combined integer key per row."""
+        sizes = [("party", max(len(force.parties), 1)), ("system", max(len(force.systems), 1)), *_FIXED]
+        key = np.zeros(len(force), dtype=np.int64)
+        for name, size in sizes:
+            key *= size
+            key += getattr(force, name)
+        space = int(np.prod([s for _, s in sizes], dtype=np.float64))
+        if space <= _DENSE_LIMIT:
+            present_items = np.bincount(key, weights=force.count, minlength=space)
+            seen = np.bincount(key, minlength=space) > 0
+            present = np.flatnonzero(seen)
+            dense_index = np.full(space, -1, dtype=np.int64)
+            dense_index[present] = np.arange(present.size)
+            row_class = dense_index[key]
+            items = present_items[present]
+        else:
+            present, row_class = np.unique(key, return_inverse=True)
+            items = np.bincount(row_class, weights=force.count, minlength=present.size)
+        n = present.size
+        warheads = np.bincount(row_class, weights=force.count * force.warheads, minlength=n)
+        alcm = np.bincount(row_class, weights=force.count * force.alcm_capacity, minlength=n)
+        codes: dict[str, IntArray] = {}
+        rest = present.copy()
+        for name, size in reversed(sizes):
+            codes[name] = rest % size
+            rest //= size
+        return cls(
+            force=force, items=items.astype(np.int64), warheads=warheads.astype(np.int64),
+            alcm_capacity=alcm.astype(np.int64), row_class=row_class, **codes,
+        )  # fmt: skip
+
+    def __len__(self) -> int:
+        return int(self.items.shape[0])
+
+    @cached_property
+    def system_attributes(self) -> dict[str, IntArray]:
+        """Per class, the attributes that come from its system type (for definition conditions)."""
+        systems = self.force.systems
+        table = {
+            "first_deployed": np.array([s.first_deployed or 0 for s in systems] or [0], np.int64),
+            "max_rvs": np.array([s.max_rvs for s in systems] or [0], np.int64),
+            "heavy": np.array([s.heavy for s in systems] or [False], np.int64),
+        }
+        return {name: values[self.system] for name, values in table.items()}

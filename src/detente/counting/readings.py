@@ -1,0 +1,39 @@
+"""Readings: a treaty plus named variants, written ``TREATY+VARIANT+…``; counting one force under several."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from detente.catalog.model import Catalog
+from detente.counting.classes import Classes
+from detente.counting.tally import Tally, count
+from detente.forces.model import Force
+from detente.treaty.load import apply_variants, get_treaty
+from detente.treaty.model import Treaty, Variant
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A treaty as read under zero or more variants."""
+
+    treaty: Treaty
+    variants: tuple[Variant, ...] = ()
+
+    @property
+    def spec(self) -> str:
+        """The reading as TREATY+VARIANT…."""
+        return "+".join([self.treaty.id, *(v.id for v in self.variants)])
+
+
+def parse_reading(spec: str, catalog: Catalog | None = None) -> Reading:
+    """``new-start``, ``new-start+ru-2022`` or ``path/to/draft.toml+variant``."""
+    head, *variant_ids = spec.split("+")
+    treaty = get_treaty(head.strip(), catalog)
+    read, variants = apply_variants(treaty, tuple(v.strip() for v in variant_ids))
+    return Reading(read, variants)
+
+
+def count_readings(force: Force, readings: list[Reading]) -> list[Tally]:
+    """Count one force under several readings, summarising it once."""
+    classes = Classes.of(force)
+    return [count(force, r.treaty, r.variants, classes) for r in readings]

@@ -1,0 +1,81 @@
+"""The one family of errors detente raises.
+
+Every error derives from :class:`DetenteError`. An error a user can fix by changing their input derives from
+:class:`InputError`: it says *where* (file, line or field) and *why*, and the CLI prints it and exits with code 2
+(the API will answer it with a 4xx). Anything else is a bug or an environment fault and is reported as such.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in the user's input a problem is: a file, a line in it, and a field (dotted path or column)."""
+
+    file: str | None = None
+    line: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        parts = []
+        if self.file is not None:
+            parts.append(self.file if self.line is None else f"{self.file}:{self.line}")
+        elif self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.field:
+            parts.append(self.field)
+        return ": ".join(parts)
+
+    @classmethod
+    def of(cls, file: str | Path | None = None, line: int | None = None, field: str | None = None) -> Location:
+        """Build a location, accepting paths."""
+        return cls(None if file is None else str(file), line, field)
+
+
+class DetenteError(Exception):
+    """Root of every error detente raises."""
+
+
+class InputError(DetenteError):
+    """Bad input from a user: a file, an argument or a name. Carries where it is and why it was refused."""
+
+    def __init__(self, why: str, where: Location | None = None, hint: str | None = None) -> None:
+        self.why = why
+        self.where = where or Location()
+        self.hint = hint
+        super().__init__(self.message())
+
+    def message(self) -> str:
+        """The text shown to the user: where, why, and what to do if we know."""
+        where = str(self.where)
+        text = f"{where}: {self.why}" if where else self.why
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class FileFormatError(InputError):
+    """A file could not be read as the format it claims: truncated, not TOML/JSON/CSV, wrong encoding."""
+
+
+class TreatyError(InputError):
+    """A treaty file or treaty reference is invalid: schema, undefined measure, unknown variant."""
+
+
+class CatalogError(InputError):
+    """A system type is unknown or a catalog file is invalid."""
+
+
+class ForceError(InputError):
+    """A force file is invalid: unknown system or status, negative count, duplicate unique identifier."""
+
+
+class CountingError(InputError):
+    """A force cannot be counted under a treaty, e.g. a system with no attributed warheads in the treaty."""
+
+
+class DataError(InputError):
+    """A query on shipped data named something that does not exist (party, date, measure)."""

@@ -1,0 +1,7 @@
+"""Declared forces: parties, facilities and items, and the files that hold them."""
+
+from detente.forces.model import Facility, Force, ForceInfo, ItemRow
+from detente.forces.read import read_force
+from detente.forces.vocabulary import FacilityKind, Kind, Role, Status
+
+__all__ = ["Facility", "FacilityKind", "Force", "ForceInfo", "ItemRow", "Kind", "Role", "Status", "read_force"]
