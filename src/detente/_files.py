@@ -100,8 +100,7 @@ def pydantic_error(
     cls: type[InputError] = InputError,
     prefix: str = "",
 ) -> InputError:
-    """Turn pydantic's first validation error into an :class:`InputError` naming the field path.
-    """
+    """Turn pydantic's first validation error into an :class:`InputError` naming the field path."""
     first = exc.errors(include_url=False)[0]
     loc = [str(p) for p in first["loc"]]
     field = ".".join(p for p in [prefix, *loc] if p)

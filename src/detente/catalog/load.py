@@ -21,7 +21,7 @@ def catalog_from_document(doc: dict[str, Any], origin: str) -> Catalog:
         raise CatalogError("unknown key (expected 'sources' and 'systems')", Location.of(origin, None, min(unknown)))
     sources = doc.get("sources", {})
     if not isinstance(sources, dict) or not all(isinstance(v, str) for v in sources.values()):
-        raise CatalogError("must be a table of key = \"address (what it is)\"", Location.of(origin, None, "sources"))
+        raise CatalogError('must be a table of key = "address (what it is)"', Location.of(origin, None, "sources"))
     rows = doc.get("systems", [])
     if not isinstance(rows, list):
         raise CatalogError("must be an array of tables ([[systems]])", Location.of(origin, None, "systems"))

@@ -6,6 +6,15 @@ from detente.counting.readings import Reading, count_readings, parse_reading
 from detente.counting.tally import Count, Tally, count
 
 __all__ = [
-    "Classes", "Compliance", "Count", "Line", "Reading", "Tally", "Verdict",
-    "count", "count_readings", "judge", "parse_reading",
-]  # fmt: skip
+    "Classes",
+    "Compliance",
+    "Count",
+    "Line",
+    "Reading",
+    "Tally",
+    "Verdict",
+    "count",
+    "count_readings",
+    "judge",
+    "parse_reading",
+]

@@ -1,6 +1,7 @@
-"""A force summarised by item class: every distinct combination of party, system, kind, status, armament, role
-and facility kind, with the sums counting needs. Counting then works on a few hundred classes instead of
-millions of rows, and one summary serves every treaty and variant counted on the same force.
+"""A force summarised by item class.
+
+A class is every distinct combination of party, system, kind, status, armament, role and facility kind,
+with the sums counting needs. Counting then works on a few hundred classes instead of millions of rows, and one summary serves every treaty and variant counted on the same force.
 """
 
 from __future__ import annotations
@@ -13,8 +14,13 @@ import numpy as np
 from detente.forces.model import ARMAMENTS, FACILITY_KINDS, KINDS, ROLES, STATUSES, Force, IntArray
 
 # Row attributes that form a class, with the size of each one's code space (systems and parties vary per force).
-_FIXED = (("kind", len(KINDS)), ("status", len(STATUSES)), ("armament", len(ARMAMENTS)),
-          ("role", len(ROLES)), ("facility_kind", len(FACILITY_KINDS)))  # fmt: skip
+_FIXED = (
+    ("kind", len(KINDS)),
+    ("status", len(STATUSES)),
+    ("armament", len(ARMAMENTS)),
+    ("role", len(ROLES)),
+    ("facility_kind", len(FACILITY_KINDS)),
+)
 _DENSE_LIMIT = 1 << 24  # above this many possible classes, find the present ones by sorting instead
 
 
@@ -64,9 +70,13 @@ class Classes:
             codes[name] = rest % size
             rest //= size
         return cls(
-            force=force, items=items.astype(np.int64), warheads=warheads.astype(np.int64),
-            alcm_capacity=alcm.astype(np.int64), row_class=row_class, **codes,
-        )  # fmt: skip
+            force=force,
+            items=items.astype(np.int64),
+            warheads=warheads.astype(np.int64),
+            alcm_capacity=alcm.astype(np.int64),
+            row_class=row_class,
+            **codes,
+        )
 
     def __len__(self) -> int:
         return int(self.items.shape[0])

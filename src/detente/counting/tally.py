@@ -29,8 +29,12 @@ from detente.treaty.model import Definition, Measure, Term, Treaty, Value, Varia
 
 BoolArray = npt.NDArray[np.bool_]
 _VOCABULARIES: dict[str, tuple[str, ...]] = {
-    "kind": KINDS, "status": STATUSES, "armament": ARMAMENTS, "role": ROLES, "facility_kind": FACILITY_KINDS,
-}  # fmt: skip
+    "kind": KINDS,
+    "status": STATUSES,
+    "armament": ARMAMENTS,
+    "role": ROLES,
+    "facility_kind": FACILITY_KINDS,
+}
 
 
 @dataclass(frozen=True)
@@ -86,8 +90,10 @@ class _Selector:
         if attribute == "system":
             # definitions may use aliases: compare through the force's own types
             names = {a.casefold() for a in allowed}
-            ok = [s.id in names or s.name.casefold() in names or bool(names & {x.casefold() for x in s.aliases})
-                  for s in self.classes.force.systems]  # fmt: skip
+            ok = [
+                s.id in names or s.name.casefold() in names or bool(names & {x.casefold() for x in s.aliases})
+                for s in self.classes.force.systems
+            ]
         else:
             ok = [v in allowed for v in values]
         table = np.array(ok or [False], dtype=bool)
@@ -204,9 +210,7 @@ def _order_keys(term: Term, force: Force, rows: IntArray, own: IntArray) -> list
     return keys
 
 
-def _row_contributions(
-    term: Term, treaty: Treaty, force: Force, rows: IntArray, where: str
-) -> IntArray:
+def _row_contributions(term: Term, treaty: Treaty, force: Force, rows: IntArray, where: str) -> IntArray:
     """Per selected row, its contribution under per-item rules (``cap`` and ``first``)."""
     own = _per_item_value(term, treaty, force, rows, where)
     party_codes = force.party[rows]
@@ -228,8 +232,9 @@ def _row_contributions(
     return result
 
 
-def count_measure(measure: Measure, treaty: Treaty, classes: Classes, selector: _Selector,
-                  parties: tuple[str, ...]) -> dict[str, Count]:  # fmt: skip
+def count_measure(
+    measure: Measure, treaty: Treaty, classes: Classes, selector: _Selector, parties: tuple[str, ...]
+) -> dict[str, Count]:
     """One measure for each party."""
     force = classes.force
     n_systems = max(len(force.systems), 1)

@@ -58,7 +58,7 @@ class ItemRow:
     remarks: str = ""
 
     def split(self) -> list[ItemRow]:
-        """This aggregate row as ``count`` rows of one item each (the identifiers stay unset)."""
+        """The aggregate row as ``count`` rows of one item each (the identifiers stay unset)."""
         return [replace(self, count=1) for _ in range(self.count)]
 
 

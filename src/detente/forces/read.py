@@ -28,9 +28,20 @@ from detente.forces.model import Facility, Force, ForceInfo, ItemRow
 from detente.forces.vocabulary import FacilityKind, Kind, Role, Status
 
 COLUMNS = (
-    "party", "system", "kind", "status", "count", "uid", "facility", "warheads",
-    "armament", "alcm_capacity", "role", "source", "remarks",
-)  # fmt: skip
+    "party",
+    "system",
+    "kind",
+    "status",
+    "count",
+    "uid",
+    "facility",
+    "warheads",
+    "armament",
+    "alcm_capacity",
+    "role",
+    "source",
+    "remarks",
+)
 REQUIRED_COLUMNS = ("party", "system", "status")
 DOCUMENT_KEYS = ("force", "parties", "facilities", "systems", "items", "items_csv")
 E = TypeVar("E", Kind, Status, Role, Armament)
@@ -52,7 +63,7 @@ def _whole(value: object, where: Location, default: int) -> int:
     """A whole number ≥ 0 from a CSV cell or a TOML/JSON value; blank means ``default``."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return default
-    if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
         raise ForceError(f"expected a whole number, got {value!r}", where)
     if isinstance(value, int | float):
         number = int(value)
@@ -132,11 +143,20 @@ class RowReader:
         if not source:
             raise ForceError("every row needs a source (or set force.source for the whole file)", at("source"))
         return ItemRow(
-            party=party, system=system, kind=kind, status=status, count=count, uid=uid, facility=facility,
-            warheads=warheads, armament=armament, alcm_capacity=alcm,
+            party=party,
+            system=system,
+            kind=kind,
+            status=status,
+            count=count,
+            uid=uid,
+            facility=facility,
+            warheads=warheads,
+            armament=armament,
+            alcm_capacity=alcm,
             role=_word(Role, cells.get("role"), at("role"), Role.NUCLEAR),
-            source=source, remarks=_text(cells.get("remarks"), at("remarks")),
-        )  # fmt: skip
+            source=source,
+            remarks=_text(cells.get("remarks"), at("remarks")),
+        )
 
 
 def _csv_rows(path: Path, reader: RowReader, origin: str | None = None) -> list[ItemRow]:
@@ -158,6 +178,7 @@ def _facilities(doc: dict[str, Any], origin: str) -> list[Facility]:
     if not isinstance(raw, list):
         raise ForceError("must be an array of tables", Location.of(origin, None, "facilities"))
     for i, row in enumerate(raw):
+
         def at(name: str, i: int = i) -> Location:
             return Location.of(origin, None, f"facilities[{i}].{name}")
 
@@ -178,10 +199,13 @@ def _facilities(doc: dict[str, Any], origin: str) -> list[Facility]:
             raise ForceError(f"unknown facility kind {kind_text!r} (allowed: {allowed})", at("kind")) from None
         facilities.append(
             Facility(
-                id=fid, party=_text(row.get("party"), at("party"), required=True), kind=kind,
-                name=_text(row.get("name"), at("name")), location=_text(row.get("location"), at("location")),
+                id=fid,
+                party=_text(row.get("party"), at("party"), required=True),
+                kind=kind,
+                name=_text(row.get("name"), at("name")),
+                location=_text(row.get("location"), at("location")),
                 source=_text(row.get("source"), at("source")),
-            )  # fmt: skip
+            )
         )
     return facilities
 
@@ -192,14 +216,18 @@ def _info(doc: dict[str, Any], origin: str) -> tuple[ForceInfo, str]:
         raise ForceError("must be a table", Location.of(origin, None, "force"))
     unknown = set(meta) - set(FORCE_KEYS)
     if unknown:
-        raise ForceError(f"unknown key (allowed: {', '.join(FORCE_KEYS)})", Location.of(origin, None, f"force.{min(unknown)}"))
+        raise ForceError(
+            f"unknown key (allowed: {', '.join(FORCE_KEYS)})", Location.of(origin, None, f"force.{min(unknown)}")
+        )
     as_of = meta.get("as_of")
     if isinstance(as_of, str):
         try:
             as_of = dt.date.fromisoformat(as_of)
         except ValueError:
-            raise ForceError(f"expected a date YYYY-MM-DD, got {as_of!r}", Location.of(origin, None, "force.as_of")) from None
-    if as_of is not None and not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
+            raise ForceError(
+                f"expected a date YYYY-MM-DD, got {as_of!r}", Location.of(origin, None, "force.as_of")
+            ) from None
+    if (as_of is not None and not isinstance(as_of, dt.date)) or isinstance(as_of, dt.datetime):
         raise ForceError(f"expected a date YYYY-MM-DD, got {as_of!r}", Location.of(origin, None, "force.as_of"))
     sources = meta.get("sources", {})
     if not isinstance(sources, dict):
@@ -225,7 +253,9 @@ def read_force(path: Path, catalog: Catalog) -> Force:
     if unknown:
         raise ForceError(f"unknown key (allowed: {', '.join(DOCUMENT_KEYS)})", Location.of(origin, None, min(unknown)))
     if "systems" in doc:
-        own = catalog_from_document({"systems": doc["systems"], "sources": doc.get("force", {}).get("sources", {})}, origin)
+        own = catalog_from_document(
+            {"systems": doc["systems"], "sources": doc.get("force", {}).get("sources", {})}, origin
+        )
         catalog = catalog.merged(own)
     info, default_source = _info(doc, origin)
     facilities = _facilities(doc, origin)
@@ -247,4 +277,3 @@ def read_force(path: Path, catalog: Catalog) -> Force:
     if not isinstance(parties, list) or not all(isinstance(p, str) for p in parties):
         raise ForceError("must be a list of party codes", Location.of(origin, None, "parties"))
     return Force.from_rows(rows, facilities, info, parties)
-

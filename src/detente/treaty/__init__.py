@@ -4,6 +4,16 @@ from detente.treaty.load import apply_variants, builtin_treaties, get_treaty, js
 from detente.treaty.model import Definition, Limit, Measure, Term, Treaty, Value, Variant
 
 __all__ = [
-    "Definition", "Limit", "Measure", "Term", "Treaty", "Value", "Variant",
-    "apply_variants", "builtin_treaties", "get_treaty", "json_schema", "load_treaty",
-]  # fmt: skip
+    "Definition",
+    "Limit",
+    "Measure",
+    "Term",
+    "Treaty",
+    "Value",
+    "Variant",
+    "apply_variants",
+    "builtin_treaties",
+    "get_treaty",
+    "json_schema",
+    "load_treaty",
+]

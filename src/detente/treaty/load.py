@@ -26,8 +26,8 @@ from pydantic import ValidationError
 from detente._files import load_document, parse_toml, pydantic_error
 from detente.catalog.load import builtin_catalog
 from detente.catalog.model import Catalog
-from detente.errors import TreatyError
 from detente.errors import Location as Loc
+from detente.errors import TreatyError
 from detente.treaty.model import Definition, Treaty, Variant
 
 _MERGED_TABLES = ("definitions", "attribution", "sources")
@@ -73,9 +73,13 @@ def _resolve_extends(doc: dict[str, Any], origin: str, folder: Path | None, chai
     if not isinstance(base_name, str):
         raise TreatyError("must be the id of a treaty", Loc.of(origin, None, "extends"))
     if base_name in chain:
-        raise TreatyError(f"treaties extend each other in a cycle: {' → '.join((*chain, base_name))}", Loc.of(origin, None, "extends"))
-    local = None if folder is None else next(
-        (p for p in (folder / f"{base_name}.toml", folder / f"{base_name}.json") if p.is_file()), None
+        raise TreatyError(
+            f"treaties extend each other in a cycle: {' → '.join((*chain, base_name))}", Loc.of(origin, None, "extends")
+        )
+    local = (
+        None
+        if folder is None
+        else next((p for p in (folder / f"{base_name}.toml", folder / f"{base_name}.json") if p.is_file()), None)
     )
     if local is not None:
         base = _resolve_extends(load_document(local), str(local), local.parent, (*chain, base_name))
@@ -123,15 +127,19 @@ def _check_names(treaty: Treaty, origin: str, catalog: Catalog) -> None:
                     fail(f"names party {party!r} that is not a party to the treaty", where)
     for i, limit in enumerate(treaty.limits):
         if limit.measure not in measure_ids:
-            fail(f"limits undefined measure {limit.measure!r} (measures: {', '.join(sorted(measure_ids))})",
-                 f"limits[{i}].measure")
+            fail(
+                f"limits undefined measure {limit.measure!r} (measures: {', '.join(sorted(measure_ids))})",
+                f"limits[{i}].measure",
+            )
         for party in limit.parties or ():
             if party not in parties:
                 fail(f"names party {party!r} that is not a party to the treaty", f"limits[{i}].parties")
     for variant in treaty.variants:
         for name in variant.definitions:
             if name not in definitions:
-                fail(f"replaces definition {name!r} that the treaty does not have", f"variants[{variant.id}].definitions")
+                fail(
+                    f"replaces definition {name!r} that the treaty does not have", f"variants[{variant.id}].definitions"
+                )
         check_definitions({**definitions, **variant.definitions}, f"variants[{variant.id}].definitions")
         for system in variant.attribution:
             if system not in catalog:
@@ -148,8 +156,10 @@ def _acyclic(defs: dict[str, Definition], origin: str, prefix: str) -> None:
         if state.get(name) == 2:
             return
         if state.get(name) == 1:
-            raise TreatyError(f"definitions refer to each other in a cycle: {' → '.join((*path, name))}",
-                              Loc.of(origin, None, f"{prefix}.{name}"))
+            raise TreatyError(
+                f"definitions refer to each other in a cycle: {' → '.join((*path, name))}",
+                Loc.of(origin, None, f"{prefix}.{name}"),
+            )
         state[name] = 1
         for ref in defs[name].references():
             visit(ref, (*path, name))
@@ -182,7 +192,7 @@ def load_treaty(path: Path, catalog: Catalog | None = None) -> Treaty:
 def builtin_treaties() -> dict[str, Treaty]:
     """The treaties shipped with detente, by id, in file-name order."""
     treaties = {}
-    for name, (text, origin) in sorted(_builtin_texts().items()):
+    for _name, (text, origin) in sorted(_builtin_texts().items()):
         treaty = treaty_from_document(parse_toml(text, origin), origin)
         treaties[treaty.id] = treaty
     return treaties
@@ -195,7 +205,9 @@ def get_treaty(spec: str, catalog: Catalog | None = None) -> Treaty:
         return load_treaty(path, catalog)
     treaties = builtin_treaties()
     if spec not in treaties:
-        raise TreatyError(f"unknown treaty {spec!r}", hint=f"built-in treaties: {', '.join(treaties)}; or give a .toml path")
+        raise TreatyError(
+            f"unknown treaty {spec!r}", hint=f"built-in treaties: {', '.join(treaties)}; or give a .toml path"
+        )
     return treaties[spec]
 
 

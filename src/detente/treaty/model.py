@@ -7,6 +7,7 @@ docs/treaty-format.md and in the published JSON Schema (``detente treaty schema`
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from enum import StrEnum
 from typing import Annotated, Literal, Self
 
@@ -24,7 +25,10 @@ class _Strict(BaseModel):
 
 
 class Dates(_Strict):
-    """The treaty's own dates. A treaty without ``entry_into_force`` is a draft: its limits are tested as if in force."""
+    """The treaty's own dates.
+
+    A treaty without ``entry_into_force`` is a draft or framework: its limits are tested as if in force.
+    """
 
     signed: dt.date | None = Field(default=None, description="Date of signature.")
     entry_into_force: dt.date | None = Field(default=None, description="Date it entered into force.")
@@ -38,7 +42,7 @@ class Dates(_Strict):
     def _ordered(self) -> Self:
         order = [("signed", self.signed), ("entry_into_force", self.entry_into_force), ("expires", self.expires)]
         known = [(k, v) for k, v in order if v is not None]
-        for (k1, v1), (k2, v2) in zip(known, known[1:], strict=False):
+        for (k1, v1), (k2, v2) in itertools.pairwise(known):
             if v2 < v1:
                 raise ValueError(f"{k2} ({v2}) is before {k1} ({v1})")
         return self
@@ -73,8 +77,17 @@ class Definition(_Strict):
 
     @model_validator(mode="after")
     def _one_form(self) -> Self:
-        conditions = [self.category, self.basing, self.system, self.heavy, self.kind, self.status,
-                      self.armament, self.role, self.facility_kind]  # fmt: skip
+        conditions = [
+            self.category,
+            self.basing,
+            self.system,
+            self.heavy,
+            self.kind,
+            self.status,
+            self.armament,
+            self.role,
+            self.facility_kind,
+        ]
         if self.any_of is not None and any(c is not None for c in conditions):
             raise ValueError("a definition is either a filter (conditions) or a union (any_of), not both")
         return self

@@ -1,0 +1,41 @@
+"""``detente demo``: the main job on shipped data.
+
+Shipped forces counted under shipped treaties, with the official figures beside them.
+"""
+
+from __future__ import annotations
+
+from detente.catalog.load import builtin_catalog
+from detente.cli.common import console
+from detente.cli.render import readings_table
+from detente.counting.compliance import judge
+from detente.counting.readings import count_readings, parse_reading
+from detente.data.forces import shipped_force_path
+from detente.forces.read import read_force
+
+# Which readings make sense for each shipped force (a force is counted under treaties of its time).
+DEMO = (
+    ("us-2020-09", ("new-start", "new-start+ru-2022", "sort", "joint-understanding", "dec-2009-framing")),
+    ("ru-2022", ("new-start", "sort", "joint-understanding")),
+    ("start-mou-1990", ("start-i",)),
+)
+
+
+def demo() -> None:
+    """Count the shipped forces under the shipped treaties, beside the official figures."""
+    catalog = builtin_catalog()
+    for name, specs in DEMO:
+        force = read_force(shipped_force_path(name), catalog)
+        readings = [parse_reading(s, catalog) for s in specs]
+        as_of = force.info.as_of
+        assert as_of is not None, f"shipped force {name} has a date"  # noqa: S101 - shipped data invariant
+        results = [judge(t, as_of) for t in count_readings(force, readings)]
+        console.rule(f"[bold]{force.info.title}[/]  ({name})")
+        console.print(f"[dim]{force.info.label}[/]")
+        console.print(readings_table(results, f"{force.items:,} items counted as of {as_of}"))
+    console.print(
+        "Verdicts: within · within-range (meets the top of a range limit) · over · not-in-force (limits not yet "
+        "binding on that date) · expired · no-limit. 'official' is the published figure for the same date and "
+        "party. More: detente count us-2020-09 --treaty new-start+ru-2022; detente treaty show start-i; "
+        "detente data aggregates."
+    )

@@ -1,0 +1,46 @@
+"""The ``detente`` command: treaties as code, declared forces, counting and compliance."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from detente import __version__
+from detente.cli import catalog, count, data, demo, treaties
+from detente.cli.common import console
+from detente.errors import InputError
+
+app = typer.Typer(
+    name="detente",
+    help="Machinery for strategic arms control: treaties as code, declared forces, counting and compliance.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(treaties.app, name="treaty")
+app.add_typer(catalog.app, name="catalog")
+app.add_typer(data.app, name="data")
+app.command("validate")(count.validate)
+app.command("count")(count.count)
+app.command("compare")(count.compare)
+app.command("demo")(demo.demo)
+
+
+@app.command("version")
+def version() -> None:
+    """Print detente's version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    """Run the CLI; bad input prints one line saying where and why, and exits with code 2 (no traceback)."""
+    try:
+        app()
+    except InputError as exc:
+        console.print(f"[bold red]error:[/] {exc.message()}", markup=True, highlight=False, soft_wrap=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

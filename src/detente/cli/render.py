@@ -1,0 +1,123 @@
+"""Tables for counts, comparisons and breakdowns."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from detente.cli.common import verdict_text
+from detente.counting.compliance import Compliance
+from detente.data.official import official_figures
+
+
+def _signed(n: int | None) -> str:
+    return "–" if n is None else f"{n:+,}" if n else "0"
+
+
+def compliance_table(result: Compliance, title: str | None = None) -> Table:
+    """Party × measure: count, limit, headroom, verdict, and the official figure where one was published."""
+    tally = result.tally
+    table = Table(title=title or f"{tally.reading} — as of {result.as_of}", title_justify="left")
+    for name, justify in (
+        ("party", "left"),
+        ("measure", "left"),
+        ("count", "right"),
+        ("limit", "right"),
+        ("headroom", "right"),
+        ("verdict", "left"),
+        ("official", "right"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for line in result.lines:
+        official = official_figures(tally.treaty.id, line.party, result.as_of).get(line.measure)
+        official_text = "" if official is None else f"{official.value:,} ({official.confidence})"
+        table.add_row(
+            line.party,
+            line.measure,
+            f"{line.count.total:,}",
+            "–" if line.limit is None else line.limit.describe(),
+            _signed(line.headroom),
+            verdict_text(line.verdict.value),
+            official_text,
+        )
+    return table
+
+
+def breakdown_table(result: Compliance, party: str) -> Table:
+    """One party: system type × measure, then one row per counting rule."""
+    tally = result.tally
+    measures = [m.id for m in tally.treaty.measures]
+    table = Table(title=f"{party}: where the counts come from ({tally.reading})", title_justify="left")
+    table.add_column("system type / rule")
+    for m in measures:
+        table.add_column(m, justify="right")
+    systems = sorted({s for m in measures for s in tally[(party, m)].by_system})
+    for system in systems:
+        table.add_row(system, *(f"{tally[(party, m)].by_system.get(system, 0):,}" for m in measures))
+    table.add_section()
+    for m_index, m in enumerate(measures):
+        for rule, value in tally[(party, m)].by_term.items():
+            cells = [""] * len(measures)
+            cells[m_index] = f"{value:,}"
+            table.add_row(f"[italic]{rule}[/]", *cells)
+    return table
+
+
+def comparison_table(results: list[Compliance], title: str) -> Table:
+    """Readings side by side: one row per party and measure, one column per reading."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("party")
+    table.add_column("measure")
+    for r in results:
+        table.add_column(r.tally.spec, justify="right")
+    table.add_column("official", justify="right")
+    keys: list[tuple[str, str]] = []
+    for r in results:
+        for line in r.lines:
+            if (line.party, line.measure) not in keys:
+                keys.append((line.party, line.measure))
+    for party, measure in keys:
+        cells = []
+        official = ""
+        for r in results:
+            found = next((x for x in r.lines if x.party == party and x.measure == measure), None)
+            if found is None:
+                cells.append("")
+                continue
+            limit = "" if found.limit is None else f" / {found.limit.describe()}"
+            cells.append(f"{found.count.total:,}{limit} {verdict_text(found.verdict.value)}")
+            fig = official_figures(r.tally.treaty.id, party, r.as_of).get(measure)
+            if fig is not None and not official:
+                official = f"{fig.value:,} ({fig.confidence})"
+        table.add_row(party, measure, *cells, official)
+    return table
+
+
+def readings_table(results: list[Compliance], title: str) -> Table:
+    """Several readings, one row per reading, party and measure (fits a narrow terminal)."""
+    table = Table(title=title, title_justify="left")
+    for name, justify in (
+        ("reading", "left"),
+        ("party", "left"),
+        ("measure", "left"),
+        ("count", "right"),
+        ("limit", "right"),
+        ("headroom", "right"),
+        ("verdict", "left"),
+        ("official", "right"),
+    ):
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for r in results:
+        for i, line in enumerate(r.lines):
+            fig = official_figures(r.tally.treaty.id, line.party, r.as_of).get(line.measure)
+            table.add_row(
+                r.tally.spec if i == 0 else "",
+                line.party,
+                line.measure,
+                f"{line.count.total:,}",
+                "–" if line.limit is None else line.limit.describe(),
+                _signed(line.headroom),
+                verdict_text(line.verdict.value),
+                "" if fig is None else f"{fig.value:,}",
+            )
+        table.add_section()
+    return table
