@@ -1,7 +1,8 @@
 """A force summarised by item class.
 
 A class is every distinct combination of party, system, kind, status, armament, role and facility kind,
-with the sums counting needs. Counting then works on a few hundred classes instead of millions of rows, and one summary serves every treaty and variant counted on the same force.
+with the sums counting needs. Counting then works on a few hundred classes instead of millions of rows,
+and one summary serves every treaty and variant counted on the same force.
 """
 
 from __future__ import annotations
