@@ -1,0 +1,59 @@
+"""Small helpers for building forces in tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from detente.catalog import builtin_catalog
+from detente.counting import Compliance, count, judge, parse_reading
+from detente.forces import Force, ItemRow, Kind, Role, Status
+from detente.forces.model import Armament
+
+CATALOG = builtin_catalog()
+
+
+def row(
+    party: str,
+    system: str,
+    status: str = "deployed",
+    count: int = 1,
+    *,
+    warheads: int = 0,
+    kind: str | None = None,
+    armament: str | None = None,
+    role: str = "nuclear",
+    uid: str | None = None,
+    alcm_capacity: int | None = None,
+) -> ItemRow:
+    """An item row with the catalog's defaults, like a force file would give."""
+    s = CATALOG.get(system)
+    return ItemRow(
+        party=party,
+        system=s,
+        kind=Kind(kind) if kind else (Kind.BOMBER if s.is_bomber else Kind.LAUNCHER),
+        status=Status(status),
+        count=count,
+        uid=uid,
+        warheads=warheads,
+        armament=Armament(armament) if armament else s.armament,
+        alcm_capacity=s.alcm_capacity if alcm_capacity is None else alcm_capacity,
+        role=Role(role),
+        source="test",
+    )
+
+
+def force(*rows: ItemRow) -> Force:
+    """A force of these rows."""
+    return Force.from_rows(rows)
+
+
+def judged(f: Force, reading: str, as_of: dt.date) -> Compliance:
+    """Count a force under a reading and judge it on a date."""
+    r = parse_reading(reading)
+    return judge(count(f, r.treaty, r.variants), as_of)
+
+
+def totals(f: Force, reading: str) -> dict[tuple[str, str], int]:
+    """Every (party, measure) total of a force under a reading."""
+    r = parse_reading(reading)
+    return {key: c.total for key, c in count(f, r.treaty, r.variants).counts.items()}

@@ -1,0 +1,146 @@
+"""The command line as a user meets it: outputs, JSON shape, and bad input → one clear line, exit code 2."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from detente.cli.main import main
+
+
+@pytest.fixture
+def cli(monkeypatch, capsys):
+    monkeypatch.setenv("COLUMNS", "200")
+
+    def run(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["detente", *args])
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def test_count_json_is_keyed_by_party_then_measure(cli):
+    code, out, _ = cli("count", "us-2020-09", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == {"US"}
+    assert set(data["US"]) == {"deployed-delivery-vehicles", "warheads", "launchers"}
+    launchers = data["US"]["launchers"]
+    assert (launchers["count"], launchers["limit"], launchers["verdict"]) == (800, 800, "within")
+    assert launchers["official"]["value"] == 800
+
+
+def test_count_under_variant_and_date(cli):
+    code, out, _ = cli("count", "us-2020-09", "-t", "new-start+ru-2022", "--date", "2017-01-01", "--json")
+    assert code == 0
+    launchers = json.loads(out)["US"]["launchers"]
+    assert launchers["count"] == 901
+    assert launchers["verdict"] == "not-in-force"  # limits bind from 2018-02-05
+    assert launchers["official"] is None  # no data exchange on that date
+
+
+def test_count_table_shows_breakdown_and_official(cli):
+    code, out, _ = cli("count", "us-2020-09")
+    assert code == 0
+    assert "1,457" in out
+    assert "trident-ii-d5" in out
+    assert "1 per deployed heavy bomber" in out
+    assert "(stated)" in out
+
+
+def test_compare_side_by_side(cli):
+    code, out, _ = cli("compare", "us-2020-09", "-t", "new-start", "-t", "new-start+ru-2022", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["new-start"]["US"]["launchers"]["count"] == 800
+    assert data["new-start+ru-2022"]["US"]["launchers"]["count"] == 901
+
+
+def test_demo_runs_and_shows_official_figures(cli):
+    code, out, _ = cli("demo")
+    assert code == 0
+    for text in ("901", "10,563", "10,271", "1,474", "illustrative"):
+        assert text in out
+
+
+def test_treaty_list_show_and_schema(cli):
+    code, out, _ = cli("treaty", "list", "--json")
+    assert code == 0
+    ids = {t["id"] for t in json.loads(out)}
+    assert {"new-start", "start-i", "sort", "joint-understanding", "dec-2009-framing"} <= ids
+    code, out, _ = cli("treaty", "show", "start-i")
+    assert code == 0
+    assert "the first 150 of US count 10" in out
+    code, out, _ = cli("treaty", "schema")
+    assert json.loads(out)["title"] == "Treaty"
+
+
+def test_data_commands(cli):
+    code, out, _ = cli("data", "aggregates", "--party", "RU", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert all(r["party"] == "RU" for r in rows)
+    assert {"as_of": "2011-02-05", "warheads": 1537} == {k: rows[0][k] for k in ("as_of", "warheads")}
+    code, out, _ = cli("data", "stockpiles", "--from", "1967", "--to", "1967", "--json")
+    assert json.loads(out)[0]["us"] == 31255
+    code, out, _ = cli("data", "forces")
+    assert code == 0
+    assert "start-mou-1990" in out
+
+
+def test_catalog_commands(cli):
+    code, out, _ = cli("catalog", "show", "LGM-30G")
+    assert code == 0
+    assert "minuteman-iii" in out
+    code, out, _ = cli("catalog", "list", "--json")
+    assert len(json.loads(out)) >= 32
+
+
+def test_validate_reports_what_each_file_holds(cli, tmp_path):
+    (tmp_path / "f.csv").write_text("party,system,status,count,source\nUS,Minuteman III,deployed,3,me\n")
+    code, out, _ = cli("validate", str(tmp_path / "f.csv"), "src/detente/treaty/builtin/start-i.toml")
+    assert code == 0
+    assert "3 items" in out
+    assert "treaty 'start-i'" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["count", "no-such-force"], "no force file or shipped force named 'no-such-force'"),
+        (["count", "us-2020-09", "-t", "nope"], "unknown treaty 'nope'"),
+        (["count", "us-2020-09", "-t", "new-start+nope"], "has no variant 'nope'"),
+        (["count", "us-2020-09", "--date", "2020-13-01"], "--date: expected YYYY-MM-DD"),
+        (["count", "us-2020-09", "-t", "start-i"], None),  # control: every US 2020 type has a START I attribution
+        (["count", "ru-2022", "-t", "start-i"], "attributes no warheads to"),
+        (["data", "aggregates", "--party", "CN"], "no New START data for party 'CN'"),
+        (["data", "stockpiles", "--from", "2000", "--to", "1990"], "--from 2000 is after --to 1990"),
+        (["catalog", "show", "Minuteman 4"], "unknown system 'Minuteman 4'"),
+        (["count", "ru-2022", "-t", "start-i", "--json"], "attributes no warheads to"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(cli, args, expected):
+    code, out, err = cli(*args)
+    if expected is None:
+        assert code == 0
+        return
+    assert code == 2
+    assert expected in out
+    assert "Traceback" not in out + err
+    assert out.count("error:") == 1
+
+
+def test_bad_file_names_file_and_line(cli, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("party,system,status,count,source\nUS,Minuteman III,deployed,3,me\nUS,Minuteman III,retired,1,me\n")
+    code, out, _ = cli("validate", str(bad))
+    assert code == 2
+    assert f"{bad}:3: status: unknown status 'retired'" in out.replace("\n", "")
