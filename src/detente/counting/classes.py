@@ -53,7 +53,8 @@ class Classes:
         space = int(np.prod([s for _, s in sizes], dtype=np.float64))
         if space <= _DENSE_LIMIT:
             present_items = np.bincount(key, weights=force.count, minlength=space)
-            seen = np.bincount(key, minlength=space) > 0
+            # rows of zero items still need a class; only then is a second pass needed to find them
+            seen = np.bincount(key, minlength=space) > 0 if (force.count == 0).any() else present_items > 0
             present = np.flatnonzero(seen)
             dense_index = np.full(space, -1, dtype=np.int64)
             dense_index[present] = np.arange(present.size)

@@ -197,9 +197,7 @@ def _order_keys(term: Term, force: Force, rows: IntArray, own: IntArray) -> list
             column = force.system[rows] if key.by == "system" else force.facility[rows]
             values = table[column]
         elif key.by == "uid":
-            uids = [force.uid[int(r)] or "\uffff" for r in rows]
-            order = {u: i for i, u in enumerate(sorted(set(uids)))}
-            values = np.array([order[u] for u in uids], np.int64)
+            values = force.uid_rank[rows]
         elif key.by == "first_deployed":
             values = np.array([s.first_deployed or 0 for s in systems] or [0], np.int64)[force.system[rows]]
         else:

@@ -159,6 +159,12 @@ class Force:
         table = np.array([kinds[f.kind] for f in self.facilities] + [kinds[FacilityKind.UNDECLARED]], np.int64)
         return table[self.facility]
 
+    @cached_property
+    def uid_rank(self) -> IntArray:
+        """Each row's rank in the sorted order of unique identifiers (rows without one rank last)."""
+        uids = np.array([u if u is not None else "\uffff" for u in self.uid], dtype=str)
+        return np.unique(uids, return_inverse=True)[1].astype(np.int64) if len(uids) else np.zeros(0, np.int64)
+
     def rows(self) -> Iterator[ItemRow]:
         """The rows back as :class:`ItemRow` objects (for writing files and for tests)."""
         for i in range(len(self)):
