@@ -88,7 +88,7 @@ def test_data_commands(cli):
     assert code == 0
     rows = json.loads(out)
     assert all(r["party"] == "RU" for r in rows)
-    assert {"as_of": "2011-02-05", "warheads": 1537} == {k: rows[0][k] for k in ("as_of", "warheads")}
+    assert {k: rows[0][k] for k in ("as_of", "warheads")} == {"as_of": "2011-02-05", "warheads": 1537}
     code, out, _ = cli("data", "stockpiles", "--from", "1967", "--to", "1967", "--json")
     assert json.loads(out)[0]["us"] == 31255
     code, out, _ = cli("data", "forces")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from builders import CATALOG, judged
 
 from detente.data.forces import load_force
 from detente.data.official import official_figures
+
+from builders import CATALOG, judged
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
+from detente.counting import count, judge
+from detente.errors import CountingError
+from detente.treaty import load_treaty
+
 from builders import force, judged, row, totals
 
 START_I_DUE = dt.date(2001, 12, 5)
@@ -55,7 +60,9 @@ def test_start_i_threshold_order_is_stated_in_the_treaty_not_the_file():
 
 
 def test_start_i_alcm_beyond_threshold_is_capped_at_20_and_16():
-    f = force(row("US", "b-52h", "deployed", 151, alcm_capacity=24), row("RU", "tu-95ms", "deployed", 181, alcm_capacity=20))
+    f = force(
+        row("US", "b-52h", "deployed", 151, alcm_capacity=24), row("RU", "tu-95ms", "deployed", 181, alcm_capacity=20)
+    )
     t = totals(f, "start-i")
     assert t[("US", "accountable-warheads")] == 1500 + 20
     assert t[("RU", "accountable-warheads")] == 1440 + 16
@@ -97,8 +104,6 @@ def test_start_i_central_limits_within_and_over():
 
 
 def test_start_i_refuses_a_type_it_attributes_nothing_to():
-    from detente.errors import CountingError
-
     with pytest.raises(CountingError, match=r"attributes no warheads to RS-24 Yars"):
         totals(force(row("RU", "rs-24-mobile", "deployed", 1, warheads=4)), "start-i")
 
@@ -199,8 +204,6 @@ def test_december_2009_framing_is_strictly_below():
 
 
 def test_any_number_of_parties(tmp_path):
-    from detente.treaty import load_treaty
-
     path = tmp_path / "trilateral.toml"
     path.write_text(
         'id = "trilateral"\nextends = "new-start"\nname = "Trilateral draft"\nkind = "draft"\n[dates]\n'
@@ -215,8 +218,6 @@ def test_any_number_of_parties(tmp_path):
         row("RU", "rs-24-mobile", "deployed", 100, warheads=4),
         row("CN", "rs-24-silo", "deployed", 160, warheads=4),  # a stand-in type for the test
     )
-    from detente.counting import count, judge
-
     result = judge(count(f, treaty), dt.date(2030, 1, 1))
     assert result.tally.parties == ("US", "RU", "CN")
     assert result.line("CN", "warheads").verdict.value == "over"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -36,8 +37,10 @@ def parse_toml(text: str, origin: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        why = str(exc).split(" (at line")[0]
+        text = str(exc)
+        where = re.search(r" \(at line (\d+), column \d+\)$", text)
+        line = int(where.group(1)) if where else None
+        why = text[: where.start()] if where else text
         raise FileFormatError(f"not valid TOML: {why}", Location.of(origin, line)) from None
 
 
