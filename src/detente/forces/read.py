@@ -17,6 +17,7 @@ Rules, in order (the first broken rule refuses the whole file, naming the file, 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -59,11 +60,17 @@ def _text(value: object, where: Location, *, required: bool = False) -> str:
     return value
 
 
-def _whole(value: object, where: Location, default: int) -> int:
-    """A whole number ≥ 0 from a CSV cell or a TOML/JSON value; blank means ``default``."""
+# Bounds that keep every sum exact (a million rows of the largest values stay below 2**53) and catch typos.
+MAX_COUNT = 1_000_000
+MAX_PER_ITEM = 64
+PARTY_CODE = re.compile(r"^[A-Z][A-Z0-9-]{0,15}$")
+
+
+def _whole(value: object, where: Location, default: int, most: int) -> int:
+    """A whole number in 0..``most`` from a CSV cell or a TOML/JSON value; blank means ``default``."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return default
-    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+    if isinstance(value, bool) or (isinstance(value, float) and not (value.is_integer() and abs(value) < 2**53)):
         raise ForceError(f"expected a whole number, got {value!r}", where)
     if isinstance(value, int | float):
         number = int(value)
@@ -76,6 +83,8 @@ def _whole(value: object, where: Location, default: int) -> int:
         raise ForceError(f"expected a whole number, got {type(value).__name__}", where)
     if number < 0:
         raise ForceError(f"must not be negative, got {number}", where)
+    if number > most:
+        raise ForceError(f"must be at most {most:,}, got {number:,}", where)
     return number
 
 
@@ -111,13 +120,17 @@ class RowReader:
         if unknown:
             raise ForceError(f"unknown column {unknown[0]!r} (allowed: {', '.join(COLUMNS)})", at(unknown[0]))
         party = _text(cells.get("party"), at("party"), required=True)
+        if not PARTY_CODE.match(party):
+            raise ForceError(
+                f"party {party!r} is not a party code (capital letters and digits, e.g. US, RU)", at("party")
+            )
         system = self.catalog.get(_text(cells.get("system"), at("system"), required=True), at("system"))
         default_kind = Kind.BOMBER if system.category is Category.HEAVY_BOMBER else Kind.LAUNCHER
         kind = _word(Kind, cells.get("kind"), at("kind"), default_kind)
         if (kind is Kind.BOMBER) != (system.category is Category.HEAVY_BOMBER):
             raise ForceError(f"kind {kind.value!r} does not fit {system.name} ({system.category.value})", at("kind"))
         status = _word(Status, cells.get("status"), at("status"), None)
-        count = _whole(cells.get("count"), at("count"), 1)
+        count = _whole(cells.get("count"), at("count"), 1, MAX_COUNT)
         uid = _text(cells.get("uid"), at("uid")) or None
         if uid is not None:
             if count != 1:
@@ -125,13 +138,13 @@ class RowReader:
             if uid in self.uids:
                 raise ForceError(f"duplicate unique identifier {uid!r}, first at {self.uids[uid]}", at("uid"))
             self.uids[uid] = at("uid")
-        warheads = _whole(cells.get("warheads"), at("warheads"), 0)
+        warheads = _whole(cells.get("warheads"), at("warheads"), 0, MAX_PER_ITEM)
         if kind is not Kind.BOMBER and 0 < system.max_rvs < warheads:
             raise ForceError(
                 f"{warheads} warheads exceed the {system.max_rvs} RVs a {system.name} carries", at("warheads")
             )
         armament = _word(Armament, cells.get("armament"), at("armament"), system.armament)
-        alcm = _whole(cells.get("alcm_capacity"), at("alcm_capacity"), system.alcm_capacity)
+        alcm = _whole(cells.get("alcm_capacity"), at("alcm_capacity"), system.alcm_capacity, MAX_PER_ITEM)
         facility = _text(cells.get("facility"), at("facility")) or None
         if facility is not None and self.facilities:
             declared = self.facilities.get(facility)
@@ -163,6 +176,8 @@ def _csv_rows(path: Path, reader: RowReader, origin: str | None = None) -> list[
     origin = origin or str(path)
     header, rows = parse_csv(read_text(path), origin)
     for name in header:
+        if header.count(name) > 1:
+            raise ForceError(f"column {name!r} appears twice in the header", Location.of(origin, 1))
         if name not in COLUMNS:
             raise ForceError(f"unknown column {name!r} (allowed: {', '.join(COLUMNS)})", Location.of(origin, 1))
     for name in REQUIRED_COLUMNS:
@@ -252,12 +267,10 @@ def read_force(path: Path, catalog: Catalog) -> Force:
     unknown = set(doc) - set(DOCUMENT_KEYS)
     if unknown:
         raise ForceError(f"unknown key (allowed: {', '.join(DOCUMENT_KEYS)})", Location.of(origin, None, min(unknown)))
-    if "systems" in doc:
-        own = catalog_from_document(
-            {"systems": doc["systems"], "sources": doc.get("force", {}).get("sources", {})}, origin
-        )
-        catalog = catalog.merged(own)
     info, default_source = _info(doc, origin)
+    if "systems" in doc:
+        own = catalog_from_document({"systems": doc["systems"], "sources": info.sources}, origin)
+        catalog = catalog.merged(own)
     facilities = _facilities(doc, origin)
     reader = RowReader(catalog, {f.id: f for f in facilities}, default_source)
     items = doc.get("items", [])

@@ -83,8 +83,14 @@ def _resolve_extends(doc: dict[str, Any], origin: str, folder: Path | None, chai
     )
     if local is not None:
         base = _resolve_extends(load_document(local), str(local), local.parent, (*chain, base_name))
+        treaty_from_document(base, str(local), local.parent)  # a broken base is reported as itself
     else:
-        base = _raw_builtin(base_name, (*chain, base_name))
+        try:
+            base = _raw_builtin(base_name, (*chain, base_name))
+        except TreatyError as exc:
+            if exc.where.file is not None:
+                raise
+            raise TreatyError(exc.why, Loc.of(origin, None, "extends"), exc.hint) from None
     return _merge(base, doc)
 
 
