@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 
 import typer
+from rich.markup import escape
 
 from detente import __version__
-from detente.cli import catalog, count, data, demo, treaties
+from detente.cli import catalog, count, data, demo, ledger, treaties
 from detente.cli.common import console
 from detente.errors import InputError
 
@@ -21,6 +22,8 @@ app = typer.Typer(
 app.add_typer(treaties.app, name="treaty")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(data.app, name="data")
+app.add_typer(ledger.keys_app, name="keys")
+app.add_typer(ledger.app, name="ledger")
 app.command("validate")(count.validate)
 app.command("count")(count.count)
 app.command("compare")(count.compare)
@@ -38,7 +41,7 @@ def main() -> None:
     try:
         app()
     except InputError as exc:
-        console.print(f"[bold red]error:[/] {exc.message()}", markup=True, highlight=False, soft_wrap=True)
+        console.print(f"[bold red]error:[/] {escape(exc.message())}", highlight=False, soft_wrap=True)
         sys.exit(2)
 
 

@@ -204,6 +204,24 @@ class Limit(_Strict):
         return f"≤ {self.max:,}" if self.max is not None else f"< {self.below:,}"
 
 
+class NotificationRules(_Strict):
+    """The treaty's deadlines for notifications (New START Protocol Part Four)."""
+
+    change_deadline_days: int = Field(default=5, ge=0, description="Days after a change within which it is notified.")
+    update_deadline_days: int = Field(
+        default=30, ge=0, description="Days after a data date within which the full update is sent."
+    )
+    initial_deadline_days: int = Field(
+        default=45, ge=0, description="Days after entry into force within which initial data is sent."
+    )
+    update_dates: tuple[str, ...] = Field(
+        default=("03-01", "09-01"), description="Month and day (MM-DD) of the six-monthly data dates."
+    )
+    warheads_change_via_update: bool = Field(
+        default=True, description="A change of warheads takes effect only with the next six-monthly update."
+    )
+
+
 class Variant(_Strict):
     """A named reading of the treaty: replaces definitions (and attributed numbers) where the parties disagree."""
 
@@ -238,6 +256,9 @@ class Treaty(_Strict):
     measures: tuple[Measure, ...] = Field(min_length=1, description="What is counted.")
     limits: tuple[Limit, ...] = Field(default=(), description="Bounds on measures.")
     variants: tuple[Variant, ...] = Field(default=(), description="Named readings of disputed definitions.")
+    notifications: NotificationRules = Field(
+        default_factory=NotificationRules, description="Deadlines for notifications (used by ledgers)."
+    )
 
     @property
     def title(self) -> str:

@@ -1,0 +1,465 @@
+"""``detente keys`` and ``detente ledger``: keys, notifications, history, state, counts, verify, export, import."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from detente._files import load_document, parse_json, read_text
+from detente.catalog.load import builtin_catalog
+from detente.cli.common import JsonOption, console, parse_date, print_json, verdict_text
+from detente.counting.compliance import judge
+from detente.counting.readings import parse_reading
+from detente.counting.tally import count
+from detente.data.forces import load_force
+from detente.data.official import official_figures
+from detente.errors import FileFormatError, InputError, Location
+from detente.ledger.chain import ChainError, verify_chain
+from detente.ledger.convert import initial_data
+from detente.ledger.exchange import export_lines, read_export
+from detente.ledger.keys import PartyKey, fingerprint, load_key, save_key
+from detente.ledger.replay import diff, history, moment, replay
+from detente.ledger.state import to_force
+from detente.ledger.writer import Ledger
+from detente.store.ledger_store import SqlLedgerStore, open_store
+from detente.treaty.load import get_treaty
+
+keys_app = typer.Typer(help="Parties' signing keys.", no_args_is_help=True)
+app = typer.Typer(
+    help="Ledgers of notifications: submit, log, history, state, counts, verify, export, import.", no_args_is_help=True
+)
+
+LedgerArg = Annotated[str, typer.Argument(help="Ledger: a SQLite file path or a postgresql:// URL.")]
+PartyOpt = Annotated[str, typer.Option("--party", "-p", help="Party code.")]
+KeyOpt = Annotated[Path, typer.Option("--key", "-k", help="The party's key file (from `detente keys generate`).")]
+DateOpt = Annotated[str | None, typer.Option("--date", "-d", help="Date (YYYY-MM-DD); default: today.")]
+TreatyOpt = Annotated[str, typer.Option("--treaty", "-t", help="TREATY[+VARIANT…] to count under.")]
+
+
+def _open(target: str, *, create: bool = False) -> SqlLedgerStore:
+    if "://" not in target and not create and not Path(target).exists():
+        raise InputError("no ledger here", Location.of(target), "create one with `detente ledger create`")
+    return open_store(target)
+
+
+def _ledger(target: str) -> Ledger:
+    return Ledger(_open(target), builtin_catalog(), get_treaty)
+
+
+def _parties(store: SqlLedgerStore, party: str | None) -> list[str]:
+    known = [r.party for r in store.parties()]
+    if party is not None and party not in known:
+        raise InputError(f"party {party!r} is not registered in this ledger", hint=f"registered: {', '.join(known)}")
+    return [party] if party else known
+
+
+@keys_app.command("generate")
+def keys_generate(
+    party: PartyOpt, out: Annotated[Path, typer.Option("--out", "-o", help="Key file to write.")]
+) -> None:
+    """Generate a party's Ed25519 key into a new file readable by you only; print the public key."""
+    key = PartyKey.generate(party)
+    save_key(key, out)
+    console.print(f"wrote {out} (mode 600) for {party}")
+    console.print(f"public key: {base64.b64encode(key.public_key).decode()}  fingerprint {fingerprint(key.public_key)}")
+
+
+@keys_app.command("show")
+def keys_show(key: Annotated[Path, typer.Argument(help="Key file.")]) -> None:
+    """Print a key file's party and public key (never the private part)."""
+    k = load_key(key)
+    console.print(
+        f"{k.party}: public key {base64.b64encode(k.public_key).decode()}  fingerprint {fingerprint(k.public_key)}"
+    )
+
+
+@app.command("create")
+def create(target: LedgerArg) -> None:
+    """Create an empty ledger (a new SQLite file, or the tables in a PostgreSQL database)."""
+    if "://" not in target and Path(target).exists():
+        raise InputError("already exists; refusing to touch an existing ledger", Location.of(target))
+    _open(target, create=True).close()
+    console.print(f"created ledger {target}")
+
+
+@app.command("register")
+def register(
+    target: LedgerArg,
+    key: Annotated[Path | None, typer.Option("--key", "-k", help="Take party and public key from a key file.")] = None,
+    party: Annotated[str | None, typer.Option("--party", "-p", help="Party code (with --public-key).")] = None,
+    public_key: Annotated[str | None, typer.Option(help="The party's public key, base64.")] = None,
+    treaty: Annotated[str, typer.Option("--treaty", "-t", help="Treaty its notifications follow.")] = "new-start",
+) -> None:
+    """Register a party with its public key (from its key file, or given for the other party's ledger)."""
+    if key is not None:
+        k = load_key(key)
+        code, raw = k.party, k.public_key
+    elif party and public_key:
+        code = party
+        try:
+            raw = base64.b64decode(public_key, validate=True)
+        except ValueError:
+            raise InputError("--public-key: not base64") from None
+    else:
+        raise InputError("give --key, or --party with --public-key")
+    _ledger(target).register(code, raw, treaty)
+    console.print(f"registered {code} ({fingerprint(raw)}) under {treaty}")
+
+
+def _drafts(path: Path) -> list[dict[str, Any]]:
+    """Notifications from a JSON array, a JSON Lines file, or a TOML file of [[notification]] tables."""
+    if path.suffix.lower() == ".jsonl":
+        drafts = []
+        for number, line in enumerate(read_text(path).splitlines(), start=1):
+            if line.strip():
+                value = parse_json(line, f"{path}:{number}")
+                if not isinstance(value, dict):
+                    raise FileFormatError("each line must be a notification object", Location.of(path, number))
+                drafts.append(value)
+        return drafts
+    doc: Any = parse_json(read_text(path), str(path)) if path.suffix.lower() == ".json" else load_document(path)
+    if isinstance(doc, dict):
+        doc = doc.get("notification", [doc] if "type" in doc else None)
+    if not isinstance(doc, list) or not all(isinstance(d, dict) for d in doc):
+        raise FileFormatError(
+            "expected notifications: a JSON array of objects or TOML [[notification]] tables", Location.of(path)
+        )
+    return doc
+
+
+@app.command("submit")
+def submit(
+    target: LedgerArg,
+    files: Annotated[list[Path], typer.Argument(help="Notification files (.json, .jsonl, .toml).")],
+    key: KeyOpt,
+) -> None:
+    """Validate, sign and append notifications; all of a file, or none of it."""
+    ledger = _ledger(target)
+    k = load_key(key)
+    for path in files:
+        accepted = ledger.submit(k.party, _drafts(path), k, str(path))
+        if not accepted:
+            console.print(f"{path}: nothing to append")
+            continue
+        console.print(f"{path}: appended {len(accepted)}, {k.party} #{accepted[0].seq}–#{accepted[-1].seq}")
+        for a in accepted:
+            for flag in a.flags:
+                console.print(f"  [yellow]{flag.kind}[/] #{a.seq}: {escape(flag.message)}")
+
+
+@app.command("import-force")
+def import_force(
+    target: LedgerArg,
+    force: Annotated[str, typer.Argument(help="Force file or shipped force name.")],
+    key: KeyOpt,
+    date: Annotated[str | None, typer.Option("--date", "-d", help="Effective date; default: the force's.")] = None,
+) -> None:
+    """Declare a force file's items of the key's party as the ledger's initial data."""
+    k = load_key(key)
+    f = load_force(force, builtin_catalog())
+    effective = dt.datetime.combine(parse_date(date, f.info.as_of), dt.time(), dt.UTC)
+    accepted = _ledger(target).submit(k.party, [initial_data(f, k.party, effective, effective)], k, force)
+    console.print(f"initial data for {k.party}: #{accepted[0].seq}, {f.items:,} items")
+
+
+@app.command("log")
+def log(
+    target: LedgerArg,
+    party: Annotated[str | None, typer.Option("--party", "-p", help="Only this party.")] = None,
+    last: Annotated[int, typer.Option(help="Show the last N entries of each party.")] = 20,
+    as_json: JsonOption = False,
+) -> None:
+    """The latest notifications: sequence, sent, effective, type, what."""
+    store = _open(target)
+    rows = []
+    for p in _parties(store, party):
+        head = store.head(p)
+        start = max(1, (head.seq if head else 0) - last + 1)
+        for e in store.entries(p, start):
+            n = e.notification()
+            rows.append(
+                {
+                    "party": p,
+                    "seq": e.seq,
+                    "sent": n["sent"],
+                    "effective": n["effective"],
+                    "type": n["type"],
+                    "hash": e.hash_hex[:16],
+                    "remarks": n.get("remarks", ""),
+                }
+            )
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title=f"Ledger {target}", title_justify="left")
+    for col in ("party", "seq", "sent", "effective", "type", "hash"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["party"], str(r["seq"]), r["sent"], r["effective"], r["type"], r["hash"])
+    console.print(table)
+
+
+@app.command("show")
+def show(target: LedgerArg, party: Annotated[str, typer.Argument()], seq: Annotated[int, typer.Argument()]) -> None:
+    """One notification as signed, with its hash and signature."""
+    store = _open(target)
+    _parties(store, party)
+    entry = next(store.entries(party, seq, seq), None)
+    if entry is None:
+        raise InputError(f"{party} has no notification #{seq}")
+    print_json(
+        {
+            "notification": entry.notification(),
+            "hash": entry.hash_hex,
+            "signature": base64.b64encode(entry.signature).decode(),
+        }
+    )
+
+
+@app.command("history")
+def item_history(
+    target: LedgerArg,
+    uid: Annotated[str, typer.Argument(help="Unique identifier.")],
+    party: Annotated[str | None, typer.Option("--party", "-p")] = None,
+) -> None:
+    """The whole history of one item."""
+    store = _open(target)
+    found = False
+    for p in _parties(store, party):
+        changes = history(store.entries(p), uid)
+        if changes:
+            found = True
+            table = Table(title=f"{p} item {uid}", title_justify="left")
+            for col in ("seq", "effective", "sent", "type", "what"):
+                table.add_column(col)
+            for c in changes:
+                table.add_row(str(c.seq), c.effective, c.sent, c.type, c.summary)
+            console.print(table)
+    if not found:
+        raise InputError(f"no notification mentions item {uid!r}")
+
+
+def _states(store: SqlLedgerStore, party: str | None, when: dt.date) -> list[Any]:
+    return [replay(p, store.entries(p, until=moment(when)), moment(when)) for p in _parties(store, party)]
+
+
+@app.command("state")
+def state(
+    target: LedgerArg,
+    date: DateOpt = None,
+    party: Annotated[str | None, typer.Option("--party", "-p")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What each party had declared by a date: items by type and status."""
+    store = _open(target)
+    when = parse_date(date, None)
+    summary: dict[str, dict[str, dict[str, int]]] = {}
+    for s in _states(store, party, when):
+        per = summary.setdefault(s.party, {})
+        for item in s.items.values():
+            per.setdefault(item.system, {}).setdefault(item.status.value, 0)
+            per[item.system][item.status.value] += 1
+    if as_json:
+        print_json(summary)
+        return
+    for p, systems in summary.items():
+        table = Table(title=f"{p} as of {when}", title_justify="left")
+        statuses = sorted({st for v in systems.values() for st in v})
+        table.add_column("system")
+        for st in statuses:
+            table.add_column(st, justify="right")
+        for system, counts in sorted(systems.items()):
+            table.add_row(system, *(str(counts.get(st, "")) for st in statuses))
+        console.print(table)
+
+
+@app.command("counts")
+def counts(
+    target: LedgerArg, date: DateOpt = None, treaty: TreatyOpt = "new-start", as_json: JsonOption = False
+) -> None:
+    """Counts and compliance of every party at a date, through the treaty engine."""
+    store = _open(target)
+    when = parse_date(date, None)
+    reading = parse_reading(treaty)
+    force = to_force(_states(store, None, when), builtin_catalog(), when)
+    result = judge(count(force, reading.treaty, reading.variants), when)
+    if as_json:
+        print_json(result.as_dict())
+        return
+    from detente.cli.render import compliance_table  # noqa: PLC0415
+
+    console.print(compliance_table(result))
+
+
+@app.command("timeline")
+def timeline(
+    target: LedgerArg,
+    treaty: TreatyOpt = "new-start",
+    dates: Annotated[list[str] | None, typer.Option("--at", help="Dates (default: the treaty's data dates).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Counts at every data date, beside the official figures, with the verdicts."""
+    store = _open(target)
+    reading = parse_reading(treaty)
+    when_list = [parse_date(d, None) for d in dates] if dates else _data_dates(store, reading.treaty)
+    rows = []
+    with Progress(
+        TextColumn("replaying"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=as_json,
+    ) as bar:
+        task = bar.add_task("dates", total=len(when_list))
+        for when in when_list:
+            force = to_force(_states(store, None, when), builtin_catalog(), when)
+            result = judge(count(force, reading.treaty, reading.variants), when)
+            for line in result.lines:
+                fig = official_figures(reading.treaty.id, line.party, when).get(line.measure)
+                rows.append(
+                    {
+                        "date": when,
+                        "party": line.party,
+                        "measure": line.measure,
+                        "count": line.count.total,
+                        "official": None if fig is None else fig.value,
+                        "confidence": None if fig is None else fig.confidence,
+                        "verdict": line.verdict.value,
+                    }
+                )
+            bar.advance(task)
+    if as_json:
+        print_json(rows)
+        return
+    console.print(timeline_table(rows, f"{reading.treaty.title} timeline of {target}"))
+
+
+def timeline_table(rows: list[dict[str, Any]], title: str) -> Table:
+    """One row per date and party: each measure's count beside the official figure."""
+    measures = list(dict.fromkeys(r["measure"] for r in rows))
+    table = Table(title=title, title_justify="left")
+    table.add_column("date")
+    table.add_column("party")
+    for m in measures:
+        table.add_column(m, justify="right")
+    keys = list(dict.fromkeys((r["date"], r["party"]) for r in rows))
+    for when, party in keys:
+        cells = []
+        for m in measures:
+            r = next(x for x in rows if x["date"] == when and x["party"] == party and x["measure"] == m)
+            official = r["official"]
+            mark = (
+                "" if official is None else (" [green]=[/]" if official == r["count"] else f" [red]≠ {official:,}[/]")
+            )
+            cells.append(f"{r['count']:,}{mark} {verdict_text(r['verdict'])}")
+        table.add_row(str(when), party, *cells)
+    return table
+
+
+def _data_dates(store: SqlLedgerStore, treaty: Any) -> list[dt.date]:
+    """The treaty's data dates from entry into force to the last entry's effective date."""
+    ends = []
+    for record in store.parties():
+        head = store.head(record.party)
+        if head is not None:
+            ends.append(dt.date.fromisoformat(head.notification()["effective"][:10]))
+    start = treaty.dates.entry_into_force
+    if not ends or start is None:
+        return []
+    dates = [start]
+    year = start.year
+    while True:
+        for md in treaty.notifications.update_dates:
+            d = dt.date.fromisoformat(f"{year}-{md}")
+            if start < d <= max(ends):
+                dates.append(d)
+        year += 1
+        if dt.date(year, 1, 1) > max(ends):
+            return dates
+
+
+@app.command("diff")
+def changes(
+    target: LedgerArg,
+    start: Annotated[str, typer.Option("--from", help="Earlier date.")],
+    end: Annotated[str, typer.Option("--to", help="Later date.")],
+    party: Annotated[str | None, typer.Option("--party", "-p")] = None,
+) -> None:
+    """What changed between two dates, item by item."""
+    store = _open(target)
+    a, b = parse_date(start, None), parse_date(end, None)
+    if b < a:
+        raise InputError(f"--to {b} is before --from {a}")
+    for before, after in zip(_states(store, party, a), _states(store, party, b), strict=True):
+        differences = diff(before, after)
+        table = Table(title=f"{before.party}: {len(differences)} items changed {a} → {b}", title_justify="left")
+        for col in ("uid", str(a), str(b)):
+            table.add_column(col)
+        for d in differences[:200]:
+            table.add_row(d.uid, d.before, d.after)
+        console.print(table)
+
+
+@app.command("verify")
+def verify(target: LedgerArg, party: Annotated[str | None, typer.Option("--party", "-p")] = None) -> None:
+    """Check every hash, link and signature; name the first bad entry (exit 2 if any)."""
+    store = _open(target)
+    records = {r.party: r for r in store.parties()}
+    for p in _parties(store, party):
+        n = 0
+        try:
+            for _ in verify_chain(store.entries(p), p, records[p].public_key):
+                n += 1
+        except ChainError as exc:
+            raise InputError(f"verification failed: {exc}") from None
+        console.print(
+            f"[green]ok[/] {p}: {n:,} entries, chain and signatures verify ({fingerprint(records[p].public_key)})"
+        )
+
+
+@app.command("export")
+def export(target: LedgerArg, out: Annotated[Path, typer.Argument(help="JSON Lines file to write.")]) -> None:
+    """Export every party's entries, exactly as signed, to JSON Lines."""
+    store = _open(target)
+    if out.exists():
+        raise InputError("already exists; refusing to overwrite", Location.of(out))
+    records = store.parties()
+    tmp = out.with_name(out.name + ".partial")
+    with tmp.open("w", encoding="utf-8") as handle:
+        for line in export_lines(records, (e for r in records for e in store.entries(r.party))):
+            handle.write(line + "\n")
+    tmp.rename(out)
+    console.print(f"exported {target} → {out}")
+
+
+@app.command("import")
+def import_(target: LedgerArg, source: Annotated[Path, typer.Argument(help="JSON Lines export.")]) -> None:
+    """Import an export: every line, link, signature and rule is checked before anything is written."""
+    records, entries = read_export(read_text(source).splitlines(), str(source))
+    ledger = _ledger(target)
+    known = {r.party: r for r in ledger.store.parties()}
+    for record in records:
+        have = known.get(record.party)
+        if have is not None and have.public_key != record.public_key:
+            raise InputError(
+                f"{record.party}'s key in the export ({fingerprint(record.public_key)}) is not the one "
+                f"registered here ({fingerprint(have.public_key)})",
+                Location.of(source, 1),
+            )
+    alongside = frozenset((e.party, e.seq) for batch in entries.values() for e in batch)
+    for record in records:  # check everything before writing anything
+        ledger.import_entries(record, entries[record.party], write=False, alongside=alongside)
+    for record in records:
+        if record.party not in known:
+            ledger.register(record.party, record.public_key, record.treaty)
+        added = ledger.import_entries(record, entries[record.party], alongside=alongside)
+        console.print(f"{record.party}: {added:,} entries imported ({fingerprint(record.public_key)})")

@@ -1,0 +1,113 @@
+"""Replaying entries into a party's state at any moment, and what the ledger says about an item or a period."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from detente.ledger.canonical import parse
+from detente.ledger.chain import Entry
+from detente.ledger.notifications import format_time
+from detente.ledger.state import PartyState, apply
+
+
+def moment(value: dt.date | dt.datetime | None) -> str | None:
+    """A date or time as the canonical text entries are filtered by; a date means the end of that day (UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return format_time(value if value.tzinfo else value.replace(tzinfo=dt.UTC))
+    return format_time(dt.datetime.combine(value, dt.time(23, 59, 59), dt.UTC))
+
+
+def replay(party: str, entries: Iterable[Entry], until: str | None = None) -> PartyState:
+    """Apply entries in sequence order; with ``until``, only those whose change took effect by then."""
+    state = PartyState(party)
+    for entry in entries:
+        payload = parse(entry.payload)
+        if until is None or payload["effective"] <= until:
+            apply(state, payload, entry.hash.hex())
+    return state
+
+
+def replay_payloads(party: str, payloads: Iterable[tuple[dict[str, Any], str]], until: str | None = None) -> PartyState:
+    """As :func:`replay`, from parsed payloads and their hashes."""
+    state = PartyState(party)
+    for payload, digest in payloads:
+        if until is None or payload["effective"] <= until:
+            apply(state, payload, digest)
+    return state
+
+
+@dataclass(frozen=True)
+class Change:
+    """One notification touching an item, in words."""
+
+    seq: int
+    sent: str
+    effective: str
+    type: str
+    summary: str
+
+
+def _touches(payload: dict[str, Any], uid: str) -> str | None:
+    content = payload["content"]
+    kind = payload["type"]
+    if kind in ("initial-data", "data-update"):
+        for decl in content["items"]:
+            if decl["uid"] == uid:
+                return f"declared {decl['status']} at {decl['facility']} with {decl.get('warheads', 0)} warheads"
+        return None
+    if kind == "new-item" and content["item"]["uid"] == uid:
+        decl = content["item"]
+        return f"{content.get('how', 'produced')}: {decl['system']} {decl['status']} at {decl['facility']}"
+    if content.get("uid") != uid and uid not in content.get("uids", ()):
+        return None
+    summaries = {
+        "status-change": lambda c: f"{c['from']} → {c['to']}" + (f" ({c['warheads']} RVs)" if "warheads" in c else ""),
+        "movement": lambda c: f"moved {c['from']} → {c['to']}",
+        "conversion": lambda c: f"converted: {c.get('result', '')}".rstrip(": "),
+        "elimination": lambda c: f"eliminated: {c.get('method', '')}".rstrip(": "),
+        "warheads-change": lambda c: f"warheads → {c['warheads']} (effective with the next update)",
+        "exhibition": lambda c: f"exhibited at {c['facility']}",
+    }
+    return summaries[kind](content) if kind in summaries else kind
+
+
+def history(entries: Iterable[Entry], uid: str) -> list[Change]:
+    """Every notification that declared or changed an item, in order."""
+    changes = []
+    for entry in entries:
+        payload = parse(entry.payload)
+        summary = _touches(payload, uid)
+        if summary is not None:
+            changes.append(Change(entry.seq, payload["sent"], payload["effective"], payload["type"], summary))
+    return changes
+
+
+@dataclass(frozen=True)
+class Difference:
+    """How one item differs between two states."""
+
+    uid: str
+    before: str
+    after: str
+
+
+def diff(before: PartyState, after: PartyState) -> list[Difference]:
+    """Items added, removed or changed (status, facility, warheads) between two states of one party."""
+
+    def words(state: PartyState, uid: str) -> str:
+        item = state.items.get(uid)
+        if item is None:
+            return "eliminated" if uid in state.retired else "–"
+        return f"{item.system} {item.status.value} at {item.facility}, {item.warheads} warheads"
+
+    out = []
+    for uid in sorted(set(before.items) | set(after.items)):
+        a, b = words(before, uid), words(after, uid)
+        if a != b:
+            out.append(Difference(uid, a, b))
+    return out

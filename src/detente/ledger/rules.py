@@ -1,0 +1,287 @@
+"""The rules a notification must meet to be appended to a party's ledger.
+
+Checked in this order; the first broken rule refuses the notification, which then changes nothing. The error
+names the field and the rule (in brackets).
+
+1. [schema] The notification matches its type's schema (:mod:`detente.ledger.notifications`).
+2. [sender] It is sent by the ledger's party.
+3. [sequence] Its sequence number is one more than the last; its ``prev`` is the hash of the last entry.
+4. [order] It is not sent before the previous notification, and its change does not take effect before the
+   previous change of any item it touches (notices may be late, but an item's history runs forward).
+5. [initial] The first notification is initial data, and there is only one.
+6. [references] Every notification it follows exists (earlier in this ledger, or in the other party's);
+   a receipt acknowledges another party's existing notification.
+7. [declaration] In initial data and updates: facility ids and item uids are unique, and every item is at a
+   declared facility.
+8. [item] Items named exist (and are not eliminated); a new item's uid was never used; system types exist in
+   the catalog and fit the item's kind; warheads stay within the type's maximum RVs.
+9. [facility] Facilities named are declared and open, and may hold the type (ICBMs at ICBM bases, SLBMs at
+   submarine bases, bombers at air bases; any type at storage, repair, production, conversion or elimination
+   facilities, test ranges and training sites); a facility closes only when empty.
+10. [state] The item state machine: status changes move among deployed, non-deployed, test, training and repair,
+    from the status the ledger holds; converted items never return to those (a converted bomber carries no
+    nuclear armament); eliminated items never return; a launcher becoming deployed declares its RVs; a
+    change of warheads is for a deployed launcher.
+
+Accepted notifications may carry flags: [late] when sent after the treaty's deadline, and [discrepancy] for
+each difference between a six-monthly update and the state replayed to its date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from detente.catalog.model import Catalog, Category
+from detente.errors import Location
+from detente.forces.vocabulary import FacilityKind, Kind, Status
+from detente.ledger.notifications import NotificationError, Type
+from detente.ledger.state import MOVABLE, PartyState
+from detente.treaty.model import NotificationRules
+
+HOLDS: dict[FacilityKind, frozenset[Category] | None] = {
+    FacilityKind.ICBM_BASE: frozenset({Category.ICBM}),
+    FacilityKind.SUBMARINE_BASE: frozenset({Category.SLBM}),
+    FacilityKind.AIR_BASE: frozenset({Category.HEAVY_BOMBER}),
+    FacilityKind.SPACE_LAUNCH: frozenset({Category.ICBM, Category.SLBM}),
+}  # kinds not listed hold any type
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Something noted about an accepted notification: it was late, or an update differs from the ledger."""
+
+    kind: str  # "late" or "discrepancy"
+    message: str
+    uid: str | None = None
+    detail: str = ""  # for discrepancies: missing, undeclared, wrong-status, wrong-warheads, wrong-facility
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the rules need beyond the party's current state."""
+
+    catalog: Catalog
+    rules: NotificationRules
+    entry_exists: Callable[[str, int], bool]  # (party, seq) → is there such a notification?
+    state_at: Callable[[str], PartyState]  # effective time → the party's state replayed to it
+    entry_into_force: dt.date | None = None
+
+
+def _fail(rule: str, why: str, field: str) -> NotificationError:
+    return NotificationError(f"[{rule}] {why}", Location(field=field))
+
+
+def _time(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _uids(payload: dict[str, Any]) -> list[str]:
+    content = payload["content"]
+    if payload["type"] == "new-item":
+        return [content["item"]["uid"]]
+    return [content["uid"]] if "uid" in content else []
+
+
+def _check_item_decl(decl: dict[str, Any], ctx: Context, where: str, facilities: dict[str, FacilityKind]) -> None:
+    system = ctx.catalog.find(decl["system"])
+    if system is None:
+        raise _fail("item", f"unknown system {decl['system']!r}", f"{where}.system")
+    if (decl["kind"] == Kind.BOMBER.value) != (system.category is Category.HEAVY_BOMBER):
+        raise _fail("item", f"kind {decl['kind']!r} does not fit {system.name}", f"{where}.kind")
+    if decl["kind"] != Kind.BOMBER.value and 0 < system.max_rvs < decl.get("warheads", 0):
+        raise _fail(
+            "item",
+            f"{decl['warheads']} warheads exceed the {system.max_rvs} RVs of a {system.name}",
+            f"{where}.warheads",
+        )
+    if decl["status"] == Status.ELIMINATED.value:
+        raise _fail("declaration", "an eliminated item is no longer declared", f"{where}.status")
+    fkind = facilities.get(decl["facility"])
+    if fkind is None:
+        raise _fail("facility", f"facility {decl['facility']!r} is not declared", f"{where}.facility")
+    allowed = HOLDS.get(fkind)
+    if allowed is not None and system.category not in allowed:
+        raise _fail("facility", f"a {fkind.value} may not hold a {system.name}", f"{where}.facility")
+
+
+def _check_rvs(system_id: str, warheads: int, ctx: Context) -> None:
+    system = ctx.catalog.get(system_id)
+    if 0 < system.max_rvs < warheads:
+        raise _fail(
+            "item", f"{warheads} warheads exceed the {system.max_rvs} RVs of a {system.name}", "content.warheads"
+        )
+
+
+def _check_declaration(content: dict[str, Any], ctx: Context) -> None:
+    facilities: dict[str, FacilityKind] = {}
+    for i, f in enumerate(content["facilities"]):
+        if f["id"] in facilities:
+            raise _fail("declaration", f"facility {f['id']!r} is declared twice", f"content.facilities[{i}].id")
+        facilities[f["id"]] = FacilityKind(f["kind"])
+    seen: set[str] = set()
+    for i, decl in enumerate(content["items"]):
+        if decl["uid"] in seen:
+            raise _fail("declaration", f"item {decl['uid']!r} is declared twice", f"content.items[{i}].uid")
+        seen.add(decl["uid"])
+        _check_item_decl(decl, ctx, f"content.items[{i}]", facilities)
+
+
+def _open_facilities(state: PartyState) -> dict[str, FacilityKind]:
+    return {f.id: f.kind for f in state.facilities.values() if f.open}
+
+
+def discrepancies(declared: dict[str, Any], replayed: PartyState) -> list[Flag]:
+    """Differences between a six-monthly update and the state replayed to its date, item by item."""
+    flags = []
+    items = {d["uid"]: d for d in declared["items"]}
+    for uid, item in sorted(replayed.items.items()):
+        d = items.get(uid)
+        if d is None:
+            flags.append(Flag("discrepancy", f"{uid}: in the ledger, missing from the update", uid, "missing"))
+            continue
+        expected = item.pending_warheads if item.pending_warheads is not None else item.warheads
+        for detail, ledger_value, update_value in (
+            ("wrong-status", item.status.value, d["status"]),
+            ("wrong-facility", item.facility, d["facility"]),
+            ("wrong-warheads", expected, d.get("warheads", 0)),
+        ):
+            if ledger_value != update_value:
+                flags.append(Flag("discrepancy", f"{uid}: ledger {ledger_value}, update {update_value}", uid, detail))
+    for uid in sorted(set(items) - set(replayed.items)):
+        flags.append(Flag("discrepancy", f"{uid}: in the update, never notified", uid, "undeclared"))
+    return flags
+
+
+def _late(payload: dict[str, Any], ctx: Context) -> list[Flag]:
+    sent, effective = _time(payload["sent"]), _time(payload["effective"])
+    kind = payload["type"]
+    rules = ctx.rules
+    if kind == Type.INITIAL_DATA.value and ctx.entry_into_force is not None:
+        due = dt.datetime.combine(ctx.entry_into_force, dt.time(), dt.UTC) + dt.timedelta(rules.initial_deadline_days)
+    elif kind == Type.DATA_UPDATE.value:
+        due = effective + dt.timedelta(days=rules.update_deadline_days)
+    elif kind in (Type.RECEIPT.value, Type.EXHIBITION.value, Type.INITIAL_DATA.value):
+        return []
+    else:
+        due = effective + dt.timedelta(days=rules.change_deadline_days)
+    if sent <= due:
+        return []
+    days = (sent - due).total_seconds() / 86400
+    return [Flag("late", f"sent {days:.1f} days after the deadline of {due:%Y-%m-%d %H:%M}Z")]
+
+
+def check(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag]:  # noqa: PLR0915
+    """Apply rules 2–10 to a schema-valid notification (as its payload dict); return its flags."""
+    kind = payload["type"]
+    content = payload["content"]
+    if payload["party"] != state.party:
+        raise _fail("sender", f"this is {state.party}'s ledger, not {payload['party']}'s", "party")
+    if payload["seq"] != state.seq + 1:
+        raise _fail("sequence", f"expected sequence number {state.seq + 1}, got {payload['seq']}", "seq")
+    if payload["prev"] != state.head:
+        raise _fail("sequence", f"prev must be the last entry's hash {state.head[:16]}…", "prev")
+    if payload["sent"] < state.last_sent:
+        raise _fail("order", f"sent {payload['sent']}, before the previous notification ({state.last_sent})", "sent")
+    effective = payload["effective"]
+    for uid in _uids(payload):
+        touched = state.items.get(uid)
+        if touched is not None and effective < touched.since:
+            why = f"takes effect {effective}, before item {uid}'s last change ({touched.since})"
+            raise _fail("order", why, "effective")
+    if (state.seq == 0) != (kind == Type.INITIAL_DATA.value):
+        why = "the first notification must be initial data" if state.seq == 0 else "initial data was already given"
+        raise _fail("initial", why, "type")
+    for i, ref in enumerate(payload.get("follows", [])):
+        own = ref["party"] == state.party
+        if (own and ref["seq"] > state.seq) or not ctx.entry_exists(ref["party"], ref["seq"]):
+            raise _fail("references", f"follows {ref['party']} #{ref['seq']}, which does not exist", f"follows[{i}]")
+    flags = _late(payload, ctx)
+    open_facilities = _open_facilities(state)
+
+    def item(uid: str) -> Any:
+        found = state.items.get(uid)
+        if found is None:
+            why = "was eliminated and cannot return" if uid in state.retired else "is not declared"
+            raise _fail("item" if uid not in state.retired else "state", f"item {uid!r} {why}", "content.uid")
+        return found
+
+    if kind in (Type.INITIAL_DATA.value, Type.DATA_UPDATE.value):
+        _check_declaration(content, ctx)
+        if kind == Type.DATA_UPDATE.value:
+            flags += discrepancies(content, ctx.state_at(effective))
+    elif kind == Type.NEW_ITEM.value:
+        decl = content["item"]
+        if decl["uid"] in state.items or decl["uid"] in state.retired:
+            raise _fail("item", f"uid {decl['uid']!r} is already used", "content.item.uid")
+        if decl["status"] in (Status.CONVERTED.value, Status.ELIMINATED.value):
+            raise _fail("state", f"a new item cannot be {decl['status']}", "content.item.status")
+        _check_item_decl(decl, ctx, "content.item", open_facilities)
+    elif kind == Type.STATUS_CHANGE.value:
+        it = item(content["uid"])
+        if it.status in (Status.CONVERTED, Status.ELIMINATED):
+            raise _fail("state", f"item {it.uid!r} is {it.status.value}: it cannot return to service", "content.to")
+        if content["from"] != it.status.value:
+            raise _fail("state", f"item {it.uid!r} is {it.status.value}, not {content['from']}", "content.from")
+        if Status(content["to"]) not in MOVABLE:
+            raise _fail(
+                "state", f"{content['to']} is reached by its own notification, not a status change", "content.to"
+            )
+        if content["to"] == content["from"]:
+            raise _fail("state", "status does not change", "content.to")
+        becomes_deployed_launcher = content["to"] == Status.DEPLOYED.value and it.kind is Kind.LAUNCHER
+        if becomes_deployed_launcher and "warheads" not in content:
+            raise _fail("state", "a launcher becoming deployed must declare the RVs on its missile", "content.warheads")
+        if "warheads" in content:
+            if not becomes_deployed_launcher:
+                raise _fail("state", "warheads are declared only for a launcher becoming deployed", "content.warheads")
+            _check_rvs(it.system, content["warheads"], ctx)
+    elif kind == Type.MOVEMENT.value:
+        it = item(content["uid"])
+        if content["from"] != it.facility:
+            raise _fail("state", f"item {it.uid!r} is at {it.facility}, not {content['from']}", "content.from")
+        if content["to"] == content["from"]:
+            raise _fail("facility", "the item does not move", "content.to")
+        decl = {**vars(it), "kind": it.kind.value, "status": it.status.value, "facility": content["to"]}
+        _check_item_decl(decl, ctx, "content", open_facilities)
+    elif kind in (Type.CONVERSION.value, Type.ELIMINATION.value):
+        it = item(content["uid"])
+        if kind == Type.CONVERSION.value and it.status is Status.CONVERTED:
+            raise _fail("state", f"item {it.uid!r} is already converted", "content.uid")
+    elif kind == Type.WARHEADS_CHANGE.value:
+        it = item(content["uid"])
+        if it.kind is not Kind.LAUNCHER or it.status is not Status.DEPLOYED:
+            raise _fail("state", "a change of warheads is for a deployed launcher", "content.uid")
+        _check_rvs(it.system, content["warheads"], ctx)
+    elif kind == Type.FACILITY_CHANGE.value:
+        f = content["facility"]
+        existing = state.facilities.get(f["id"])
+        if content["action"] == "opened" and existing is not None and existing.open:
+            raise _fail("facility", f"facility {f['id']!r} is already open", "content.facility.id")
+        if content["action"] == "closed":
+            if existing is None or not existing.open:
+                raise _fail("facility", f"facility {f['id']!r} is not open", "content.facility.id")
+            there = sorted(i.uid for i in state.items.values() if i.facility == f["id"])
+            if there:
+                raise _fail(
+                    "facility",
+                    f"facility {f['id']!r} still holds {len(there)} items ({there[0]}, …)",
+                    "content.facility.id",
+                )
+    elif kind == Type.EXHIBITION.value:
+        if ctx.catalog.find(content["system"]) is None:
+            raise _fail("item", f"unknown system {content['system']!r}", "content.system")
+        if content["facility"] not in state.facilities:
+            raise _fail("facility", f"facility {content['facility']!r} is not declared", "content.facility")
+        for i, uid in enumerate(content.get("uids", [])):
+            if uid not in state.items:
+                raise _fail("item", f"item {uid!r} is not declared", f"content.uids[{i}]")
+    elif kind == Type.RECEIPT.value:
+        of = content["of"]
+        if of["party"] == state.party:
+            raise _fail("references", "a receipt acknowledges another party's notification", "content.of.party")
+        if not ctx.entry_exists(of["party"], of["seq"]):
+            raise _fail("references", f"{of['party']} #{of['seq']} does not exist", "content.of")
+    return flags

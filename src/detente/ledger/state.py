@@ -1,0 +1,186 @@
+"""A party's declared state, and how each notification changes it.
+
+:func:`apply` is the trusted path used by replay: it assumes the notification passed the rules in
+:mod:`detente.ledger.rules` when it was appended, and works on the plain payload dict for speed. It is
+deterministic, so replaying the same entries always yields the same state.
+
+Time: a state ``as_of`` a moment holds the effect of every notification whose change took effect by then. A
+notification may be sent after later-effective ones (a late notice), but never before its item's previous
+change (rules), so filtering entries by effective time and applying them in sequence order gives, item by item,
+a prefix of that item's history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from detente.catalog.model import Armament, Catalog
+from detente.forces.model import Facility, Force, ForceInfo, ItemRow
+from detente.forces.vocabulary import FacilityKind, Kind, Role, Status
+
+# Statuses an item moves between by status-change; converted and eliminated are reached only by their own
+# notifications, and nothing leaves eliminated.
+MOVABLE = frozenset({Status.DEPLOYED, Status.NON_DEPLOYED, Status.TEST, Status.TRAINING, Status.REPAIR})
+
+
+@dataclass
+class ItemState:
+    """One declared item as it stands."""
+
+    uid: str
+    system: str
+    kind: Kind
+    status: Status
+    facility: str
+    warheads: int = 0
+    armament: Armament | None = None
+    role: Role = Role.NUCLEAR
+    since: str = ""  # effective time (canonical text) of the item's last change
+    pending_warheads: int | None = None  # a notified change of warheads awaiting the next update
+
+
+@dataclass
+class FacilityState:
+    """A declared facility and whether it is open."""
+
+    id: str
+    kind: FacilityKind
+    name: str = ""
+    location: str = ""
+    open: bool = True
+
+
+@dataclass
+class PartyState:
+    """Everything one party has declared, as of some moment."""
+
+    party: str
+    items: dict[str, ItemState] = field(default_factory=dict)
+    facilities: dict[str, FacilityState] = field(default_factory=dict)
+    seq: int = 0
+    head: str = "0" * 64
+    last_sent: str = ""
+    last_update: str = ""  # effective time of the latest initial data or six-monthly update applied
+    retired: set[str] = field(default_factory=set)  # uids eliminated: never reused
+
+    def copy(self) -> PartyState:
+        """An independent copy (items and facilities copied one level deep)."""
+        return replace(
+            self,
+            items={k: replace(v) for k, v in self.items.items()},
+            facilities={k: replace(v) for k, v in self.facilities.items()},
+            retired=set(self.retired),
+        )
+
+
+def item_from_decl(decl: dict[str, Any], since: str) -> ItemState:
+    """An item state from a declared item (a payload dict)."""
+    armament = decl.get("armament")
+    return ItemState(
+        uid=decl["uid"],
+        system=decl["system"],
+        kind=Kind(decl["kind"]),
+        status=Status(decl["status"]),
+        facility=decl["facility"],
+        warheads=int(decl.get("warheads", 0)),
+        armament=None if armament is None else Armament(armament),
+        role=Role(decl.get("role", "nuclear")),
+        since=since,
+    )
+
+
+def _declare(state: PartyState, content: dict[str, Any], effective: str) -> None:
+    state.facilities = {
+        f["id"]: FacilityState(f["id"], FacilityKind(f["kind"]), f.get("name", ""), f.get("location", ""))
+        for f in content["facilities"]
+    }
+    state.items = {d["uid"]: item_from_decl(d, effective) for d in content["items"]}
+    state.last_update = effective
+
+
+def _update(state: PartyState, content: dict[str, Any], effective: str) -> None:
+    """A six-monthly update: declared warheads take effect on deployed launchers not changed since its date."""
+    for decl in content["items"]:
+        item = state.items.get(decl["uid"])
+        if item is None or item.since > effective:
+            continue
+        if item.kind is Kind.LAUNCHER and item.status is Status.DEPLOYED:
+            item.warheads = int(decl.get("warheads", 0))
+            item.pending_warheads = None
+    for f in content["facilities"]:
+        if f["id"] not in state.facilities:
+            state.facilities[f["id"]] = FacilityState(f["id"], FacilityKind(f["kind"]), f.get("name", ""))
+    state.last_update = max(state.last_update, effective)
+
+
+def apply(state: PartyState, payload: dict[str, Any], entry_hash: str) -> None:
+    """Apply one appended notification to a state (trusted: the rules were checked at append)."""
+    kind = payload["type"]
+    content = payload["content"]
+    effective = payload["effective"]
+    if kind == "initial-data":
+        _declare(state, content, effective)
+    elif kind == "data-update":
+        _update(state, content, effective)
+    elif kind == "new-item":
+        state.items[content["item"]["uid"]] = item_from_decl(content["item"], effective)
+    elif kind == "status-change":
+        item = state.items[content["uid"]]
+        item.status = Status(content["to"])
+        if item.kind is Kind.LAUNCHER:
+            item.warheads = int(content.get("warheads", 0)) if item.status is Status.DEPLOYED else 0
+        item.since = effective
+    elif kind == "movement":
+        item = state.items[content["uid"]]
+        item.facility = content["to"]
+        item.since = effective
+    elif kind == "conversion":
+        item = state.items[content["uid"]]
+        item.status = Status.CONVERTED
+        item.warheads = 0
+        if item.kind is Kind.BOMBER:
+            item.armament = Armament.NONE
+        item.since = effective
+    elif kind == "elimination":
+        item = state.items.pop(content["uid"])
+        state.retired.add(item.uid)
+    elif kind == "warheads-change":
+        state.items[content["uid"]].pending_warheads = int(content["warheads"])
+    elif kind == "facility-change":
+        f = content["facility"]
+        if content["action"] == "opened":
+            state.facilities[f["id"]] = FacilityState(f["id"], FacilityKind(f["kind"]), f.get("name", ""))
+        else:
+            state.facilities[f["id"]].open = False
+    state.seq = payload["seq"]
+    state.head = entry_hash
+    state.last_sent = payload["sent"]
+
+
+def to_force(states: list[PartyState], catalog: Catalog, as_of: dt.date | None = None, title: str = "") -> Force:
+    """The declared items of one or more parties as a force, ready to count."""
+    rows: list[ItemRow] = []
+    facilities: list[Facility] = []
+    for state in states:
+        facilities += [Facility(f.id, state.party, f.kind, f.name, f.location) for f in state.facilities.values()]
+        for item in state.items.values():
+            system = catalog.get(item.system)
+            rows.append(
+                ItemRow(
+                    party=state.party,
+                    system=system,
+                    kind=item.kind,
+                    status=item.status,
+                    uid=item.uid,
+                    facility=item.facility,
+                    warheads=item.warheads,
+                    armament=item.armament or system.armament,
+                    alcm_capacity=system.alcm_capacity,
+                    role=item.role,
+                    source=f"ledger {state.party} seq {state.seq}",
+                )
+            )
+    info = ForceInfo(title=title or "declared state from the ledger", label="ledger replay", as_of=as_of)
+    return Force.from_rows(rows, facilities, info, [s.party for s in states])

@@ -1,0 +1,189 @@
+"""The ledger: the one writer that validates, signs, chains and appends notifications, per party.
+
+Rules, in order:
+
+1. Appends go through one serialised path (a lock per ledger object; the database's primary key stops a second
+   process racing for the same sequence number).
+2. A party is registered once, with its public key and the treaty its notifications are judged under.
+3. A batch of notifications is checked whole before anything is written: each one against the state left by
+   the ones before it (:mod:`detente.ledger.rules`). The first refusal refuses the batch and names the
+   notification, the field and the rule; nothing is appended and the in-memory state is rebuilt from storage.
+4. Each accepted notification is canonicalised, signed with the party's key (which must be the registered
+   one) and chained to the previous entry; the batch is appended in one transaction.
+5. Importing signed entries (from an export) checks every link and signature and every rule first, and then
+   appends them all, or nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from detente.catalog.model import Catalog
+from detente.errors import InputError, Location
+from detente.ledger.chain import ChainError, Entry, check_entry, seal
+from detente.ledger.keys import PartyKey, fingerprint
+from detente.ledger.notifications import GENESIS, NotificationError, parse_notification
+from detente.ledger.port import LedgerStore, PartyRecord
+from detente.ledger.replay import replay, replay_payloads
+from detente.ledger.rules import Context, Flag, check
+from detente.ledger.state import PartyState, apply
+from detente.treaty.model import Treaty
+
+
+class LedgerError(InputError):
+    """A request the ledger cannot take: unknown party, wrong key, a party registered twice."""
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A notification appended: its sequence number, its entry hash, and any flags."""
+
+    party: str
+    seq: int
+    hash: str
+    flags: tuple[Flag, ...]
+
+
+class Ledger:
+    """Parties' append-only ledgers over a store. Reads may run beside it; writes go through this object."""
+
+    def __init__(self, store: LedgerStore, catalog: Catalog, treaty: Callable[[str], Treaty]) -> None:
+        self.store = store
+        self.catalog = catalog
+        self._treaty = treaty
+        self._lock = threading.Lock()
+        self._states: dict[str, PartyState] = {}
+
+    def party(self, party: str) -> PartyRecord:
+        """The registered party, or a :class:`LedgerError`."""
+        records = {r.party: r for r in self.store.parties()}
+        if party not in records:
+            known = ", ".join(records) or "none yet"
+            raise LedgerError(f"party {party!r} is not registered in this ledger", hint=f"registered: {known}")
+        return records[party]
+
+    def register(self, party: str, public_key: bytes, treaty: str) -> PartyRecord:
+        """Register a party with its public key and treaty (rule 2)."""
+        self._treaty(treaty)  # an unknown treaty is refused here, not at the first notification
+        if len(public_key) != 32:
+            raise LedgerError("a public key is 32 bytes (Ed25519)")
+        if party in {r.party for r in self.store.parties()}:
+            raise LedgerError(f"party {party!r} is already registered")
+        record = PartyRecord(party, public_key, treaty)
+        self.store.add_party(record)
+        return record
+
+    def state(self, party: str) -> PartyState:
+        """The party's current state (replayed from storage once, then kept up to date by appends)."""
+        if party not in self._states:
+            self.party(party)
+            self._states[party] = replay(party, self.store.entries(party))
+        return self._states[party]
+
+    def _context(
+        self,
+        record: PartyRecord,
+        pending: list[tuple[dict[str, Any], str]],
+        alongside: frozenset[tuple[str, int]] = frozenset(),
+    ) -> Context:
+        treaty = self._treaty(record.treaty)
+
+        def entry_exists(party: str, seq: int) -> bool:
+            if (party, seq) in alongside or (party == record.party and any(p["seq"] == seq for p, _ in pending)):
+                return True
+            return self.store.has_entry(party, seq)
+
+        def state_at(until: str) -> PartyState:
+            stored = ((e, e.hash.hex()) for e in self.store.entries(record.party, until=until))
+            parsed = ((e.notification(), h) for e, h in stored)
+            return replay_payloads(record.party, [*parsed, *pending], until)
+
+        return Context(self.catalog, treaty.notifications, entry_exists, state_at, treaty.dates.entry_into_force)
+
+    def submit(self, party: str, drafts: Sequence[dict[str, Any]], key: PartyKey, origin: str = "") -> list[Accepted]:
+        """Validate, sign, chain and append a batch of notifications for one party (rules 1, 3, 4)."""
+        record = self.party(party)
+        if key.party != party or key.public_key != record.public_key:
+            raise LedgerError(
+                f"the key {fingerprint(key.public_key)} is not {party}'s registered key "
+                f"{fingerprint(record.public_key)}"
+            )
+        with self._lock:
+            state = self.state(party)
+            pending: list[tuple[dict[str, Any], str]] = []
+            batch: list[Entry] = []
+            accepted: list[Accepted] = []
+            ctx = self._context(record, pending)
+            try:
+                for i, draft in enumerate(drafts):
+                    where = f"{origin or 'notification'} #{i + 1}"
+                    data = {**draft, "party": draft.get("party", party)}
+                    data.setdefault("seq", state.seq + 1)
+                    data.setdefault("prev", state.head)
+                    payload = parse_notification(data, where).payload()
+                    flags = _located(where, state, payload, ctx)
+                    entry = seal(payload, key)
+                    apply(state, payload, entry.hash_hex)
+                    pending.append((payload, entry.hash_hex))
+                    batch.append(entry)
+                    accepted.append(Accepted(party, entry.seq, entry.hash_hex, tuple(flags)))
+                self.store.append(batch)
+            except BaseException:
+                self._states.pop(party, None)
+                raise
+        return accepted
+
+    def import_entries(
+        self,
+        record: PartyRecord,
+        entries: Iterable[Entry],
+        *,
+        write: bool = True,
+        alongside: frozenset[tuple[str, int]] = frozenset(),
+    ) -> int:
+        """Append already-signed entries (from an export) after checking links, signatures and rules (rule 5).
+
+        The party need not be registered yet when ``write`` is false (a check before registering anything).
+        ``alongside`` names other parties' entries imported with these, which references may point to.
+        Returns the number of entries that are new to this ledger.
+        """
+        party = record.party
+        registered = party in {r.party for r in self.store.parties()}
+        with self._lock:
+            state = self.state(party).copy() if registered else PartyState(party)
+            pending: list[tuple[dict[str, Any], str]] = []
+            ctx = self._context(record, pending, alongside)
+            fresh: list[Entry] = []
+            for entry in entries:
+                if entry.seq <= state.seq:
+                    stored = next(self.store.entries(party, entry.seq, entry.seq))
+                    if stored.hash != entry.hash:
+                        raise ChainError(party, entry.seq, "differs from the entry this ledger already holds")
+                    continue
+                problem, payload = check_entry(entry, record.public_key, state.seq + 1, state.head)
+                if problem is not None:
+                    raise ChainError(party, entry.seq, problem)
+                _located(f"{party} #{entry.seq}", state, payload, ctx)
+                apply(state, payload, entry.hash_hex)
+                pending.append((payload, entry.hash_hex))
+                fresh.append(entry)
+            if write:
+                try:
+                    self.store.append(fresh)
+                finally:
+                    self._states.pop(party, None)
+        return len(fresh)
+
+
+def _located(where: str, state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag]:
+    """Check the rules, putting the notification's name in front of the field a refusal names."""
+    try:
+        return check(state, payload, ctx)
+    except NotificationError as exc:
+        raise NotificationError(exc.why, Location(file=where, field=exc.where.field), exc.hint) from None
+
+
+__all__ = ["GENESIS", "Accepted", "Ledger", "LedgerError"]

@@ -1,0 +1,172 @@
+"""The ledger store on SQLAlchemy Core: SQLite (one file, the default) or PostgreSQL, one code path.
+
+Rules:
+
+1. The schema is created and upgraded only by the Alembic migrations shipped in ``migrations/``.
+2. Rows are only ever inserted. The database refuses UPDATE and DELETE (triggers, from the first migration);
+   this class has no method that would issue either.
+3. ``append`` writes a batch in one transaction: all rows or none. A second writer racing for the same sequence
+   number hits the primary key and gets a :class:`StoreError`; nothing it sent is stored.
+4. Driver errors are mapped one way: integrity violations (a duplicate entry, an attempted update) become
+   :class:`StoreError` with the database's reason; connection failures become :class:`StoreError` too.
+5. SQLite runs in WAL mode with ``synchronous=FULL``: a committed batch survives a killed process and a power cut.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from importlib import resources
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, func, insert, select
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from detente.errors import DetenteError
+from detente.ledger.chain import Entry
+from detente.ledger.port import PartyRecord
+from detente.store.tables import entries, parties
+
+
+class StoreError(DetenteError):
+    """The database refused an operation or could not be reached; the message carries its reason."""
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _url(target: str) -> str:
+    """A database URL from a URL or a plain file path (which means SQLite)."""
+    if "://" in target:
+        return target.replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"sqlite:///{target}"
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the latest migration."""
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("detente.store").joinpath("migrations")))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+class SqlLedgerStore:
+    """A :class:`~detente.ledger.port.LedgerStore` on one database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def parties(self) -> list[PartyRecord]:
+        """Registered parties, by code."""
+        with self.engine.connect() as c:
+            rows = c.execute(select(parties).order_by(parties.c.party)).all()
+        return [PartyRecord(r.party, bytes(r.public_key), r.treaty) for r in rows]
+
+    def add_party(self, record: PartyRecord) -> None:
+        """Register a party once."""
+        row = {
+            "party": record.party,
+            "public_key": record.public_key,
+            "treaty": record.treaty,
+            "created": dt.datetime.now(dt.UTC),
+        }
+        self._write(lambda c: c.execute(insert(parties), [row]))
+
+    def append(self, batch: Sequence[Entry]) -> None:
+        """Insert a batch of entries in one transaction."""
+        if not batch:
+            return
+        rows = []
+        for e in batch:
+            header = _header(e.payload)
+            rows.append(
+                {
+                    "party": e.party,
+                    "seq": e.seq,
+                    "type": header["type"],
+                    "sent": header["sent"],
+                    "effective": header["effective"],
+                    "payload": e.payload,
+                    "signature": e.signature,
+                    "hash": e.hash,
+                }
+            )
+        self._write(lambda c: c.execute(insert(entries), rows))
+
+    def _write(self, action: Any) -> None:
+        try:
+            with self.engine.begin() as c:
+                action(c)
+        except IntegrityError as exc:
+            raise StoreError(f"the database refused the write: {_reason(exc)}") from None
+        except (OperationalError, DBAPIError) as exc:
+            raise StoreError(f"the database failed: {_reason(exc)}") from None
+
+    def entries(
+        self, party: str, start: int = 1, stop: int | None = None, until: str | None = None, known_at: str | None = None
+    ) -> Iterator[Entry]:
+        """A party's entries in order, streamed in chunks (filters as in the port)."""
+        query = select(entries.c.seq, entries.c.payload, entries.c.signature, entries.c.hash).where(
+            entries.c.party == party, entries.c.seq >= start
+        )
+        if stop is not None:
+            query = query.where(entries.c.seq <= stop)
+        if until is not None:
+            query = query.where(entries.c.effective <= until)
+        if known_at is not None:
+            query = query.where(entries.c.sent <= known_at)
+        with self.engine.connect() as c:
+            result = c.execution_options(stream_results=True, yield_per=10_000).execute(query.order_by(entries.c.seq))
+            for seq, payload, signature, digest in result:
+                yield Entry(party, seq, bytes(payload), bytes(signature), bytes(digest))
+
+    def head(self, party: str) -> Entry | None:
+        """A party's last entry."""
+        with self.engine.connect() as c:
+            last = c.execute(select(func.max(entries.c.seq)).where(entries.c.party == party)).scalar()
+        if last is None:
+            return None
+        return next(self.entries(party, last, last))
+
+    def has_entry(self, party: str, seq: int) -> bool:
+        """Whether a party has this sequence number."""
+        with self.engine.connect() as c:
+            found = c.execute(select(entries.c.seq).where(entries.c.party == party, entries.c.seq == seq)).first()
+        return found is not None
+
+    def close(self) -> None:
+        """Release the engine's connections."""
+        self.engine.dispose()
+
+
+def _header(payload: bytes) -> dict[str, Any]:
+    from detente.ledger.canonical import parse  # noqa: PLC0415 - keep the module's import list about storage
+
+    data = parse(payload)
+    return {"type": data["type"], "sent": data["sent"], "effective": data["effective"]}
+
+
+def _reason(exc: DBAPIError) -> str:
+    return str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+
+
+def open_store(target: str) -> SqlLedgerStore:
+    """Open (and migrate) a ledger store: a file path for SQLite, or a ``postgresql://`` URL."""
+    url = _url(target)
+    try:
+        engine = create_engine(url, future=True)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        migrate(engine)
+    except (OperationalError, DBAPIError) as exc:
+        raise StoreError(f"cannot open the ledger at {target}: {_reason(exc)}") from None
+    return SqlLedgerStore(engine)

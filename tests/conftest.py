@@ -1,0 +1,60 @@
+"""Shared fixtures: a real PostgreSQL server for the session, and store targets for both backends.
+
+Tests that need PostgreSQL get the ``postgres`` mark (``-m "not postgres"`` deselects them). Without server
+binaries they skip, except in CI (the ``CI`` environment variable set), where they fail: CI must test PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pg_server import PostgresNotFoundError, PostgresServer, postgres_server
+
+_PG_FIXTURES = {"pg_server", "pg_url"}
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgres: needs the throwaway PostgreSQL server the tests start")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Any test using the server is marked, so that -m "not postgres" also deselects tests that ask for it directly.
+    for item in items:
+        if _PG_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for the whole session, removed at its end."""
+    try:
+        with postgres_server() as server:
+            yield server
+    except PostgresNotFoundError as exc:
+        if _in_ci():
+            pytest.fail(f"CI must test PostgreSQL, but {exc}", pytrace=False)
+        pytest.skip(str(exc))
+
+
+@pytest.fixture
+def pg_url(pg_server: PostgresServer) -> Iterator[str]:
+    """The URL of a fresh, empty PostgreSQL database, dropped after the test."""
+    url = pg_server.create_database()
+    yield url
+    pg_server.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A target for ``open_store`` on each backend: a fresh SQLite file, or a fresh PostgreSQL database URL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "ledger.sqlite")
+    return str(request.getfixturevalue("pg_url"))
