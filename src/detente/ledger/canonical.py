@@ -29,9 +29,43 @@ class CanonicalError(InputError):
     """A payload cannot be signed: it holds a float, an unsafe integer, a non-string key or bad Unicode."""
 
 
+class _UnsignableError(Exception):
+    """Raised inside the fast scan; the slow walk then finds where."""
+
+
+def _scan(node: Any) -> bool:
+    """Rule 1 without building paths (fast); return True if every key allows the fast path."""
+    kind = type(node)
+    if kind is dict:
+        fast = True
+        for key, child in node.items():
+            if type(key) is not str:
+                raise _UnsignableError
+            if key and max(key) >= _FAST_KEY_LIMIT:
+                fast = False
+            if type(child) not in _LEAVES and not _scan(child):
+                fast = False
+        return fast
+    if kind is list or kind is tuple:
+        return all([_scan(child) for child in node if type(child) not in _LEAVES])  # noqa: C419 - scan every child
+    if kind is str:
+        return True
+    if node is None or kind is bool:
+        return True
+    if kind is int and -MAX_SAFE_INTEGER <= node <= MAX_SAFE_INTEGER:
+        return True
+    raise _UnsignableError
+
+
+_LEAVES = frozenset({str, bool, type(None)})
+
+
 def _check(value: Any, path: str) -> bool:
-    """Validate a payload (rule 1); return True if every key allows the fast path."""
-    fast = True
+    """Validate a payload (rule 1), naming the first offending place; return True if the fast path applies."""
+    try:
+        return _scan(value)
+    except _UnsignableError:
+        pass
     stack: list[tuple[Any, str]] = [(value, path)]
     while stack:
         node, where = stack.pop()
@@ -39,8 +73,6 @@ def _check(value: Any, path: str) -> bool:
             for key, child in node.items():
                 if not isinstance(key, str):
                     raise CanonicalError(f"object key {key!r} is not a string", Location(field=where or "$"))
-                if key and max(key) >= _FAST_KEY_LIMIT:
-                    fast = False
                 stack.append((child, f"{where}.{key}" if where else key))
         elif isinstance(node, list | tuple):
             stack.extend((child, f"{where}[{i}]") for i, child in enumerate(node))
@@ -58,20 +90,38 @@ def _check(value: Any, path: str) -> bool:
             raise CanonicalError(f"floats are not allowed in signed payloads, got {node!r}", Location(field=where))
         else:
             raise CanonicalError(f"cannot sign a value of type {type(node).__name__}", Location(field=where))
-    return fast
+    return False  # valid, but with types the fast scan does not know (e.g. str subclasses): use the reference
 
 
 def canonical(value: Any) -> bytes:
     """The RFC 8785 canonical UTF-8 bytes of a payload (rule 1 enforced)."""
-    if _check(value, ""):
+    if not _check(value, ""):
+        return canonical_reference(value)
+    try:
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-    return rfc8785.dumps(value)
+    except orjson.JSONEncodeError:  # a lone surrogate: let the reference path name it
+        return canonical_reference(value)
+
+
+def canonical_validated(payload: dict[str, Any]) -> bytes:
+    """The canonical bytes of a payload that passed the notification schema.
+
+    The schema admits only ASCII keys, strings, booleans, null and bounded integers, which is exactly where the
+    fast path equals RFC 8785 (the property test covers it); a surrogate or unexpected value still falls back.
+    """
+    try:
+        return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return canonical(payload)
 
 
 def canonical_reference(value: Any) -> bytes:
     """The reference encoder only (for tests and for anyone who doubts the fast path)."""
     _check(value, "")
-    return rfc8785.dumps(value)
+    try:
+        return rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, UnicodeEncodeError) as exc:
+        raise CanonicalError(f"cannot be canonicalised: {exc}") from None
 
 
 def parse(data: bytes) -> Any:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from detente.errors import DetenteError
-from detente.ledger.canonical import canonical, parse
+from detente.ledger.canonical import canonical, canonical_validated, parse
 from detente.ledger.keys import PartyKey, verify
 from detente.ledger.notifications import GENESIS
 
@@ -58,8 +58,8 @@ class ChainError(DetenteError):
 
 
 def seal(payload: dict[str, Any], key: PartyKey) -> Entry:
-    """Canonicalise, sign and hash a notification payload (``party``, ``seq`` and ``prev`` already set)."""
-    data = canonical(payload)
+    """Canonicalise, sign and hash a schema-valid notification payload (``party``, ``seq``, ``prev`` set)."""
+    data = canonical_validated(payload)
     return Entry(payload["party"], payload["seq"], data, key.sign(data), hashlib.sha256(data).digest())
 
 

@@ -4,37 +4,34 @@ Every notification has the same envelope — sending party, sequence number, tim
 effect, treaty reference, the notifications it follows, type, content and remarks — and a content whose schema
 depends on its type. Times are UTC, written ``YYYY-MM-DDTHH:MM:SSZ``; a bare date means midnight UTC.
 docs/notifications.md describes every type and field, and a test checks that it does.
+
+The schemas are typed dicts validated by pydantic (strict about unknown keys): validation returns the plain
+dict that is canonicalised and signed, so nothing is converted twice on the way to the signature.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, ValidationError, field_validator, model_validator
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, with_config
+from typing_extensions import TypedDict
 
 from detente._files import pydantic_error
 from detente.catalog.model import Armament
-from detente.errors import InputError
+from detente.errors import InputError, Location
 from detente.forces.vocabulary import FacilityKind, Kind, Role, Status
 
 NOTIFICATION_FORMAT = "detente.notification/1"
 GENESIS = "0" * 64
+_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
+_STRICT = ConfigDict(extra="forbid", use_enum_values=True)
 
 
 class NotificationError(InputError):
     """A notification was refused: it breaks a schema, reference, state-machine, ordering or chain rule."""
-
-
-def _utc(value: object) -> object:
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    if isinstance(value, dt.date):
-        return dt.datetime.combine(value, dt.time(), dt.UTC)
-    if isinstance(value, str) and len(value) == 10:
-        return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), dt.UTC)
-    return value
 
 
 def format_time(value: dt.datetime) -> str:
@@ -42,7 +39,30 @@ def format_time(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-UtcTime = Annotated[dt.datetime, PlainSerializer(format_time, return_type=str)]
+_CANONICAL_TIME = re.compile(_TIME)
+
+
+def normalize_time(value: object) -> object:
+    """A datetime, a date or ISO text as canonical UTC text; anything else unchanged (the schema refuses it)."""
+    if isinstance(value, str):
+        if _CANONICAL_TIME.match(value):
+            return value
+        try:
+            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+        value = parsed
+    if isinstance(value, dt.datetime):
+        return format_time(value if value.tzinfo else value.replace(tzinfo=dt.UTC))
+    if isinstance(value, dt.date):
+        return f"{value.isoformat()}T00:00:00Z"
+    return value
+
+
+Time = Annotated[str, Field(pattern=_TIME, description="UTC time, YYYY-MM-DDTHH:MM:SSZ.")]
+Uid = Annotated[str, Field(min_length=1, max_length=64, description="Unique identifier.")]
+FacilityId = Annotated[str, Field(min_length=1, max_length=64, description="Facility id.")]
+SmallCount = Annotated[int, Field(ge=0, le=64)]
 
 
 class Type(StrEnum):
@@ -61,113 +81,115 @@ class Type(StrEnum):
     RECEIPT = "receipt"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class ItemDecl(_Strict):
+@with_config(_STRICT)
+class ItemDecl(TypedDict):
     """One item as declared: its unique identifier, type, kind, status, facility and warheads."""
 
-    uid: str = Field(min_length=1, max_length=64, description="Unique identifier.")
-    system: str = Field(min_length=1, description="System type id.")
-    kind: Kind = Field(description="launcher, missile or bomber.")
-    status: Status = Field(description="Declared status.")
-    facility: str = Field(min_length=1, description="Facility id where the item is.")
-    warheads: int = Field(default=0, ge=0, le=64, description="RVs emplaced (deployed missiles) or bomber weapons.")
-    armament: Armament | None = Field(default=None, description="What it is equipped for; default: the type's.")
-    role: Role = Field(default=Role.NUCLEAR, description="nuclear or conventional.")
+    uid: Uid
+    system: Annotated[str, Field(min_length=1)]
+    kind: Kind
+    status: Status
+    facility: FacilityId
+    warheads: NotRequired[SmallCount]
+    armament: NotRequired[Armament]
+    role: NotRequired[Role]
 
 
-class FacilityDecl(_Strict):
+@with_config(_STRICT)
+class FacilityDecl(TypedDict):
     """A declared facility."""
 
-    id: str = Field(min_length=1, max_length=64, description="Facility id.")
-    kind: FacilityKind = Field(description="Kind of facility.")
-    name: str = Field(default="", description="Name.")
-    location: str = Field(default="", description="Where it is.")
+    id: FacilityId
+    kind: FacilityKind
+    name: NotRequired[str]
+    location: NotRequired[str]
 
 
-class Declaration(_Strict):
+@with_config(_STRICT)
+class Declaration(TypedDict):
     """A complete declaration: every facility and every accountable item (initial data, six-monthly update)."""
 
-    facilities: tuple[FacilityDecl, ...] = Field(description="Every declared facility.")
-    items: tuple[ItemDecl, ...] = Field(description="Every accountable item.")
+    facilities: list[FacilityDecl]
+    items: list[ItemDecl]
 
 
-class NewItem(_Strict):
+@with_config(_STRICT)
+class NewItem(TypedDict):
     """An item enters the declaration: produced, or arrived (e.g. from another party or a non-treaty site)."""
 
     item: ItemDecl
-    how: Literal["produced", "arrived", "declared"] = Field(default="produced", description="How it came.")
+    how: NotRequired[Literal["produced", "arrived", "declared"]]
 
 
-class StatusChange(_Strict):
-    """An item changes status among deployed, non-deployed, test, training and repair."""
+StatusChange = TypedDict(  # 'from' is a Python keyword, so the functional form
+    "StatusChange",
+    {"uid": Uid, "from": Status, "to": Status, "warheads": NotRequired[SmallCount]},
+)
+StatusChange.__doc__ = "An item changes status among deployed, non-deployed, test, training and repair."
+StatusChange.__pydantic_config__ = _STRICT  # type: ignore[attr-defined]
 
-    uid: str
-    from_: Status = Field(alias="from", description="Status before (must match the ledger).")
-    to: Status = Field(description="Status after.")
-    warheads: int | None = Field(default=None, ge=0, le=64, description="RVs on a launcher becoming deployed.")
-
-
-class Movement(_Strict):
-    """An item moves between declared facilities."""
-
-    uid: str
-    from_: str = Field(alias="from", description="Facility before (must match the ledger).")
-    to: str = Field(description="Facility after.")
+Movement = TypedDict("Movement", {"uid": Uid, "from": FacilityId, "to": FacilityId})
+Movement.__doc__ = "An item moves between declared facilities."
+Movement.__pydantic_config__ = _STRICT  # type: ignore[attr-defined]
 
 
-class Conversion(_Strict):
+@with_config(_STRICT)
+class Conversion(TypedDict):
     """An item leaves accountability by conversion (e.g. a bomber to non-nuclear armaments)."""
 
-    uid: str
-    result: str = Field(default="", description="What it became, in words.")
+    uid: Uid
+    result: NotRequired[str]
 
 
-class Elimination(_Strict):
+@with_config(_STRICT)
+class Elimination(TypedDict):
     """An item is eliminated."""
 
-    uid: str
-    method: str = Field(default="", description="How, in words.")
+    uid: Uid
+    method: NotRequired[str]
 
 
-class WarheadsChange(_Strict):
+@with_config(_STRICT)
+class WarheadsChange(TypedDict):
     """The RVs declared on a deployed missile change; effective only with the next six-monthly update."""
 
-    uid: str
-    warheads: int = Field(ge=0, le=64)
+    uid: Uid
+    warheads: SmallCount
 
 
-class FacilityChange(_Strict):
+@with_config(_STRICT)
+class FacilityChange(TypedDict):
     """A facility is opened (declared) or closed (it must be empty)."""
 
     facility: FacilityDecl
     action: Literal["opened", "closed"]
 
 
-class Exhibition(_Strict):
+@with_config(_STRICT)
+class Exhibition(TypedDict):
     """Items shown to the other party (e.g. a new type, or a converted bomber)."""
 
     system: str
-    facility: str
-    uids: tuple[str, ...] = ()
+    facility: FacilityId
+    uids: NotRequired[list[Uid]]
 
 
-class Ref(_Strict):
+@with_config(_STRICT)
+class Ref(TypedDict):
     """A reference to a notification: its party and sequence number."""
 
-    party: str = Field(min_length=1)
-    seq: int = Field(ge=1)
+    party: Annotated[str, Field(min_length=1)]
+    seq: Annotated[int, Field(ge=1)]
 
 
-class Receipt(_Strict):
+@with_config(_STRICT)
+class Receipt(TypedDict):
     """Acknowledgement of another party's notification."""
 
     of: Ref
 
 
-CONTENT: dict[Type, type[_Strict]] = {
+CONTENT: dict[Type, Any] = {
     Type.INITIAL_DATA: Declaration,
     Type.DATA_UPDATE: Declaration,
     Type.NEW_ITEM: NewItem,
@@ -182,58 +204,65 @@ CONTENT: dict[Type, type[_Strict]] = {
 }
 
 
-class TreatyRef(_Strict):
+@with_config(_STRICT)
+class TreatyRef(TypedDict):
     """Where the treaty requires this notification."""
 
-    treaty: str = Field(default="", description="Treaty id.")
-    article: str = Field(default="", description="Article.")
-    part: str = Field(default="", description="Protocol part.")
-    section: str = Field(default="", description="Section.")
-    paragraph: str = Field(default="", description="Paragraph.")
+    treaty: NotRequired[str]
+    article: NotRequired[str]
+    part: NotRequired[str]
+    section: NotRequired[str]
+    paragraph: NotRequired[str]
 
 
-class Notification(_Strict):
-    """The envelope of every notification, with its typed content."""
+@with_config(_STRICT)
+class Notification(TypedDict):
+    """The envelope of every notification; ``content`` follows the schema of its ``type``."""
 
-    format: Literal["detente.notification/1"] = "detente.notification/1"
-    party: str = Field(pattern=r"^[A-Z][A-Z0-9-]*$", description="Sending party.")
-    seq: int = Field(ge=1, le=2**53 - 1, description="Sequence number in the sender's ledger, from 1.")
-    prev: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 (hex) of the previous entry; zeros first.")
-    sent: UtcTime = Field(description="Time sent.")
-    effective: UtcTime = Field(description="Time the change took effect.")
+    format: Literal["detente.notification/1"]
+    party: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9-]{0,15}$")]
+    seq: Annotated[int, Field(ge=1, le=2**53 - 1)]
+    prev: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    sent: Time
+    effective: Time
     type: Type
-    treaty_ref: TreatyRef = Field(default_factory=TreatyRef, description="Where the treaty requires it.")
-    follows: tuple[Ref, ...] = Field(default=(), description="Notifications this one follows or answers.")
-    content: Any = Field(description="Type-specific content.")
-    remarks: str = Field(default="", description="Free text.")
-
-    @field_validator("sent", "effective", mode="before")
-    @classmethod
-    def _as_utc(cls, value: object) -> object:
-        return _utc(value)
-
-    @field_validator("sent", "effective")
-    @classmethod
-    def _whole_seconds(cls, value: dt.datetime) -> dt.datetime:
-        return value.astimezone(dt.UTC).replace(microsecond=0)
-
-    @model_validator(mode="after")
-    def _typed_content(self) -> Notification:
-        model = CONTENT[self.type]
-        if not isinstance(self.content, model):
-            object.__setattr__(self, "content", model.model_validate(self.content))
-        if self.effective > self.sent:
-            raise ValueError(f"effective time {format_time(self.effective)} is after the time sent")
-        return self
-
-    def payload(self) -> dict[str, Any]:
-        """The JSON-ready dict that is canonicalised and signed."""
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+    treaty_ref: NotRequired[TreatyRef]
+    follows: NotRequired[list[Ref]]
+    content: dict[str, Any]
+    remarks: NotRequired[str]
 
 
-def parse_notification(data: dict[str, Any], origin: str = "notification") -> Notification:
-    """Validate a notification dict (schema rules); errors name the field."""
+_ENVELOPE = TypeAdapter(Notification)
+_CONTENT = {kind: TypeAdapter(schema) for kind, schema in CONTENT.items()}
+
+
+def parse_notification(data: dict[str, Any], origin: str = "notification") -> dict[str, Any]:
+    """Validate a notification (schema rules) and return its payload: the dict that is signed.
+
+    Times may be given as datetimes, dates or ISO text; they are written in canonical UTC form first. Errors
+    name the field.
+    """
+    data = {"format": NOTIFICATION_FORMAT, **data}
+    for key in ("sent", "effective"):
+        if key in data:
+            data[key] = normalize_time(data[key])
     try:
-        return Notification.model_validate(data)
+        payload: dict[str, Any] = dict(_ENVELOPE.validate_python(data))
     except ValidationError as exc:
         raise pydantic_error(exc, origin, NotificationError) from None
+    try:
+        payload["content"] = _CONTENT[Type(payload["type"])].validate_python(payload["content"])
+    except ValidationError as exc:
+        raise pydantic_error(exc, origin, NotificationError, "content") from None
+    if payload["effective"] > payload["sent"]:
+        why = f"[schema] effective time {payload['effective']} is after the time sent"
+        raise NotificationError(why, Location(file=origin, field="effective"))
+    return payload
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the envelope and of each type's content (for docs and tests)."""
+    return {
+        "envelope": _ENVELOPE.json_schema(),
+        "content": {kind.value: adapter.json_schema() for kind, adapter in _CONTENT.items()},
+    }

@@ -123,7 +123,7 @@ class Ledger:
                     data = {**draft, "party": draft.get("party", party)}
                     data.setdefault("seq", state.seq + 1)
                     data.setdefault("prev", state.head)
-                    payload = parse_notification(data, where).payload()
+                    payload = parse_notification(data, where)
                     flags = _located(where, state, payload, ctx)
                     entry = seal(payload, key)
                     apply(state, payload, entry.hash_hex)
