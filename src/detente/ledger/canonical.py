@@ -60,47 +60,56 @@ def _scan(node: Any) -> bool:
 _LEAVES = frozenset({str, bool, type(None)})
 
 
-def _check(value: Any, path: str) -> bool:
-    """Validate a payload (rule 1), naming the first offending place; return True if the fast path applies."""
+def _locate(node: Any, where: str) -> None:
+    """Walk depth first, left to right, and raise a :class:`CanonicalError` at the first unsignable value."""
+    here = where or "$"
+    if isinstance(node, dict):
+        for key, child in node.items():
+            if not isinstance(key, str):
+                raise CanonicalError(f"object key {key!r} is not a string", Location(field=here))
+            _utf8(key, here, "object key")
+            _locate(child, f"{where}.{key}" if where else key)
+    elif isinstance(node, list | tuple):
+        for i, child in enumerate(node):
+            _locate(child, f"{where}[{i}]")
+    elif isinstance(node, bool) or node is None:
+        return
+    elif isinstance(node, int):
+        if abs(node) > MAX_SAFE_INTEGER:
+            raise CanonicalError(f"integer {node} is outside ±(2**53 − 1)", Location(field=here))
+    elif isinstance(node, str):
+        _utf8(node, here, "string")
+    elif isinstance(node, float):
+        raise CanonicalError(f"floats are not allowed in signed payloads, got {node!r}", Location(field=here))
+    else:
+        raise CanonicalError(f"cannot sign a value of type {type(node).__name__}", Location(field=here))
+
+
+def _utf8(text: str, where: str, what: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise CanonicalError(f"{what} is not valid Unicode (lone surrogate)", Location(field=where)) from None
+
+
+def _check(value: Any) -> bool:
+    """Rule 1: refuse an unsignable payload, naming the first offending place; True if the fast path applies."""
     try:
         return _scan(value)
     except _UnsignableError:
-        pass
-    stack: list[tuple[Any, str]] = [(value, path)]
-    while stack:
-        node, where = stack.pop()
-        if isinstance(node, dict):
-            for key, child in node.items():
-                if not isinstance(key, str):
-                    raise CanonicalError(f"object key {key!r} is not a string", Location(field=where or "$"))
-                stack.append((child, f"{where}.{key}" if where else key))
-        elif isinstance(node, list | tuple):
-            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(node))
-        elif isinstance(node, bool) or node is None:
-            continue
-        elif isinstance(node, int):
-            if abs(node) > MAX_SAFE_INTEGER:
-                raise CanonicalError(f"integer {node} is outside ±(2**53 − 1)", Location(field=where or "$"))
-        elif isinstance(node, str):
-            try:
-                node.encode("utf-8")
-            except UnicodeEncodeError:
-                raise CanonicalError("string is not valid Unicode (lone surrogate)", Location(field=where)) from None
-        elif isinstance(node, float):
-            raise CanonicalError(f"floats are not allowed in signed payloads, got {node!r}", Location(field=where))
-        else:
-            raise CanonicalError(f"cannot sign a value of type {type(node).__name__}", Location(field=where))
+        _locate(value, "")
     return False  # valid, but with types the fast scan does not know (e.g. str subclasses): use the reference
 
 
 def canonical(value: Any) -> bytes:
     """The RFC 8785 canonical UTF-8 bytes of a payload (rule 1 enforced)."""
-    if not _check(value, ""):
+    if not _check(value):
         return canonical_reference(value)
     try:
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-    except orjson.JSONEncodeError:  # a lone surrogate: let the reference path name it
-        return canonical_reference(value)
+    except orjson.JSONEncodeError:  # a lone surrogate somewhere: name it
+        _locate(value, "")
+        raise
 
 
 def canonical_validated(payload: dict[str, Any]) -> bytes:
@@ -117,7 +126,7 @@ def canonical_validated(payload: dict[str, Any]) -> bytes:
 
 def canonical_reference(value: Any) -> bytes:
     """The reference encoder only (for tests and for anyone who doubts the fast path)."""
-    _check(value, "")
+    _locate(value, "")
     try:
         return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, UnicodeEncodeError) as exc:

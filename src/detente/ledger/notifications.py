@@ -249,15 +249,27 @@ def parse_notification(data: dict[str, Any], origin: str = "notification") -> di
     try:
         payload: dict[str, Any] = dict(_ENVELOPE.validate_python(data))
     except ValidationError as exc:
-        raise pydantic_error(exc, origin, NotificationError) from None
+        raise _schema_error(exc, origin, "") from None
     try:
         payload["content"] = _CONTENT[Type(payload["type"])].validate_python(payload["content"])
     except ValidationError as exc:
-        raise pydantic_error(exc, origin, NotificationError, "content") from None
+        raise _schema_error(exc, origin, "content") from None
+    for key in ("sent", "effective"):
+        try:
+            dt.datetime.fromisoformat(payload[key].replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise NotificationError(
+                f"[schema] {payload[key]} is not a real time: {exc}", Location(origin, None, key)
+            ) from None
     if payload["effective"] > payload["sent"]:
         why = f"[schema] effective time {payload['effective']} is after the time sent"
         raise NotificationError(why, Location(file=origin, field="effective"))
     return payload
+
+
+def _schema_error(exc: ValidationError, origin: str, prefix: str) -> NotificationError:
+    error = pydantic_error(exc, origin, NotificationError, prefix)
+    return NotificationError(f"[schema] {error.why}", error.where, error.hint)
 
 
 def json_schema() -> dict[str, Any]:

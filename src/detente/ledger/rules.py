@@ -99,12 +99,18 @@ def _check_item_decl(decl: dict[str, Any], ctx: Context, where: str, facilities:
         )
     if decl["status"] == Status.ELIMINATED.value:
         raise _fail("declaration", "an eliminated item is no longer declared", f"{where}.status")
-    fkind = facilities.get(decl["facility"])
+    _check_holds(decl["system"], decl["facility"], facilities, ctx, f"{where}.facility")
+
+
+def _check_holds(system_id: str, facility: str, facilities: dict[str, FacilityKind], ctx: Context, field: str) -> None:
+    """Rule 9: the facility is declared and open (``facilities`` lists those), and may hold the type."""
+    system = ctx.catalog.get(system_id)
+    fkind = facilities.get(facility)
     if fkind is None:
-        raise _fail("facility", f"facility {decl['facility']!r} is not declared", f"{where}.facility")
+        raise _fail("facility", f"facility {facility!r} is not declared or not open", field)
     allowed = HOLDS.get(fkind)
     if allowed is not None and system.category not in allowed:
-        raise _fail("facility", f"a {fkind.value} may not hold a {system.name}", f"{where}.facility")
+        raise _fail("facility", f"a {fkind.value} may not hold a {system.name}", field)
 
 
 def _check_rvs(system_id: str, warheads: int, ctx: Context) -> None:
@@ -244,8 +250,7 @@ def check(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag
             raise _fail("state", f"item {it.uid!r} is at {it.facility}, not {content['from']}", "content.from")
         if content["to"] == content["from"]:
             raise _fail("facility", "the item does not move", "content.to")
-        decl = {**vars(it), "kind": it.kind.value, "status": it.status.value, "facility": content["to"]}
-        _check_item_decl(decl, ctx, "content", open_facilities)
+        _check_holds(it.system, content["to"], open_facilities, ctx, "content.to")
     elif kind in (Type.CONVERSION.value, Type.ELIMINATION.value):
         it = item(content["uid"])
         if kind == Type.CONVERSION.value and it.status is Status.CONVERTED:
@@ -273,8 +278,9 @@ def check(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag
     elif kind == Type.EXHIBITION.value:
         if ctx.catalog.find(content["system"]) is None:
             raise _fail("item", f"unknown system {content['system']!r}", "content.system")
-        if content["facility"] not in state.facilities:
-            raise _fail("facility", f"facility {content['facility']!r} is not declared", "content.facility")
+        if content["facility"] not in open_facilities:
+            why = f"facility {content['facility']!r} is not declared or not open"
+            raise _fail("facility", why, "content.facility")
         for i, uid in enumerate(content.get("uids", [])):
             if uid not in state.items:
                 raise _fail("item", f"item {uid!r} is not declared", f"content.uids[{i}]")

@@ -1,0 +1,277 @@
+"""Canonical JSON: the fast path equals the reference RFC 8785 encoder, and unsignable values are refused by path."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import orjson
+import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from detente.catalog.model import Armament
+from detente.forces.vocabulary import FacilityKind, Kind, Role, Status
+from detente.ledger.canonical import (
+    MAX_SAFE_INTEGER,
+    CanonicalError,
+    canonical,
+    canonical_reference,
+    canonical_validated,
+)
+from detente.ledger.notifications import Type, parse_notification
+
+
+def _chars(low: int, high: int) -> st.SearchStrategy[str]:
+    return st.characters(min_codepoint=low, max_codepoint=high, exclude_categories=("Cs",))
+
+
+# Text that exercises escaping and UTF-16 key order: anything, control characters, the top of the BMP (above the
+# surrogates, where code-point and UTF-16 order agree with each other but not with non-BMP characters), and
+# non-BMP characters such as emoji (a surrogate pair in UTF-16, so they sort before U+E000).
+TEXT = st.one_of(
+    st.text(max_size=8),
+    st.text(_chars(0x00, 0x1F), max_size=4),
+    st.text(_chars(0xE000, 0xFFFF), max_size=4),
+    st.text(_chars(0x10000, 0x10FFFF), max_size=4),
+    st.text(st.sampled_from('a"\\/\x7f\u2028\u2029\ud7ff\ue000\uffff\U00010000\U0001f600'), max_size=6),
+)
+SAFE_INT = st.integers(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER)
+SCALAR = st.none() | st.booleans() | SAFE_INT | TEXT
+JSON = st.recursive(
+    SCALAR, lambda inner: st.lists(inner, max_size=5) | st.dictionaries(TEXT, inner, max_size=6), max_leaves=40
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(JSON)
+def test_fast_path_equals_reference(value: Any) -> None:
+    """canonical() gives the reference rfc8785 bytes for any float-free JSON value, and they parse back to it."""
+    data = canonical(value)
+    assert data == canonical_reference(value)
+    assert orjson.loads(data) == value
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(TEXT, SCALAR, min_size=2, max_size=12))
+def test_keys_are_sorted_by_utf16_code_units(value: dict[str, Any]) -> None:
+    """Object keys come out in UTF-16 code unit order, whichever path encodes them."""
+    keys = list(orjson.loads(canonical(value)))
+    assert keys == sorted(value, key=lambda k: k.encode("utf-16-be"))
+
+
+def test_rfc8785_property_sorting_example() -> None:
+    """RFC 8785 §3.2.3: the published property-sorting example comes out in the published order."""
+    value = {
+        "\u20ac": "Euro Sign",
+        "\r": "Carriage Return",
+        "\ufb33": "Hebrew Letter Dalet With Dagesh",
+        "1": "One",
+        "\U0001f600": "Emoji: Grinning Face",
+        "\u0080": "Control",
+        "\u00f6": "Latin Small Letter O With Diaeresis",
+    }
+    assert list(orjson.loads(canonical(value)).values()) == [
+        "Carriage Return",
+        "One",
+        "Control",
+        "Latin Small Letter O With Diaeresis",
+        "Euro Sign",
+        "Emoji: Grinning Face",
+        "Hebrew Letter Dalet With Dagesh",
+    ]
+    assert canonical(value) == canonical_reference(value)
+
+
+RFC_EXAMPLE = {
+    "numbers": [333333333.33333329, 1e30, 4.50, 2e-3, 0.000000000000000000000000001],
+    "string": "\u20ac$\u000f\u000aA'\u0042\u0022\u005c\\\"/",
+    "literals": [None, True, False],
+}
+RFC_OUTPUT = (
+    '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],'
+    '"string":"\u20ac$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}'
+).encode()
+
+
+def test_rfc8785_sample_canonicalization() -> None:
+    """RFC 8785 §3.2.2: the reference encoder gives the published bytes; ours refuses its floats, and gives the
+    published bytes (less the numbers) for the rest."""
+    assert rfc8785.dumps(RFC_EXAMPLE) == RFC_OUTPUT
+    with pytest.raises(CanonicalError, match=r"numbers\[\d\]: floats are not allowed"):
+        canonical(RFC_EXAMPLE)
+    without_numbers = {k: v for k, v in RFC_EXAMPLE.items() if k != "numbers"}
+    expected = RFC_OUTPUT.replace(b'"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],', b"")
+    assert canonical(without_numbers) == expected
+    assert canonical_reference(without_numbers) == expected
+
+
+# --- refusals -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "path", "words"),
+    [
+        pytest.param({"a": 1.5}, "a", "floats are not allowed", id="float"),
+        pytest.param({"a": [0, {"b": 2.0}]}, "a[1].b", "floats are not allowed", id="nested-float"),
+        pytest.param([1, 1.0], "[1]", "floats are not allowed", id="float-in-list"),
+        pytest.param({"n": MAX_SAFE_INTEGER + 1}, "n", "outside", id="int-above"),
+        pytest.param({"n": [-MAX_SAFE_INTEGER - 1]}, "n[0]", "outside", id="int-below"),
+        pytest.param({"a": {1: "x"}}, "a", "key 1 is not a string", id="int-key"),
+        pytest.param({"a": [{None: 1}]}, "a[0]", "key None is not a string", id="none-key"),
+        pytest.param({True: 1}, "$", "key True is not a string", id="bool-key-at-root"),
+        pytest.param({"a": ("x", b"raw")}, "a[1]", "cannot sign a value of type bytes", id="bytes"),
+    ],
+)
+def test_unsignable_value_is_refused_by_path(value: Any, path: str, words: str) -> None:
+    """Floats, unsafe integers, non-string keys and non-JSON values are refused, naming the path."""
+    for encode in (canonical, canonical_reference):
+        with pytest.raises(CanonicalError) as caught:
+            encode(value)
+        assert str(caught.value).startswith(f"{path}: "), str(caught.value)
+        assert words in str(caught.value)
+
+
+@pytest.mark.parametrize("edge", [MAX_SAFE_INTEGER, -MAX_SAFE_INTEGER, 0])
+def test_safe_integers_at_the_edges_are_accepted(edge: int) -> None:
+    """±(2**53 − 1) are signable."""
+    assert canonical({"n": edge}) == canonical_reference({"n": edge}) == f'{{"n":{edge}}}'.encode()
+
+
+BAD_LEAF = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False).map(lambda f: ("floats are not allowed", f)),
+    st.integers(min_value=MAX_SAFE_INTEGER + 1).map(lambda n: ("outside", n)),
+    st.integers(max_value=-MAX_SAFE_INTEGER - 1).map(lambda n: ("outside", n)),
+    st.integers().map(lambda n: ("is not a string", {n: "x"})),
+)
+STEP = st.one_of(st.text(min_size=1, max_size=6), st.integers(0, 3))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(STEP, min_size=1, max_size=5), BAD_LEAF, SCALAR)
+def test_unsignable_value_anywhere_is_refused_by_path(
+    steps: list[str | int], bad: tuple[str, Any], filler: Any
+) -> None:
+    """A float, unsafe integer or non-string key at any depth is refused, naming exactly its path."""
+    words, node = bad
+    path = ""
+    for step in steps:
+        path += f"[{step}]" if isinstance(step, int) else (f".{step}" if path else step)
+    for step in reversed(steps):
+        node = [filler] * step + [node] if isinstance(step, int) else {step: node}
+    for encode in (canonical, canonical_reference):
+        with pytest.raises(CanonicalError) as caught:
+            encode(node)
+        assert str(caught.value).startswith(f"{path}: "), (path, str(caught.value))
+        assert words in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "path"),
+    [
+        pytest.param({"a": ["ok", "\ud800"]}, "a[1]", id="value"),
+        pytest.param({"a": {"\udc00": 1}}, "a", id="key"),
+    ],
+)
+def test_lone_surrogate_is_refused_by_path(value: Any, path: str) -> None:
+    """A string that is not valid Unicode is refused, naming where it is."""
+    with pytest.raises(CanonicalError) as caught:
+        canonical(value)
+    assert str(caught.value).startswith(f"{path}: "), str(caught.value)
+
+
+@pytest.mark.parametrize("value", [{"a": ["ok", "\ud800"]}, {"\udfff": 1}, ["\ud83d"]])
+def test_lone_surrogate_is_refused(value: Any) -> None:
+    """A lone surrogate, in a key or a value, is refused with CanonicalError by every encoder."""
+    for encode in (canonical, canonical_reference, canonical_validated):
+        with pytest.raises(CanonicalError):
+            encode(value)
+
+
+def test_first_offending_place_is_named() -> None:
+    """With several floats, the first in document order is named."""
+    with pytest.raises(CanonicalError, match=r"^a\[0\]: "):
+        canonical({"a": [1.5, 2.5]})
+
+
+# --- notifications ------------------------------------------------------------------------------------------------
+
+UID = st.text(min_size=1, max_size=64)
+FREE = st.text(max_size=16)
+REF = st.fixed_dictionaries({"party": st.text(min_size=1, max_size=8), "seq": st.integers(1, MAX_SAFE_INTEGER)})
+ITEM = st.fixed_dictionaries(
+    {
+        "uid": UID,
+        "system": st.text(min_size=1, max_size=16),
+        "kind": st.sampled_from(Kind),
+        "status": st.sampled_from(Status),
+        "facility": UID,
+    },
+    optional={"warheads": st.integers(0, 64), "armament": st.sampled_from(Armament), "role": st.sampled_from(Role)},
+)
+FACILITY = st.fixed_dictionaries(
+    {"id": UID, "kind": st.sampled_from(FacilityKind)}, optional={"name": FREE, "location": FREE}
+)
+DECLARATION = st.fixed_dictionaries({"facilities": st.lists(FACILITY, max_size=3), "items": st.lists(ITEM, max_size=3)})
+STATUS = st.sampled_from(Status)
+CONTENT: dict[Type, st.SearchStrategy[dict[str, Any]]] = {
+    Type.INITIAL_DATA: DECLARATION,
+    Type.DATA_UPDATE: DECLARATION,
+    Type.NEW_ITEM: st.fixed_dictionaries(
+        {"item": ITEM}, optional={"how": st.sampled_from(["produced", "arrived", "declared"])}
+    ),
+    Type.STATUS_CHANGE: st.fixed_dictionaries(
+        {"uid": UID, "from": STATUS, "to": STATUS}, optional={"warheads": st.integers(0, 64)}
+    ),
+    Type.MOVEMENT: st.fixed_dictionaries({"uid": UID, "from": UID, "to": UID}),
+    Type.CONVERSION: st.fixed_dictionaries({"uid": UID}, optional={"result": FREE}),
+    Type.ELIMINATION: st.fixed_dictionaries({"uid": UID}, optional={"method": FREE}),
+    Type.WARHEADS_CHANGE: st.fixed_dictionaries({"uid": UID, "warheads": st.integers(0, 64)}),
+    Type.FACILITY_CHANGE: st.fixed_dictionaries(
+        {"facility": FACILITY, "action": st.sampled_from(["opened", "closed"])}
+    ),
+    Type.EXHIBITION: st.fixed_dictionaries(
+        {"system": FREE, "facility": UID}, optional={"uids": st.lists(UID, max_size=3)}
+    ),
+    Type.RECEIPT: st.fixed_dictionaries({"of": REF}),
+}
+TIMES = st.lists(st.integers(0, 4_102_444_800), min_size=2, max_size=2).map(sorted)  # 1970 to 2100, seconds
+
+
+@st.composite
+def notifications(draw: st.DrawFn) -> dict[str, Any]:
+    """A random notification that passes the schema (content keys ASCII, strings any valid Unicode)."""
+    kind = draw(st.sampled_from(Type))
+    effective, sent = (dt.datetime.fromtimestamp(t, dt.UTC) for t in draw(TIMES))
+    draft = {
+        "party": draw(st.from_regex(r"[A-Z][A-Z0-9-]{0,15}", fullmatch=True)),
+        "seq": draw(st.integers(1, MAX_SAFE_INTEGER)),
+        "prev": draw(st.binary(min_size=32, max_size=32)).hex(),
+        "sent": sent,
+        "effective": effective,
+        "type": kind.value,
+        "content": draw(CONTENT[kind]),
+    }
+    optional = {
+        "treaty_ref": st.fixed_dictionaries(
+            {}, optional=dict.fromkeys(("treaty", "article", "part", "section", "paragraph"), FREE)
+        ),
+        "follows": st.lists(REF, max_size=3),
+        "remarks": st.text(max_size=40),
+    }
+    for key, strategy in optional.items():
+        if draw(st.booleans()):
+            draft[key] = draw(strategy)
+    return draft
+
+
+@settings(max_examples=300, deadline=None)
+@given(notifications())
+def test_validated_payload_encodes_as_reference(draft: dict[str, Any]) -> None:
+    """canonical_validated() of any schema-valid notification payload equals the reference encoder's bytes."""
+    payload = parse_notification(draft)
+    data = canonical_validated(payload)
+    assert data == canonical_reference(payload)
+    assert data == canonical(payload)
+    assert orjson.loads(data) == payload
