@@ -248,11 +248,10 @@ NUCLEAR_ARMAMENTS = {Armament.ALCM, Armament.BOMBS}
 def new_start_oracle(rows: list[ItemRow], *, ru_2022: bool = False) -> dict:
     """New START's three measures by a plain loop, from the rules written in new-start.toml.
 
-    Under Russia's 2022 reading converted ICBM/SLBM launchers and converted heavy bombers are launchers too, and
-    a heavy bomber is a launcher whatever it is equipped for (its definition has no armament condition).
+    Under Russia's 2022 reading converted ICBM/SLBM launchers and converted B-52H (whatever they are now equipped
+    for) are launchers too; other converted bombers are not.
     """
     launcher_statuses = ACCOUNTABLE | ({Status.CONVERTED} if ru_2022 else set())
-    bomber_launcher_armaments = set(Armament) if ru_2022 else NUCLEAR_ARMAMENTS
     terms = {
         "deployed-delivery-vehicles": ("deployed ICBMs and SLBMs", "deployed heavy bombers"),
         "warheads": ("RVs on deployed ICBMs and SLBMs", "1 per deployed heavy bomber"),
@@ -285,7 +284,9 @@ def new_start_oracle(rows: list[ItemRow], *, ru_2022: bool = False) -> dict:
                 add("warheads", 1, r.system.id, r.count)
             if is_missile_launcher and r.status in launcher_statuses:
                 add("launchers", 0, r.system.id, r.count)
-            if is_bomber and r.armament in bomber_launcher_armaments and r.status in launcher_statuses:
+            accountable_bomber = is_nuclear_bomber and r.status in ACCOUNTABLE
+            converted_b52h = ru_2022 and r.system.id == "b-52h" and r.status is Status.CONVERTED
+            if accountable_bomber or converted_b52h:
                 add("launchers", 1, r.system.id, r.count)
         for measure, entry in sums.items():
             by_system = {k: v for k, v in entry["by_system"].items() if v}

@@ -5,8 +5,15 @@ Shipped forces counted under shipped treaties, with the official figures beside 
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
 from detente.catalog.load import builtin_catalog
 from detente.cli.common import console
+from detente.cli.ledger import build_demo, timeline_table, timeline_with_progress
 from detente.cli.render import readings_table
 from detente.counting.compliance import judge
 from detente.counting.readings import count_readings, parse_reading
@@ -21,8 +28,12 @@ DEMO = (
 )
 
 
-def demo() -> None:
-    """Count the shipped forces under the shipped treaties, beside the official figures."""
+def demo(
+    ledger: Annotated[
+        Path | None, typer.Option(help="Where to build the demo ledger (a new SQLite file); default: a fresh temp dir.")
+    ] = None,
+) -> None:
+    """Count the shipped forces under the shipped treaties, and replay the demo ledger, beside the official figures."""
     catalog = builtin_catalog()
     for name, specs in DEMO:
         force = read_force(shipped_force_path(name), catalog)
@@ -33,9 +44,18 @@ def demo() -> None:
         console.rule(f"[bold]{force.info.title}[/]  ({name})")
         console.print(f"[dim]{force.info.label}[/]")
         console.print(readings_table(results, f"{force.items:,} items counted as of {as_of}"))
+    target = ledger or Path(tempfile.mkdtemp(prefix="detente-demo-")) / "demo-ledger.sqlite"
+    console.rule("[bold]New START ledgers of the US and Russia, 2011–2023[/]  (ILLUSTRATIVE item-level history)")
+    store = build_demo(target)
+    reading = parse_reading("new-start", catalog)
+    rows = timeline_with_progress(store, reading, None)
+    console.print(timeline_table(rows, f"Counts replayed from {target} at every data date"))
+    matched = sum(1 for r in rows if r.agrees)
+    published = sum(1 for r in rows if r.official is not None)
+    console.print(f"{matched} of {published} published figures equal the counts replayed from the ledger.")
     console.print(
         "Verdicts: within · within-range (meets the top of a range limit) · over · not-in-force (limits not yet "
         "binding on that date) · expired · no-limit. 'official' is the published figure for the same date and "
         "party. More: detente count us-2020-09 --treaty new-start+ru-2022; detente treaty show start-i; "
-        "detente data aggregates."
+        f"detente data aggregates; detente ledger history {target} US-B52H-60-0001."
     )

@@ -16,10 +16,9 @@ from detente._files import load_document, parse_json, read_text
 from detente.catalog.load import builtin_catalog
 from detente.cli.common import JsonOption, console, parse_date, print_json, verdict_text
 from detente.counting.compliance import judge
-from detente.counting.readings import parse_reading
+from detente.counting.readings import Reading, parse_reading
 from detente.counting.tally import count
 from detente.data.forces import load_force
-from detente.data.official import official_figures
 from detente.errors import FileFormatError, InputError, Location
 from detente.ledger.chain import ChainError, verify_chain
 from detente.ledger.convert import initial_data
@@ -27,6 +26,7 @@ from detente.ledger.exchange import export_lines, read_export
 from detente.ledger.keys import PartyKey, fingerprint, load_key, save_key
 from detente.ledger.replay import diff, history, moment, replay
 from detente.ledger.state import to_force
+from detente.ledger.timeline import TimelineRow, data_dates, timeline
 from detente.ledger.writer import Ledger
 from detente.store.ledger_store import SqlLedgerStore, open_store
 from detente.treaty.load import get_treaty
@@ -299,7 +299,7 @@ def counts(
 
 
 @app.command("timeline")
-def timeline(
+def show_timeline(
     target: LedgerArg,
     treaty: TreatyOpt = "new-start",
     dates: Annotated[list[str] | None, typer.Option("--at", help="Dates (default: the treaty's data dates).")] = None,
@@ -308,83 +308,98 @@ def timeline(
     """Counts at every data date, beside the official figures, with the verdicts."""
     store = _open(target)
     reading = parse_reading(treaty)
-    when_list = [parse_date(d, None) for d in dates] if dates else _data_dates(store, reading.treaty)
-    rows = []
+    rows = timeline_with_progress(store, reading, [parse_date(d, None) for d in dates] if dates else None, as_json)
+    if as_json:
+        print_json([vars(r) for r in rows])
+        return
+    console.print(timeline_table(rows, f"{reading.treaty.title}: counts replayed from {target}"))
+
+
+def timeline_with_progress(
+    store: SqlLedgerStore, reading: Reading, dates: list[dt.date] | None, quiet: bool = False
+) -> list[TimelineRow]:
+    """The timeline, with a progress bar over the dates."""
+    when_list = dates if dates is not None else data_dates(store, reading.treaty)
     with Progress(
-        TextColumn("replaying"),
+        TextColumn("replaying the ledger"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=console,
         transient=True,
-        disable=as_json,
+        disable=quiet,
     ) as bar:
         task = bar.add_task("dates", total=len(when_list))
-        for when in when_list:
-            force = to_force(_states(store, None, when), builtin_catalog(), when)
-            result = judge(count(force, reading.treaty, reading.variants), when)
-            for line in result.lines:
-                fig = official_figures(reading.treaty.id, line.party, when).get(line.measure)
-                rows.append(
-                    {
-                        "date": when,
-                        "party": line.party,
-                        "measure": line.measure,
-                        "count": line.count.total,
-                        "official": None if fig is None else fig.value,
-                        "confidence": None if fig is None else fig.confidence,
-                        "verdict": line.verdict.value,
-                    }
-                )
-            bar.advance(task)
-    if as_json:
-        print_json(rows)
-        return
-    console.print(timeline_table(rows, f"{reading.treaty.title} timeline of {target}"))
+        return timeline(store, reading, when_list, builtin_catalog(), lambda _: bar.advance(task))
 
 
-def timeline_table(rows: list[dict[str, Any]], title: str) -> Table:
-    """One row per date and party: each measure's count beside the official figure."""
-    measures = list(dict.fromkeys(r["measure"] for r in rows))
-    table = Table(title=title, title_justify="left")
+VERDICT_RANK = {"over": 5, "within-range": 4, "within": 3, "not-in-force": 2, "expired": 1, "no-limit": 0}
+
+
+def timeline_table(rows: list[TimelineRow], title: str) -> Table:
+    """One row per date and party: each measure's count, '=' where it equals the official figure, and verdict."""
+    measures = list(dict.fromkeys(r.measure for r in rows))
+    table = Table(title=title, title_justify="left", caption="= equals the published figure; ≠ shows it")
     table.add_column("date")
     table.add_column("party")
     for m in measures:
         table.add_column(m, justify="right")
-    keys = list(dict.fromkeys((r["date"], r["party"]) for r in rows))
-    for when, party in keys:
-        cells = []
+    table.add_column("verdict")
+    by_key: dict[tuple[dt.date, str], dict[str, TimelineRow]] = {}
+    for r in rows:
+        by_key.setdefault((r.date, r.party), {})[r.measure] = r
+    for (when, party), cells in by_key.items():
+        shown = []
         for m in measures:
-            r = next(x for x in rows if x["date"] == when and x["party"] == party and x["measure"] == m)
-            official = r["official"]
-            mark = (
-                "" if official is None else (" [green]=[/]" if official == r["count"] else f" [red]≠ {official:,}[/]")
-            )
-            cells.append(f"{r['count']:,}{mark} {verdict_text(r['verdict'])}")
-        table.add_row(str(when), party, *cells)
+            r = cells[m]
+            mark = "" if r.official is None else (" [green]=[/]" if r.agrees else f" [red]≠ {r.official:,}[/]")
+            shown.append(f"{r.count:,}{mark}")
+        worst = max(cells.values(), key=lambda r: VERDICT_RANK.get(r.verdict, 0)).verdict
+        first = next(iter(cells.values()))
+        silent = f" [yellow](silent: last data {first.last_update})[/]" if first.silent else ""
+        table.add_row(str(when), party + silent, *shown, verdict_text(worst))
     return table
 
 
-def _data_dates(store: SqlLedgerStore, treaty: Any) -> list[dt.date]:
-    """The treaty's data dates from entry into force to the last entry's effective date."""
-    ends = []
+def build_demo(out: Path) -> SqlLedgerStore:
+    """Build the illustrative demo ledger into a new SQLite file, with a progress bar; nothing is left on failure."""
+    from detente.data.demo_ledger import build_demo_ledger  # noqa: PLC0415 - a large module, demo only
+    from detente.data.demo_plans import demo_dates  # noqa: PLC0415
+
+    if out.exists():
+        raise InputError("already exists; refusing to touch an existing file", Location.of(out))
+    store = open_store(str(out))
+    try:
+        with Progress(
+            TextColumn("building the demo ledger"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("", total=len(demo_dates()))
+            build_demo_ledger(
+                Ledger(store, builtin_catalog(), get_treaty),
+                lambda message: bar.update(task, advance=1, description=message[:10]),
+            )
+    except BaseException:
+        store.close()
+        for made in (out, out.with_name(out.name + "-wal"), out.with_name(out.name + "-shm")):
+            made.unlink(missing_ok=True)
+        raise
+    return store
+
+
+@app.command("demo")
+def demo_ledger(out: Annotated[Path, typer.Argument(help="New SQLite file to build the demo ledger into.")]) -> None:
+    """Build the ILLUSTRATIVE US and Russian New START ledgers, 2011–2023, into a new SQLite file."""
+    store = build_demo(out)
     for record in store.parties():
         head = store.head(record.party)
-        if head is not None:
-            ends.append(dt.date.fromisoformat(head.notification()["effective"][:10]))
-    start = treaty.dates.entry_into_force
-    if not ends or start is None:
-        return []
-    dates = [start]
-    year = start.year
-    while True:
-        for md in treaty.notifications.update_dates:
-            d = dt.date.fromisoformat(f"{year}-{md}")
-            if start < d <= max(ends):
-                dates.append(d)
-        year += 1
-        if dt.date(year, 1, 1) > max(ends):
-            return dates
+        console.print(f"{record.party}: {head.seq if head else 0:,} notifications, signed with a public demo key")
+    console.print(f"built {out}; try: detente ledger timeline {out}")
 
 
 @app.command("diff")

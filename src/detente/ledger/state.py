@@ -63,6 +63,7 @@ class PartyState:
     head: str = "0" * 64
     last_sent: str = ""
     last_update: str = ""  # effective time of the latest initial data or six-monthly update applied
+    latest_effective: str = ""  # the latest effective time of any notification applied
     retired: set[str] = field(default_factory=set)  # uids eliminated: never reused
 
     def copy(self) -> PartyState:
@@ -129,6 +130,7 @@ def apply(state: PartyState, payload: dict[str, Any], entry_hash: str) -> None:
     elif kind == "status-change":
         item = state.items[content["uid"]]
         item.status = Status(content["to"])
+        item.pending_warheads = None  # the missile a pending change was for is loaded or unloaded now
         if item.kind is Kind.LAUNCHER:
             item.warheads = int(content.get("warheads", 0)) if item.status is Status.DEPLOYED else 0
         item.since = effective
@@ -140,6 +142,7 @@ def apply(state: PartyState, payload: dict[str, Any], entry_hash: str) -> None:
         item = state.items[content["uid"]]
         item.status = Status.CONVERTED
         item.warheads = 0
+        item.pending_warheads = None
         if item.kind is Kind.BOMBER:
             item.armament = Armament.NONE
         item.since = effective
@@ -156,6 +159,7 @@ def apply(state: PartyState, payload: dict[str, Any], entry_hash: str) -> None:
             state.facilities[f["id"]].open = False
     state.seq = payload["seq"]
     state.head = entry_hash
+    state.latest_effective = max(state.latest_effective, effective)
     state.last_sent = payload["sent"]
 
 

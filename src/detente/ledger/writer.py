@@ -97,6 +97,9 @@ class Ledger:
             return self.store.has_entry(party, seq)
 
         def state_at(until: str) -> PartyState:
+            live = self._states.get(record.party)
+            if live is not None and live.latest_effective <= until:
+                return live  # nothing took effect after `until`: the live state is the state then
             stored = ((e, e.hash.hex()) for e in self.store.entries(record.party, until=until))
             parsed = ((e.notification(), h) for e, h in stored)
             return replay_payloads(record.party, [*parsed, *pending], until)

@@ -10,6 +10,8 @@ Rules:
 4. Driver errors are mapped one way: integrity violations (a duplicate entry, an attempted update) become
    :class:`StoreError` with the database's reason; connection failures become :class:`StoreError` too.
 5. SQLite runs in WAL mode with ``synchronous=FULL``: a committed batch survives a killed process and a power cut.
+   Every transaction, migrations included, is explicit, so a process killed while creating a ledger leaves
+   either no schema or the whole of it.
 """
 
 from __future__ import annotations
@@ -35,12 +37,20 @@ class StoreError(DetenteError):
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own transaction handling autocommits DDL; take it over so that migrations are atomic too
+    # (SQLAlchemy's documented recipe for pysqlite): no implicit BEGIN here, an explicit one in _sqlite_begin.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA recursive_triggers=ON")  # REPLACE then fires the no-delete triggers
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock up front: one writer, no upgrade deadlock
 
 
 def _url(target: str) -> str:
@@ -166,6 +176,7 @@ def open_store(target: str) -> SqlLedgerStore:
         engine = create_engine(url, future=True)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
         migrate(engine)
     except (OperationalError, DBAPIError) as exc:
         raise StoreError(f"cannot open the ledger at {target}: {_reason(exc)}") from None
