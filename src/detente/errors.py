@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -79,3 +80,51 @@ class CountingError(InputError):
 
 class DataError(InputError):
     """A query on shipped data named something that does not exist (party, date, measure)."""
+
+
+class ChainError(DetenteError):
+    """A ledger's entries do not verify; names the party, the first bad sequence number and why."""
+
+    def __init__(self, party: str, seq: int, why: str) -> None:
+        self.party = party
+        self.seq = seq
+        self.why = why
+        super().__init__(f"{party} ledger, entry #{seq}: {why}")
+
+
+class LedgerError(InputError):
+    """A request the ledger cannot take: unknown party, wrong key, a party registered twice."""
+
+
+class CanonicalError(InputError):
+    """A payload cannot be signed: it holds a float, an unsafe integer, a non-string key or bad Unicode."""
+
+
+class NotificationError(InputError):
+    """A notification was refused: it breaks a schema, reference, state-machine, ordering or chain rule."""
+
+
+class KeyFileError(InputError):
+    """A key file is missing, malformed, too widely readable, or belongs to another party."""
+
+
+class StoreError(DetenteError):
+    """The database refused an operation or could not be reached; the message carries its reason."""
+
+
+class EscrowError(InputError):
+    """A commitment or an opening does not verify; names the position and the rule."""
+
+
+class MisbehaviourError(DetenteError):
+    """The watched log presented a rollback, a fork or an inconsistent history; carries offline evidence."""
+
+    def __init__(self, kind: str, why: str, evidence: dict[str, Any]) -> None:
+        self.kind = kind
+        self.why = why
+        self.evidence = evidence
+        super().__init__(f"{kind}: {why}")
+
+
+class NoteError(InputError):
+    """A signed note, checkpoint or cosignature is malformed or does not verify."""

@@ -19,8 +19,8 @@ from detente.counting.compliance import judge
 from detente.counting.readings import Reading, parse_reading
 from detente.counting.tally import count
 from detente.data.forces import load_force
-from detente.errors import FileFormatError, InputError, Location
-from detente.ledger.chain import ChainError, verify_chain
+from detente.errors import ChainError, FileFormatError, InputError, Location
+from detente.ledger.chain import verify_chain
 from detente.ledger.convert import initial_data
 from detente.ledger.exchange import export_lines, read_export
 from detente.ledger.keys import PartyKey, fingerprint, load_key, save_key

@@ -19,14 +19,10 @@ from typing import Any
 import orjson
 import rfc8785
 
-from detente.errors import InputError, Location
+from detente.errors import CanonicalError, Location
 
 MAX_SAFE_INTEGER = 2**53 - 1
 _FAST_KEY_LIMIT = "\ud800"
-
-
-class CanonicalError(InputError):
-    """A payload cannot be signed: it holds a float, an unsafe integer, a non-string key or bad Unicode."""
 
 
 class _UnsignableError(Exception):

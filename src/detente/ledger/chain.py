@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from detente.errors import DetenteError
+from detente.errors import ChainError
 from detente.ledger.canonical import canonical, canonical_validated, parse
 from detente.ledger.keys import PartyKey, verify
 from detente.ledger.notifications import GENESIS
@@ -45,16 +45,6 @@ class Entry:
     def notification(self) -> dict[str, Any]:
         """The payload parsed back into a dict."""
         return dict(parse(self.payload))
-
-
-class ChainError(DetenteError):
-    """A ledger's entries do not verify; names the party, the first bad sequence number and why."""
-
-    def __init__(self, party: str, seq: int, why: str) -> None:
-        self.party = party
-        self.seq = seq
-        self.why = why
-        super().__init__(f"{party} ledger, entry #{seq}: {why}")
 
 
 def seal(payload: dict[str, Any], key: PartyKey) -> Entry:

@@ -18,13 +18,9 @@ from pathlib import Path
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
-from detente.errors import InputError, Location
+from detente.errors import KeyFileError, Location
 
 KEY_FORMAT = "detente.key/1"
-
-
-class KeyFileError(InputError):
-    """A key file is missing, malformed, too widely readable, or belongs to another party."""
 
 
 def fingerprint(public_key: bytes) -> str:

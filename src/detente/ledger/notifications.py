@@ -21,17 +21,13 @@ from typing_extensions import TypedDict
 
 from detente._files import pydantic_error
 from detente.catalog.model import Armament
-from detente.errors import InputError, Location
+from detente.errors import Location, NotificationError
 from detente.forces.vocabulary import FacilityKind, Kind, Role, Status
 
 NOTIFICATION_FORMAT = "detente.notification/1"
 GENESIS = "0" * 64
 _TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
 _STRICT = ConfigDict(extra="forbid", use_enum_values=True)
-
-
-class NotificationError(InputError):
-    """A notification was refused: it breaks a schema, reference, state-machine, ordering or chain rule."""
 
 
 def format_time(value: dt.datetime) -> str:

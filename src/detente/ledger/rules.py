@@ -35,9 +35,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from detente.catalog.model import Catalog, Category
-from detente.errors import Location
+from detente.errors import Location, NotificationError
 from detente.forces.vocabulary import FacilityKind, Kind, Status
-from detente.ledger.notifications import NotificationError, Type
+from detente.ledger.notifications import Type
 from detente.ledger.state import MOVABLE, PartyState
 from detente.treaty.model import NotificationRules
 

@@ -14,8 +14,9 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from itertools import islice
 
+from detente.errors import ChainError
 from detente.ledger.canonical import canonical, parse
-from detente.ledger.chain import ChainError, Entry
+from detente.ledger.chain import Entry
 from detente.ledger.keys import verify
 from detente.ledger.notifications import GENESIS
 

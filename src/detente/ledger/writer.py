@@ -22,19 +22,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from detente.catalog.model import Catalog
-from detente.errors import InputError, Location
-from detente.ledger.chain import ChainError, Entry, check_entry, seal
+from detente.errors import ChainError, LedgerError, Location, NotificationError
+from detente.ledger.chain import Entry, check_entry, seal
 from detente.ledger.keys import PartyKey, fingerprint
-from detente.ledger.notifications import GENESIS, NotificationError, parse_notification
+from detente.ledger.notifications import GENESIS, parse_notification
 from detente.ledger.port import LedgerStore, PartyRecord
 from detente.ledger.replay import replay, replay_payloads
 from detente.ledger.rules import Context, Flag, check
 from detente.ledger.state import PartyState, apply
 from detente.treaty.model import Treaty
-
-
-class LedgerError(InputError):
-    """A request the ledger cannot take: unknown party, wrong key, a party registered twice."""
 
 
 @dataclass(frozen=True)

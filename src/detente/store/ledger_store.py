@@ -26,14 +26,10 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, func, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from detente.errors import DetenteError
+from detente.errors import StoreError
 from detente.ledger.chain import Entry
 from detente.ledger.port import PartyRecord
 from detente.store.tables import entries, parties
-
-
-class StoreError(DetenteError):
-    """The database refused an operation or could not be reached; the message carries its reason."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
