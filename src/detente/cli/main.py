@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from detente import __version__
-from detente.cli import catalog, count, data, demo, ledger, treaties
+from detente.cli import catalog, count, data, demo, ledger, treaties, trust
 from detente.cli.common import console
 from detente.errors import InputError
 
@@ -24,6 +24,7 @@ app.add_typer(catalog.app, name="catalog")
 app.add_typer(data.app, name="data")
 app.add_typer(ledger.keys_app, name="keys")
 app.add_typer(ledger.app, name="ledger")
+app.add_typer(trust.app, name="trust")
 app.command("validate")(count.validate)
 app.command("count")(count.count)
 app.command("compare")(count.compare)

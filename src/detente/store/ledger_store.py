@@ -46,7 +46,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock up front: one writer, no upgrade deadlock
+    # Writes take the write lock up front (one writer, no lock-upgrade deadlock); reads never block writers.
+    immediate = connection.get_execution_options().get("detente_write", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _url(target: str) -> str:
@@ -110,8 +112,10 @@ class SqlLedgerStore:
 
     def _write(self, action: Any) -> None:
         try:
-            with self.engine.begin() as c:
-                action(c)
+            with self.engine.connect() as c:
+                c.execution_options(detente_write=True)
+                with c.begin():
+                    action(c)
         except IntegrityError as exc:
             raise StoreError(f"the database refused the write: {_reason(exc)}") from None
         except (OperationalError, DBAPIError) as exc:
