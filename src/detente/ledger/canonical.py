@@ -14,6 +14,7 @@ Rules:
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
@@ -127,6 +128,21 @@ def canonical_reference(value: Any) -> bytes:
         return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, UnicodeEncodeError) as exc:
         raise CanonicalError(f"cannot be canonicalised: {exc}") from None
+
+
+# Bytes that may need the full check: a digit before '.', 'e' or 'E' (a float?), or a 4-byte UTF-8 sequence (a
+# character beyond U+FFFF, where code-point order and RFC 8785's UTF-16 order can differ).
+_NEEDS_FULL_CHECK = re.compile(rb"[0-9][.eE]|[\xf0-\xf4]")
+
+
+def is_canonical(data: bytes, parsed: Any) -> bool:
+    """Whether stored bytes are the canonical encoding of what they parse to (fast for ordinary payloads)."""
+    if _NEEDS_FULL_CHECK.search(data) is None:
+        return orjson.dumps(parsed, option=orjson.OPT_SORT_KEYS) == data
+    try:
+        return canonical(parsed) == data
+    except CanonicalError:
+        return False
 
 
 def parse(data: bytes) -> Any:

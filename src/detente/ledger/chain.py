@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from detente.errors import ChainError
-from detente.ledger.canonical import canonical, canonical_validated, parse
+from detente.ledger.canonical import canonical_validated, is_canonical, parse
 from detente.ledger.keys import PartyKey, verify
 from detente.ledger.notifications import GENESIS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One appended notification as stored."""
 
@@ -71,7 +71,7 @@ def check_entry(  # noqa: PLR0911 - one return per rule, in the module's order
         return "prev does not match the previous entry's hash (the chain is broken)", payload
     if not verify(public_key, entry.payload, entry.signature):
         return "signature does not verify with the party's public key", payload
-    if canonical(payload) != entry.payload:
+    if not is_canonical(entry.payload, payload):
         return "payload is not in canonical form", payload
     return None, payload
 

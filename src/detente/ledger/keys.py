@@ -13,6 +13,7 @@ import json
 import os
 import stat
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from nacl.exceptions import BadSignatureError
@@ -58,10 +59,15 @@ class PartyKey:
         return f"PartyKey(party={self.party!r}, public={fingerprint(self.public_key)})"
 
 
+@lru_cache(maxsize=64)
+def _verify_key(public_key: bytes) -> VerifyKey:
+    return VerifyKey(public_key)
+
+
 def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
     """True if the signature over the message is valid for the public key."""
     try:
-        VerifyKey(public_key).verify(message, signature)
+        _verify_key(public_key).verify(message, signature)
     except (BadSignatureError, ValueError):
         return False
     return True

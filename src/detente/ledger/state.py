@@ -22,6 +22,7 @@ from detente.forces.vocabulary import FacilityKind, Kind, Role, Status
 
 # Statuses an item moves between by status-change; converted and eliminated are reached only by their own
 # notifications, and nothing leaves eliminated.
+_STATUS = {s.value: s for s in Status}
 MOVABLE = frozenset({Status.DEPLOYED, Status.NON_DEPLOYED, Status.TEST, Status.TRAINING, Status.REPAIR})
 
 
@@ -129,7 +130,7 @@ def apply(state: PartyState, payload: dict[str, Any], entry_hash: str) -> None:
         state.items[content["item"]["uid"]] = item_from_decl(content["item"], effective)
     elif kind == "status-change":
         item = state.items[content["uid"]]
-        item.status = Status(content["to"])
+        item.status = _STATUS[content["to"]]
         item.pending_warheads = None  # the missile a pending change was for is loaded or unloaded now
         if item.kind is Kind.LAUNCHER:
             item.warheads = int(content.get("warheads", 0)) if item.status is Status.DEPLOYED else 0

@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from itertools import islice
 
 from detente.errors import ChainError
-from detente.ledger.canonical import canonical, parse
+from detente.ledger.canonical import is_canonical, parse
 from detente.ledger.chain import Entry
 from detente.ledger.keys import verify
 from detente.ledger.notifications import GENESIS
@@ -39,7 +39,7 @@ def _check_slice(args: tuple[str, bytes, list[tuple[int, bytes, bytes, bytes]]])
                     problem = "payload names another party or sequence number than its row"
                 elif not verify(public_key, payload, signature):
                     problem = "signature does not verify with the party's public key"
-                elif canonical(data) != payload:
+                elif not is_canonical(payload, data):
                     problem = "payload is not in canonical form"
             except ValueError:
                 problem = "payload is not JSON"

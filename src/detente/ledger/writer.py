@@ -52,10 +52,14 @@ class Ledger:
         self._treaty = treaty
         self._lock = threading.Lock()
         self._states: dict[str, PartyState] = {}
+        self._records: dict[str, PartyRecord] = {}
 
     def party(self, party: str) -> PartyRecord:
-        """The registered party, or a :class:`LedgerError`."""
+        """The registered party, or a :class:`LedgerError` (registrations never change, so they are cached)."""
+        if party in self._records:
+            return self._records[party]
         records = {r.party: r for r in self.store.parties()}
+        self._records.update(records)
         if party not in records:
             known = ", ".join(records) or "none yet"
             raise LedgerError(f"party {party!r} is not registered in this ledger", hint=f"registered: {known}")

@@ -27,9 +27,17 @@ from sqlalchemy import Engine, create_engine, event, func, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from detente.errors import StoreError
+from detente.ledger.canonical import parse
 from detente.ledger.chain import Entry
 from detente.ledger.port import PartyRecord
 from detente.store.tables import entries, parties
+
+# Plain DBAPI executemany for appends: a third of the cost of building a SQLAlchemy insert per batch.
+_INSERT_QMARK = (
+    "INSERT INTO ledger_entries (party, seq, type, sent, effective, payload, signature, hash) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_FORMAT = _INSERT_QMARK.replace("?", "%s")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -95,20 +103,12 @@ class SqlLedgerStore:
             return
         rows = []
         for e in batch:
-            header = _header(e.payload)
+            header = parse(e.payload)
             rows.append(
-                {
-                    "party": e.party,
-                    "seq": e.seq,
-                    "type": header["type"],
-                    "sent": header["sent"],
-                    "effective": header["effective"],
-                    "payload": e.payload,
-                    "signature": e.signature,
-                    "hash": e.hash,
-                }
+                (e.party, e.seq, header["type"], header["sent"], header["effective"], e.payload, e.signature, e.hash)
             )
-        self._write(lambda c: c.execute(insert(entries), rows))
+        sql = _INSERT_QMARK if self.engine.dialect.paramstyle == "qmark" else _INSERT_FORMAT
+        self._write(lambda c: c.exec_driver_sql(sql, rows))
 
     def _write(self, action: Any) -> None:
         try:
@@ -156,13 +156,6 @@ class SqlLedgerStore:
     def close(self) -> None:
         """Release the engine's connections."""
         self.engine.dispose()
-
-
-def _header(payload: bytes) -> dict[str, Any]:
-    from detente.ledger.canonical import parse  # noqa: PLC0415 - keep the module's import list about storage
-
-    data = parse(payload)
-    return {"type": data["type"], "sent": data["sent"], "effective": data["effective"]}
 
 
 def _reason(exc: DBAPIError) -> str:

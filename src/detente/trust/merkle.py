@@ -118,6 +118,11 @@ def _check_hash(what: str, value: bytes) -> None:
 
 
 def _check_elements(what: str, proof: Sequence[bytes]) -> None:
+    for element in proof:  # the common case first, without building a message per element
+        if not isinstance(element, bytes) or len(element) != HASH_SIZE:
+            break
+    else:
+        return
     for position, element in enumerate(proof):
         _check_hash(f"element {position} of the {what}", element)
 
