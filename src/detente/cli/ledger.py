@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,13 +21,13 @@ from detente.counting.readings import Reading, parse_reading
 from detente.counting.tally import count
 from detente.data.forces import load_force
 from detente.errors import ChainError, FileFormatError, InputError, Location
-from detente.ledger.chain import verify_chain
 from detente.ledger.convert import initial_data
 from detente.ledger.exchange import export_lines, read_export
 from detente.ledger.keys import PartyKey, fingerprint, load_key, save_key
 from detente.ledger.replay import diff, history, moment, replay
 from detente.ledger.state import to_force
 from detente.ledger.timeline import TimelineRow, data_dates, timeline
+from detente.ledger.verify import verify_store_parallel
 from detente.ledger.writer import Ledger
 from detente.store.ledger_store import SqlLedgerStore, open_store
 from detente.treaty.load import get_treaty
@@ -426,14 +427,15 @@ def changes(
 
 @app.command("verify")
 def verify(target: LedgerArg, party: Annotated[str | None, typer.Option("--party", "-p")] = None) -> None:
-    """Check every hash, link and signature; name the first bad entry (exit 2 if any)."""
+    """Check every hash, link and signature on every core; name the first bad entry (exit 2 if any)."""
     store = _open(target)
     records = {r.party: r for r in store.parties()}
     for p in _parties(store, party):
-        n = 0
+        head = store.head(p)
         try:
-            for _ in verify_chain(store.entries(p), p, records[p].public_key):
-                n += 1
+            n = verify_store_parallel(
+                functools.partial(open_store, target), p, records[p].public_key, head.seq if head else 0
+            )
         except ChainError as exc:
             raise InputError(f"verification failed: {exc}") from None
         console.print(

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from itertools import islice
+from typing import Any
 
 from detente.errors import ChainError
 from detente.ledger.canonical import is_canonical, parse
@@ -72,3 +73,65 @@ def verify_parallel(
                 prev = digest
                 expected += 1
     return expected - 1
+
+
+_READER: Any = None
+
+
+def _open_reader(factory: Callable[[], Any]) -> None:
+    global _READER  # noqa: PLW0603 - one store per worker process, opened once
+    _READER = factory()
+
+
+def _check_range(args: tuple[str, bytes, int, int]) -> tuple[int, int, str, str, tuple[int, str] | None]:
+    """A worker reads seq a..b itself and checks it; returns (a, count, first prev, last hash, first problem)."""
+    party, public_key, start, stop = args
+    rows = [(e.seq, e.payload, e.signature, e.hash) for e in _READER.entries(party, start, stop)]
+    checked = _check_slice((party, public_key, rows))
+    expected, prev, first_prev, last = start, "", "", ""
+    for seq, problem, payload_prev, _pseq, digest in checked:
+        if seq != expected:
+            return (
+                start,
+                len(checked),
+                first_prev,
+                last,
+                (expected, f"sequence number {seq} where {expected} was expected"),
+            )
+        if problem is not None:
+            return start, len(checked), first_prev, last, (seq, problem)
+        if seq == start:
+            first_prev = payload_prev
+        elif payload_prev != prev:
+            return start, len(checked), first_prev, last, (seq, "prev does not match the previous entry's hash")
+        prev = last = digest
+        expected += 1
+    if expected != stop + 1:
+        return start, len(checked), first_prev, last, (expected, f"entry #{expected} is missing")
+    return start, len(checked), first_prev, last, None
+
+
+def verify_store_parallel(
+    open_reader: Callable[[], Any],
+    party: str,
+    public_key: bytes,
+    size: int,
+    workers: int | None = None,
+    chunk: int = 20_000,
+) -> int:
+    """Verify seq 1..size with every core, each worker reading its own ranges from the store.
+
+    ``open_reader`` (picklable, e.g. ``functools.partial(open_store, path)``) opens the store in each worker, so
+    the main process only joins the ranges: links across range boundaries, and the first fault in order.
+    """
+    workers = workers or os.cpu_count() or 1
+    ranges = [(party, public_key, a, min(a + chunk - 1, size)) for a in range(1, size + 1, chunk)]
+    prev = GENESIS
+    with ProcessPoolExecutor(max_workers=workers, initializer=_open_reader, initargs=(open_reader,)) as pool:
+        for start, _count, first_prev, last, problem in pool.map(_check_range, ranges):
+            if first_prev and first_prev != prev:
+                raise ChainError(party, start, "prev does not match the previous entry's hash (the chain is broken)")
+            if problem is not None:
+                raise ChainError(party, problem[0], problem[1])
+            prev = last
+    return size

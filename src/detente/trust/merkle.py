@@ -77,11 +77,6 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return _sha256(_NODE + left + right).digest()
 
 
-def _largest_power_below(width: int) -> int:
-    """The largest power of two strictly less than ``width`` (at least 2): RFC 9162's k."""
-    return 1 << ((width - 1).bit_length() - 1)
-
-
 def _inclusion_length(index: int, size: int) -> int:
     """How many hashes PATH(index, D[size]) has, for 0 ≤ index < size.
 
@@ -357,7 +352,7 @@ class MerkleTree:
         upper: list[bytes] = []  # siblings met top-down while the range is not a perfect subtree
         start, end = 0, size
         while (end - start) & (end - start - 1):
-            k = _largest_power_below(end - start)
+            k = 1 << ((end - start - 1).bit_length() - 1)  # RFC 9162's k: the largest power of two below the width
             if index < start + k:
                 upper.append(self._range_hash(start + k, end))
                 end = start + k
@@ -380,10 +375,10 @@ class MerkleTree:
         if old_size in (0, new_size):
             return []
         levels = self._levels
-        upper: list[bytes] = []  # siblings met top-down, until the range is the old tree's last subtree
-        start, end, whole = 0, new_size, True
-        while end != old_size:
-            k = _largest_power_below(end - start)
+        upper: list[bytes] = []  # siblings met top-down while the range is not a perfect subtree
+        start, end = 0, new_size
+        while (end - start) & (end - start - 1):
+            k = 1 << ((end - start - 1).bit_length() - 1)  # RFC 9162's k: the largest power of two below the width
             if old_size <= start + k:
                 upper.append(self._range_hash(start + k, end))
                 end = start + k
@@ -391,11 +386,17 @@ class MerkleTree:
                 height = k.bit_length() - 1
                 upper.append(levels[height][start >> height])
                 start += k
-                whole = False
-        if not whole:
-            upper.append(self._range_hash(start, end))
-        upper.reverse()
-        return upper
+        # [start, end) is a perfect subtree of height h holding the old tree's last leaf. Inside it, SUBPROOF ends
+        # at the node of height t that ends exactly at old_size, and goes up from there as an audit path does.
+        # That node is left out only when it is the whole old tree (b still true), that is when old_size is a
+        # power of two.
+        top = (end - start).bit_length() - 1
+        bottom = min((old_size & -old_size).bit_length() - 1, top)
+        last = old_size - 1
+        proof = [] if old_size & last == 0 else [levels[bottom][last >> bottom]]
+        proof.extend([levels[height][(last >> height) ^ 1] for height in range(bottom, top)])
+        proof.extend(reversed(upper))
+        return proof
 
     def _check_size(self, size: int | None) -> int:
         if size is None:
@@ -414,19 +415,18 @@ class MerkleTree:
     def _range_hash(self, start: int, end: int) -> bytes:
         """MTH(D[start:end]) for a range that starts at a multiple of a power of two at least its width.
 
-        The range splits into perfect subtrees of decreasing size, all stored. MTH folds them from the right.
+        The range splits into perfect subtrees of decreasing size, all stored. MTH folds them from the right:
+        the smallest subtree first, then each larger subtree to its left hashed with the result.
         """
         levels = self._levels
-        subtrees: list[bytes] = []
-        width = end - start
-        while width:
-            height = width.bit_length() - 1
-            subtrees.append(levels[height][start >> height])
-            start += 1 << height
-            width -= 1 << height
-        node = subtrees.pop()
-        while subtrees:
-            node = _sha256(_NODE + subtrees.pop() + node).digest()
+        width, node = end - start, b""
+        while width:  # the smallest subtree is the rightmost one
+            low = width & -width
+            height = low.bit_length() - 1
+            end -= low
+            width ^= low
+            subtree = levels[height][end >> height]
+            node = _sha256(_NODE + subtree + node).digest() if node else subtree
         return node
 
 

@@ -1,0 +1,323 @@
+"""Benchmark: the RFC 9162 Merkle tree (detente.trust.merkle) against raw SHA-256 and against pymerkle.
+
+Measures, in one run, on N seeded leaves of 16-40 bytes each:
+  1. raw SHA-256 in a Python loop (``[sha256(x).digest() for x in inputs]``) over N and over 2N inputs of 65 bytes,
+     the size of an interior node's input. A tree of N leaves needs 2N - 1 hashes: N leaf hashes and N - 1 node
+     hashes;
+  2. the build: ``MerkleTree.from_leaf_hashes`` over the N leaf hashes (N - 1 node hashes, compared with raw N);
+     leaf hashing plus that build (2N - 1 hashes, compared with raw 2N); ``extend`` over the data; and appending one
+     leaf at a time with ``append`` (2N - 1 hashes) and with ``append_leaf_hash`` (N - 1 hashes). Each figure is
+     the best of R runs;
+  3. 10,000 inclusion proofs (random size in [1, N], random index below it) and 10,000 consistency proofs (random
+     0 < old < new ≤ N), seeded: the time to produce each proof from the stored nodes, the time to verify it, and
+     ``root(size)`` for past sizes;
+  4. the peer: pymerkle's ``InmemoryTree`` (sha256; its default security mode is the RFC 9162 0x00/0x01 hashing):
+     the append rate over P leaves (``append_entries``), and the rate at which it produces and verifies inclusion
+     and consistency proofs (Q of each, at seeded random sizes). Its root and audit paths must equal ours.
+
+Targets: a build within 2x the raw hashing time; under 100 µs to produce or to verify an inclusion proof; at least
+10x pymerkle's proof rate.
+
+Run:  .venv/bin/python bench/bench_merkle.py [--leaves N] [--proofs K] [--repeat R] [--peer-leaves P]
+      [--peer-proofs Q]    (defaults: N = 1,000,000, K = 10,000, R = 3, P = N, Q = K; P = 0 skips the peer)
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import hashlib
+import platform
+import random
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from detente.trust.merkle import MerkleTree, leaf_hash, verify_consistency, verify_inclusion
+
+SEED = 20261127
+BUILD_TARGET = 2.0  # x raw hashing time
+PROOF_TARGET_US = 100.0
+PEER_TARGET = 10.0  # x pymerkle's proof rate
+
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
+
+
+@dataclass
+class Row:
+    """One line of the results table."""
+
+    what: str
+    count: int
+    seconds: float
+    note: str = ""
+
+    @property
+    def us_each(self) -> float:
+        return self.seconds / self.count * 1e6 if self.count else 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds if self.seconds else 0.0
+
+
+def best_of(repeat: int, run: Callable[[], Any]) -> tuple[float, Any]:
+    """The shortest wall time of ``repeat`` runs (with the collector off), and the last result."""
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        result = None  # let the previous result go before the next run allocates its own
+        gc.collect()
+        gc.disable()
+        try:
+            start = time.perf_counter()
+            result = run()
+            best = min(best, time.perf_counter() - start)
+        finally:
+            gc.enable()
+    return best, result
+
+
+def leaf_datas(n: int) -> list[bytes]:
+    rng = random.Random(SEED)
+    return [rng.randbytes(rng.randrange(16, 41)) for _ in range(n)]
+
+
+def raw_loop(inputs: list[bytes]) -> list[bytes]:
+    sha256 = hashlib.sha256
+    return [sha256(x).digest() for x in inputs]
+
+
+def append_each(datas: list[bytes]) -> MerkleTree:
+    tree = MerkleTree()
+    for data in datas:
+        tree.append(data)
+    return tree
+
+
+def append_each_hash(hashes: list[bytes]) -> MerkleTree:
+    tree = MerkleTree()
+    for h in hashes:
+        tree.append_leaf_hash(h)
+    return tree
+
+
+def extend_all(datas: list[bytes]) -> MerkleTree:
+    tree = MerkleTree()
+    tree.extend(datas)
+    return tree
+
+
+def hash_and_build(datas: list[bytes]) -> MerkleTree:
+    return MerkleTree.from_leaf_hashes([leaf_hash(d) for d in datas])
+
+
+def timed(run: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = run()
+    return time.perf_counter() - start, result
+
+
+def bench_proofs(tree: MerkleTree, k: int) -> dict[str, Row]:
+    """Produce and verify K inclusion and K consistency proofs at seeded random sizes; time each phase."""
+    n = tree.size
+    rng = random.Random(SEED + 1)
+    sizes = [rng.randrange(1, n + 1) for _ in range(k)]
+    indices = [rng.randrange(size) for size in sizes]
+    pairs = []
+    for _ in range(k):
+        new = rng.randrange(2, n + 1)
+        pairs.append((rng.randrange(1, new), new))
+    rows: dict[str, Row] = {}
+
+    seconds, roots = timed(lambda: [tree.root(size) for size in sizes])
+    rows["root"] = Row("root(size) of a past size", k, seconds)
+    leaves = [tree.leaf(i) for i in indices]
+    seconds, audits = timed(lambda: [tree.inclusion_proof(i, size) for i, size in zip(indices, sizes, strict=True)])
+    rows["inc_make"] = Row("inclusion proof: produce", k, seconds, f"{sum(map(len, audits)) / k:.1f} hashes each")
+
+    def verify_all_inclusion() -> None:
+        for leaf, i, size, audit, root in zip(leaves, indices, sizes, audits, roots, strict=True):
+            verify_inclusion(leaf, i, size, audit, root)
+
+    seconds, _ = timed(verify_all_inclusion)
+    rows["inc_verify"] = Row("inclusion proof: verify", k, seconds)
+
+    old_roots = [tree.root(old) for old, _ in pairs]
+    new_roots = [tree.root(new) for _, new in pairs]
+    seconds, proofs = timed(lambda: [tree.consistency_proof(old, new) for old, new in pairs])
+    rows["con_make"] = Row("consistency proof: produce", k, seconds, f"{sum(map(len, proofs)) / k:.1f} hashes each")
+
+    def verify_all_consistency() -> None:
+        for (old, new), old_root, new_root, proof in zip(pairs, old_roots, new_roots, proofs, strict=True):
+            verify_consistency(old, new, old_root, new_root, proof)
+
+    seconds, _ = timed(verify_all_consistency)
+    rows["con_verify"] = Row("consistency proof: verify", k, seconds)
+    return rows
+
+
+def bench_peer(datas: list[bytes], q: int, ours: MerkleTree) -> dict[str, Row]:
+    """pymerkle's in-memory tree: append, then produce and verify Q proofs of each kind."""
+    import pymerkle  # noqa: PLC0415 - optional: only the peer needs it
+
+    rows: dict[str, Row] = {}
+    p = len(datas)
+    peer = pymerkle.InmemoryTree(algorithm="sha256")  # security on (default): RFC 9162's 0x00 / 0x01 prefixes
+    gc.collect()
+    seconds, _ = timed(lambda: peer.append_entries(datas))
+    rows["peer_append"] = Row(f"pymerkle {pymerkle.__version__} append_entries", p, seconds)
+    if peer.get_root() != ours.root(p):
+        raise SystemExit("pymerkle's root differs from ours: the peer is not configured as RFC 9162")
+
+    rng = random.Random(SEED + 2)
+    sizes = [rng.randrange(1, p + 1) for _ in range(q)]
+    indices = [rng.randrange(size) for size in sizes]
+    pairs = []
+    for _ in range(q):
+        new = rng.randrange(2, p + 1)
+        pairs.append((rng.randrange(1, new), new))
+    seconds, audits = timed(lambda: [peer.prove_inclusion(i + 1, s) for i, s in zip(indices, sizes, strict=True)])
+    rows["peer_inc_make"] = Row("pymerkle inclusion proof: produce", q, seconds)
+    if [a.path[1:] for a in audits[:50]] != [
+        ours.inclusion_proof(i, s) for i, s in zip(indices[:50], sizes[:50], strict=True)
+    ]:
+        raise SystemExit("pymerkle's audit paths differ from ours")
+    leaves = [ours.leaf(i) for i in indices]
+    roots = [ours.root(s) for s in sizes]
+
+    def verify_inclusion_all() -> None:
+        for audit, leaf, root in zip(audits, leaves, roots, strict=True):
+            pymerkle.verify_inclusion(leaf, root, audit)
+
+    seconds, _ = timed(verify_inclusion_all)
+    rows["peer_inc_verify"] = Row("pymerkle inclusion proof: verify", q, seconds)
+    seconds, proofs = timed(lambda: [peer.prove_consistency(old, new) for old, new in pairs])
+    rows["peer_con_make"] = Row("pymerkle consistency proof: produce", q, seconds)
+    states = [(ours.root(old), ours.root(new)) for old, new in pairs]
+
+    def verify_consistency_all() -> None:
+        for proof, (old_root, new_root) in zip(proofs, states, strict=True):
+            pymerkle.verify_consistency(old_root, new_root, proof)
+
+    seconds, _ = timed(verify_consistency_all)
+    rows["peer_con_verify"] = Row("pymerkle consistency proof: verify", q, seconds)
+    return rows
+
+
+def main() -> None:  # noqa: PLR0915 - one run, phase after phase, in the order the docstring gives
+    """Run every phase and print the figures, the targets and a table."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--leaves", type=int, default=1_000_000)
+    parser.add_argument("--proofs", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--peer-leaves", type=int, default=None, help="leaves for pymerkle (default: --leaves)")
+    parser.add_argument("--peer-proofs", type=int, default=None, help="proofs for pymerkle (default: --proofs)")
+    args = parser.parse_args()
+    n, k, repeat = args.leaves, args.proofs, args.repeat
+    p = n if args.peer_leaves is None else min(args.peer_leaves, n)
+    run_start = time.perf_counter()
+    console.print(
+        f"bench_merkle: N = {n:,} leaves, {k:,} proofs of each kind, best of {repeat}; "
+        f"Python {platform.python_version()}, {platform.machine()}, OpenSSL-backed hashlib.sha256"
+    )
+
+    datas = leaf_datas(n)
+    hashes = [leaf_hash(d) for d in datas]
+    rng = random.Random(SEED + 3)
+    inputs = [rng.randbytes(65) for _ in range(2 * n)]
+    rows: dict[str, Row] = {}
+    seconds, _ = best_of(repeat, lambda: raw_loop(inputs[:n]))
+    rows["raw_n"] = Row("raw SHA-256 loop, N inputs of 65 B", n, seconds)
+    seconds, _ = best_of(repeat, lambda: raw_loop(inputs))
+    rows["raw_2n"] = Row("raw SHA-256 loop, 2N inputs of 65 B", 2 * n, seconds)
+    inputs.clear()  # 2N inputs no longer needed
+    console.print(f"raw done ({time.perf_counter() - run_start:.0f} s)")
+
+    seconds, tree = best_of(repeat, lambda: MerkleTree.from_leaf_hashes(hashes))
+    rows["build"] = Row("from_leaf_hashes (N - 1 node hashes)", n, seconds, "vs raw N")
+    seconds, _ = best_of(repeat, lambda: hash_and_build(datas))
+    rows["build_full"] = Row("leaf_hash + from_leaf_hashes (2N - 1)", n, seconds, "vs raw 2N")
+    seconds, _ = best_of(repeat, lambda: extend_all(datas))
+    rows["extend"] = Row("extend(datas) (2N - 1)", n, seconds, "vs raw 2N")
+    seconds, appended = best_of(repeat, lambda: append_each(datas))
+    rows["append"] = Row("append(data) one by one (2N - 1)", n, seconds, "vs raw 2N")
+    seconds, _ = best_of(repeat, lambda: append_each_hash(hashes))
+    rows["append_hash"] = Row("append_leaf_hash one by one (N - 1)", n, seconds, "vs raw N")
+    if appended.levels() != tree.levels():
+        raise SystemExit("appending one by one and building in bulk gave different trees")
+    del appended
+    console.print(f"build done ({time.perf_counter() - run_start:.0f} s)")
+
+    rows.update(bench_proofs(tree, k))
+    console.print(f"proofs done ({time.perf_counter() - run_start:.0f} s)")
+
+    peer_note = ""
+    if p > 0:
+        try:
+            rows.update(bench_peer(datas[:p], k if args.peer_proofs is None else args.peer_proofs, tree))
+            peer_note = f"pymerkle on {p:,} leaves" + ("" if p == n else f" (fewer than N = {n:,})")
+        except ImportError:
+            peer_note = "pymerkle is not installed: peer skipped (.venv/bin/pip install pymerkle)"
+        console.print(f"peer done ({time.perf_counter() - run_start:.0f} s)")
+
+    # -- ratios and targets ---------------------------------------------------------------------------------
+    ratio = {
+        "build": rows["build"].seconds / rows["raw_n"].seconds,
+        "build_full": rows["build_full"].seconds / rows["raw_2n"].seconds,
+        "extend": rows["extend"].seconds / rows["raw_2n"].seconds,
+        "append": rows["append"].seconds / rows["raw_2n"].seconds,
+        "append_hash": rows["append_hash"].seconds / rows["raw_n"].seconds,
+    }
+    console.print()
+    for key, row in rows.items():
+        extra = f"  {ratio[key]:.2f}x raw" if key in ratio else ""
+        console.print(
+            f"{row.what}: {row.count:,} in {row.seconds:.3f} s = {row.us_each:.2f} µs each "
+            f"({row.rate:,.0f}/s){extra}{'  ' + row.note if row.note else ''}"
+        )
+    inc_make, inc_verify = rows["inc_make"].us_each, rows["inc_verify"].us_each
+    build, build_full = ratio["build"], ratio["build_full"]
+    verdicts = [
+        ("build within 2x raw (from_leaf_hashes vs raw N)", build <= BUILD_TARGET, f"{build:.2f}x"),
+        ("build within 2x raw (hash + build vs raw 2N)", build_full <= BUILD_TARGET, f"{build_full:.2f}x"),
+        ("inclusion proof produced < 100 µs", inc_make < PROOF_TARGET_US, f"{inc_make:.1f} µs"),
+        ("inclusion proof verified < 100 µs", inc_verify < PROOF_TARGET_US, f"{inc_verify:.1f} µs"),
+    ]  # fmt: skip
+    if "peer_inc_make" in rows:
+        for ours, theirs, what in (
+            ("inc_make", "peer_inc_make", "inclusion produce"),
+            ("inc_verify", "peer_inc_verify", "inclusion verify"),
+            ("con_make", "peer_con_make", "consistency produce"),
+            ("con_verify", "peer_con_verify", "consistency verify"),
+        ):
+            speedup = rows[theirs].us_each / rows[ours].us_each
+            verdicts.append((f"≥ 10x pymerkle's rate: {what}", speedup >= PEER_TARGET, f"{speedup:.1f}x"))
+        append_speedup = rows["peer_append"].us_each / rows["append"].us_each
+        console.print(f"append one by one vs pymerkle append_entries: {append_speedup:.1f}x faster")
+    console.print()
+    for what, met, figure in verdicts:
+        console.print(f"target {'MET' if met else 'MISSED'}: {what}: {figure}")
+    if peer_note:
+        console.print(peer_note)
+
+    table = Table(title=f"Merkle tree: N = {n:,} leaves, best of {repeat} for builds")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    table.add_column("seconds", justify="right")
+    table.add_column("µs each", justify="right")
+    table.add_column("per second", justify="right")
+    table.add_column("note")
+    for key, row in rows.items():
+        note = f"{ratio[key]:.2f}x raw; {row.note}" if key in ratio else row.note
+        table.add_row(row.what, f"{row.count:,}", f"{row.seconds:.3f}", f"{row.us_each:.2f}", f"{row.rate:,.0f}", note)
+    console.print(table)
+    console.print(f"total {time.perf_counter() - run_start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
