@@ -10,10 +10,11 @@ Measures, in one run, on N seeded leaves of 16-40 bytes each:
      the best of R runs;
   3. 10,000 inclusion proofs (random size in [1, N], random index below it) and 10,000 consistency proofs (random
      0 < old < new ≤ N), seeded: the time to produce each proof from the stored nodes, the time to verify it, and
-     ``root(size)`` for past sizes;
+     ``root(size)`` for past sizes, each the best of R runs over all K;
   4. the peer: pymerkle's ``InmemoryTree`` (sha256; its default security mode is the RFC 9162 0x00/0x01 hashing):
-     the append rate over P leaves (``append_entries``), and the rate at which it produces and verifies inclusion
-     and consistency proofs (Q of each, at seeded random sizes). Its root and audit paths must equal ours.
+     the append rate over P leaves (``append_entries``, run once), and the rate at which it produces and verifies
+     inclusion and consistency proofs (Q of each, at seeded random sizes, best of R). Its root and its audit paths
+     must equal ours, or the bench stops.
 
 Targets: a build within 2x the raw hashing time; under 100 µs to produce or to verify an inclusion proof; at least
 10x pymerkle's proof rate.
@@ -116,13 +117,7 @@ def hash_and_build(datas: list[bytes]) -> MerkleTree:
     return MerkleTree.from_leaf_hashes([leaf_hash(d) for d in datas])
 
 
-def timed(run: Callable[[], Any]) -> tuple[float, Any]:
-    start = time.perf_counter()
-    result = run()
-    return time.perf_counter() - start, result
-
-
-def bench_proofs(tree: MerkleTree, k: int) -> dict[str, Row]:
+def bench_proofs(tree: MerkleTree, k: int, repeat: int) -> dict[str, Row]:
     """Produce and verify K inclusion and K consistency proofs at seeded random sizes; time each phase."""
     n = tree.size
     rng = random.Random(SEED + 1)
@@ -134,34 +129,36 @@ def bench_proofs(tree: MerkleTree, k: int) -> dict[str, Row]:
         pairs.append((rng.randrange(1, new), new))
     rows: dict[str, Row] = {}
 
-    seconds, roots = timed(lambda: [tree.root(size) for size in sizes])
+    seconds, roots = best_of(repeat, lambda: [tree.root(size) for size in sizes])
     rows["root"] = Row("root(size) of a past size", k, seconds)
     leaves = [tree.leaf(i) for i in indices]
-    seconds, audits = timed(lambda: [tree.inclusion_proof(i, size) for i, size in zip(indices, sizes, strict=True)])
+    seconds, audits = best_of(
+        repeat, lambda: [tree.inclusion_proof(i, size) for i, size in zip(indices, sizes, strict=True)]
+    )
     rows["inc_make"] = Row("inclusion proof: produce", k, seconds, f"{sum(map(len, audits)) / k:.1f} hashes each")
 
     def verify_all_inclusion() -> None:
         for leaf, i, size, audit, root in zip(leaves, indices, sizes, audits, roots, strict=True):
             verify_inclusion(leaf, i, size, audit, root)
 
-    seconds, _ = timed(verify_all_inclusion)
+    seconds, _ = best_of(repeat, verify_all_inclusion)
     rows["inc_verify"] = Row("inclusion proof: verify", k, seconds)
 
     old_roots = [tree.root(old) for old, _ in pairs]
     new_roots = [tree.root(new) for _, new in pairs]
-    seconds, proofs = timed(lambda: [tree.consistency_proof(old, new) for old, new in pairs])
+    seconds, proofs = best_of(repeat, lambda: [tree.consistency_proof(old, new) for old, new in pairs])
     rows["con_make"] = Row("consistency proof: produce", k, seconds, f"{sum(map(len, proofs)) / k:.1f} hashes each")
 
     def verify_all_consistency() -> None:
         for (old, new), old_root, new_root, proof in zip(pairs, old_roots, new_roots, proofs, strict=True):
             verify_consistency(old, new, old_root, new_root, proof)
 
-    seconds, _ = timed(verify_all_consistency)
+    seconds, _ = best_of(repeat, verify_all_consistency)
     rows["con_verify"] = Row("consistency proof: verify", k, seconds)
     return rows
 
 
-def bench_peer(datas: list[bytes], q: int, ours: MerkleTree) -> dict[str, Row]:
+def bench_peer(datas: list[bytes], q: int, ours: MerkleTree, repeat: int) -> dict[str, Row]:
     """pymerkle's in-memory tree: append, then produce and verify Q proofs of each kind."""
     import pymerkle  # noqa: PLC0415 - optional: only the peer needs it
 
@@ -169,7 +166,7 @@ def bench_peer(datas: list[bytes], q: int, ours: MerkleTree) -> dict[str, Row]:
     p = len(datas)
     peer = pymerkle.InmemoryTree(algorithm="sha256")  # security on (default): RFC 9162's 0x00 / 0x01 prefixes
     gc.collect()
-    seconds, _ = timed(lambda: peer.append_entries(datas))
+    seconds, _ = best_of(1, lambda: peer.append_entries(datas))
     rows["peer_append"] = Row(f"pymerkle {pymerkle.__version__} append_entries", p, seconds)
     if peer.get_root() != ours.root(p):
         raise SystemExit("pymerkle's root differs from ours: the peer is not configured as RFC 9162")
@@ -181,7 +178,9 @@ def bench_peer(datas: list[bytes], q: int, ours: MerkleTree) -> dict[str, Row]:
     for _ in range(q):
         new = rng.randrange(2, p + 1)
         pairs.append((rng.randrange(1, new), new))
-    seconds, audits = timed(lambda: [peer.prove_inclusion(i + 1, s) for i, s in zip(indices, sizes, strict=True)])
+    seconds, audits = best_of(
+        repeat, lambda: [peer.prove_inclusion(i + 1, s) for i, s in zip(indices, sizes, strict=True)]
+    )
     rows["peer_inc_make"] = Row("pymerkle inclusion proof: produce", q, seconds)
     if [a.path[1:] for a in audits[:50]] != [
         ours.inclusion_proof(i, s) for i, s in zip(indices[:50], sizes[:50], strict=True)
@@ -194,9 +193,9 @@ def bench_peer(datas: list[bytes], q: int, ours: MerkleTree) -> dict[str, Row]:
         for audit, leaf, root in zip(audits, leaves, roots, strict=True):
             pymerkle.verify_inclusion(leaf, root, audit)
 
-    seconds, _ = timed(verify_inclusion_all)
+    seconds, _ = best_of(repeat, verify_inclusion_all)
     rows["peer_inc_verify"] = Row("pymerkle inclusion proof: verify", q, seconds)
-    seconds, proofs = timed(lambda: [peer.prove_consistency(old, new) for old, new in pairs])
+    seconds, proofs = best_of(repeat, lambda: [peer.prove_consistency(old, new) for old, new in pairs])
     rows["peer_con_make"] = Row("pymerkle consistency proof: produce", q, seconds)
     states = [(ours.root(old), ours.root(new)) for old, new in pairs]
 
@@ -204,7 +203,7 @@ def bench_peer(datas: list[bytes], q: int, ours: MerkleTree) -> dict[str, Row]:
         for proof, (old_root, new_root) in zip(proofs, states, strict=True):
             pymerkle.verify_consistency(old_root, new_root, proof)
 
-    seconds, _ = timed(verify_consistency_all)
+    seconds, _ = best_of(repeat, verify_consistency_all)
     rows["peer_con_verify"] = Row("pymerkle consistency proof: verify", q, seconds)
     return rows
 
@@ -253,13 +252,13 @@ def main() -> None:  # noqa: PLR0915 - one run, phase after phase, in the order 
     del appended
     console.print(f"build done ({time.perf_counter() - run_start:.0f} s)")
 
-    rows.update(bench_proofs(tree, k))
+    rows.update(bench_proofs(tree, k, repeat))
     console.print(f"proofs done ({time.perf_counter() - run_start:.0f} s)")
 
     peer_note = ""
     if p > 0:
         try:
-            rows.update(bench_peer(datas[:p], k if args.peer_proofs is None else args.peer_proofs, tree))
+            rows.update(bench_peer(datas[:p], k if args.peer_proofs is None else args.peer_proofs, tree, repeat))
             peer_note = f"pymerkle on {p:,} leaves" + ("" if p == n else f" (fewer than N = {n:,})")
         except ImportError:
             peer_note = "pymerkle is not installed: peer skipped (.venv/bin/pip install pymerkle)"

@@ -128,3 +128,11 @@ class MisbehaviourError(DetenteError):
 
 class NoteError(InputError):
     """A signed note, checkpoint or cosignature is malformed or does not verify."""
+
+
+class ProofError(DetenteError):
+    """An inclusion or consistency proof, or a stored tree, does not verify; the message says which rule failed."""
+
+
+class TreeError(InputError):
+    """The tree was asked for something it does not have, or given something that is not a tree's."""

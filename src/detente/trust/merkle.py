@@ -47,7 +47,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 
-from detente.errors import DetenteError, InputError, Location
+from detente.errors import Location, ProofError, TreeError
 
 HASH_SIZE = 32
 MAX_SIZE = 1 << 64
@@ -57,14 +57,6 @@ _sha256 = hashlib.sha256
 
 EMPTY_ROOT = _sha256(b"").digest()
 """MTH({}): the root of the empty tree, SHA-256 of the empty string."""
-
-
-class ProofError(DetenteError):
-    """An inclusion or consistency proof, or a stored tree, does not verify; the message says which rule failed."""
-
-
-class TreeError(InputError):
-    """The tree was asked for something it does not have, or given something that is not a tree's."""
 
 
 def leaf_hash(data: bytes) -> bytes:
