@@ -136,3 +136,37 @@ class ProofError(DetenteError):
 
 class TreeError(InputError):
     """The tree was asked for something it does not have, or given something that is not a tree's."""
+
+
+class WithheldError(DetenteError):
+    """A checkpoint covers entries the party has not delivered (rule 7)."""
+
+    def __init__(self, origin: str, size: int, delivered: int) -> None:
+        self.origin = origin
+        self.size = size
+        self.delivered = delivered
+        super().__init__(
+            f"{origin}: checkpoint covers {size} entries, only {delivered} delivered: "
+            f"#{delivered + 1}..#{size} withheld (ask the party for them; a log that signed for them has them)"
+        )
+
+    @property
+    def withheld(self) -> range:
+        """The sequence numbers withheld."""
+        return range(self.delivered + 1, self.size + 1)
+
+
+class RootMismatchError(DetenteError):
+    """A checkpoint's root is not the root of the entries delivered (rule 8): the party showed two histories."""
+
+    def __init__(self, origin: str, size: int, signed: bytes, delivered: bytes, note: str) -> None:
+        self.origin = origin
+        self.size = size
+        self.signed = signed
+        self.delivered = delivered
+        self.note = note
+        super().__init__(
+            f"{origin}: checkpoint of size {size} has root {signed.hex()[:16]}…, but the first {size} entries "
+            f"delivered hash to {delivered.hex()[:16]}…: the entries delivered are not the ones the log signed "
+            "for (keep the note and the entries: both are signed by the party)"
+        )

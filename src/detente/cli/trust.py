@@ -181,10 +181,13 @@ def verify_offline(
 
 
 @app.command("check-evidence")
-def evidence(file: Annotated[Path, typer.Argument(help="Evidence written by `detente trust cosign`.")]) -> None:
+def evidence(
+    file: Annotated[Path, typer.Argument(help="Evidence written by `detente trust cosign`.")],
+    log_key: Annotated[str, typer.Option(help="The log's public key as YOU know it (base64), not the evidence's.")],
+) -> None:
     """Check evidence of a fork, rollback or inconsistency offline, with nothing but the log's public key."""
     try:
-        finding = check_evidence(json.loads(read_text(file)))
+        finding = check_evidence(json.loads(read_text(file)), _log_verifier("log", log_key).public_key)
     except json.JSONDecodeError:
         raise InputError("not JSON", Location.of(file)) from None
     except NoteError as exc:

@@ -115,6 +115,8 @@ def parse_checkpoint(body: str) -> Checkpoint:
     origin, size_text, root_text, *extensions = lines
     if not origin:
         raise NoteError("checkpoint origin is empty")
+    if any(not line for line in extensions):
+        raise NoteError("checkpoint has an empty extension line")
     if not size_text.isdigit() or (size_text != "0" and size_text.startswith("0")) or not size_text.isascii():
         raise NoteError(f"checkpoint size {size_text!r} is not a decimal number without leading zeros")
     try:

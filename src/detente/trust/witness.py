@@ -3,7 +3,8 @@
 In a bilateral treaty each party witnesses the other's ledger. For every new checkpoint the witness checks, in
 this order (the first failure refuses it and, where the log misbehaved, produces evidence):
 
-1. The note is a well-formed checkpoint of the log it watches (its origin), signed by the log's key.
+1. The note is a well-formed checkpoint whose origin is the log it watches (the log's key name), signed by the
+   log's key.
 2. If the witness has seen nothing of this log yet, it accepts the checkpoint (trust on first use: the first
    tree head is taken as given, and everything after must extend it).
 3. A smaller size than the last verified one is a **rollback**: refused, with both signed checkpoints as evidence.
@@ -15,7 +16,7 @@ this order (the first failure refuses it and, where the log misbehaved, produces
 6. Accepted checkpoints replace the saved state (written atomically) and are cosigned (tlog-cosignature).
 
 Evidence is a self-contained JSON document that anyone holding the log's public key can check offline with
-:func:`check_evidence`.
+:func:`check_evidence` (which takes that key from the checker, never from the evidence).
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ class Witness:
         note = parse_note(note_text)
         verify_note(note, log)
         checkpoint = note.checkpoint()
+        if checkpoint.origin != log.name:
+            raise NoteError(f"checkpoint of {checkpoint.origin!r}, but this witness watches {log.name!r} with that key")
         previous = self.seen.get(checkpoint.origin)
         if previous is not None:
             if checkpoint.size < previous.size:
@@ -122,15 +125,18 @@ class Witness:
         return cosign(note, self.name, self.key, timestamp)
 
 
-def check_evidence(evidence: dict[str, Any]) -> str:
-    """Check evidence offline: both checkpoints are signed by the log's key, and they show what is claimed.
+def check_evidence(evidence: dict[str, Any], public_key: bytes) -> str:
+    """Check evidence offline against the log's public key as the checker knows it.
 
-    Returns the finding in words; raises :class:`NoteError` if the evidence does not hold up.
+    Never the key written in the evidence: both checkpoints must be signed with the checker's key, and show what
+    is claimed. Returns the finding in words; raises :class:`NoteError` if the evidence does not hold up.
     """
     try:
         if evidence["format"] != EVIDENCE_FORMAT:
             raise NoteError("not detente evidence")
-        log = Verifier(evidence["log"]["name"], base64.b64decode(evidence["log"]["public_key"]))
+        log = Verifier(evidence["log"]["name"], public_key)
+        if base64.b64decode(evidence["log"]["public_key"]) != public_key:
+            raise NoteError("the evidence names another key than the log's: it is not evidence against this log")
         notes: list[SignedNote] = [parse_note(text) for text in evidence["checkpoints"]]
         proof = [base64.b64decode(p) for p in evidence["proof"]]
         kind = evidence["kind"]
