@@ -3,28 +3,8 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
-
-from detente.cli.main import main
-
-
-@pytest.fixture
-def cli(monkeypatch, capsys):
-    monkeypatch.setenv("COLUMNS", "200")
-
-    def run(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["detente", *args])
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def test_count_json_is_keyed_by_party_then_measure(cli):

@@ -10,7 +10,7 @@ from rich.markup import escape
 from detente import __version__
 from detente.cli import catalog, count, data, demo, ledger, treaties, trust
 from detente.cli.common import console
-from detente.errors import InputError
+from detente.errors import DetenteError, InputError
 
 app = typer.Typer(
     name="detente",
@@ -38,11 +38,17 @@ def version() -> None:
 
 
 def main() -> None:
-    """Run the CLI; bad input prints one line saying where and why, and exits with code 2 (no traceback)."""
+    """Run the CLI; errors print one line saying where and why, and exit with code 2 (no traceback).
+
+    That holds for bad input and for a proof, chain or evidence that does not verify.
+    """
     try:
         app()
     except InputError as exc:
         console.print(f"[bold red]error:[/] {escape(exc.message())}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except DetenteError as exc:  # a finding (a proof or chain that does not verify) or the database refused
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
 
 
