@@ -130,9 +130,11 @@ def canonical_reference(value: Any) -> bytes:
         raise CanonicalError(f"cannot be canonicalised: {exc}") from None
 
 
-# Bytes that may need the full check: a digit before '.', 'e' or 'E' (a float?), or a 4-byte UTF-8 sequence (a
-# character beyond U+FFFF, where code-point order and RFC 8785's UTF-16 order can differ).
-_NEEDS_FULL_CHECK = re.compile(rb"[0-9][.eE]|[\xf0-\xf4]")
+# Bytes that may need the full check: a number with a fraction or exponent right after ':', ',' or '[' (where every
+# non-string value starts in compact JSON: a float), or a 4-byte UTF-8 sequence (a character beyond U+FFFF, where
+# code-point order and RFC 8785's UTF-16 order of keys can differ). Text inside strings may match too: that only
+# costs the full check.
+_NEEDS_FULL_CHECK = re.compile(rb"[:,\[]-?[0-9]+[.eE]|[\xf0-\xf4]")
 
 
 def is_canonical(data: bytes, parsed: Any) -> bool:
