@@ -135,7 +135,7 @@ def accepts_next(ledger: Ledger, party: str, seq: int) -> None:
     assert [a.seq for a in accepted] == [seq]
 
 
-def refused(
+def assert_refused(
     ledger: Ledger,
     drafts: list[dict[str, Any]],
     field: str | None,
@@ -186,24 +186,24 @@ SCHEMA_VIOLATIONS = [
 @pytest.mark.parametrize(("draft", "field"), SCHEMA_VIOLATIONS)
 def test_schema_violation_is_refused(ledger: Ledger, draft: dict[str, Any], field: str) -> None:
     """A notification that breaks its schema is refused, naming the field, and nothing changes."""
-    refused(ledger, [draft], field, None)
+    assert_refused(ledger, [draft], field, None)
 
 
 @pytest.mark.parametrize(("draft", "field"), SCHEMA_VIOLATIONS)
 def test_schema_violation_names_the_rule(ledger: Ledger, draft: dict[str, Any], field: str) -> None:
     """A schema refusal names the rule [schema]."""
-    refused(ledger, [draft], field, "schema")
+    assert_refused(ledger, [draft], field, "schema")
 
 
 def test_effective_after_sent_is_refused(ledger: Ledger) -> None:
     """A change cannot take effect after the notification is sent."""
-    refused(ledger, [receipt(effective=day(3), sent=day(2))], "effective", "schema")
+    assert_refused(ledger, [receipt(effective=day(3), sent=day(2))], "effective", "schema")
 
 
 @pytest.mark.parametrize("sent", ["2011-04-31T00:00:00Z", "2011-03-05T25:00:00Z"])
 def test_impossible_calendar_time_is_refused(ledger: Ledger, sent: str) -> None:
     """A time that matches the pattern but is not a real time is refused as a schema error."""
-    refused(ledger, [receipt(effective=day(1), sent=sent)], "sent", "schema")
+    assert_refused(ledger, [receipt(effective=day(1), sent=sent)], "sent", "schema")
 
 
 # --- sender and sequence ------------------------------------------------------------------------------------------
@@ -211,7 +211,7 @@ def test_impossible_calendar_time_is_refused(ledger: Ledger, sent: str) -> None:
 
 def test_other_partys_notification_is_refused(ledger: Ledger) -> None:
     """A notification naming another party cannot enter this party's ledger."""
-    refused(ledger, [receipt(party="RU")], "party", "sender")
+    assert_refused(ledger, [receipt(party="RU")], "party", "sender")
 
 
 @pytest.mark.parametrize(
@@ -223,7 +223,7 @@ def test_other_partys_notification_is_refused(ledger: Ledger) -> None:
 )
 def test_wrong_key_is_refused(ledger: Ledger, party: str, key: PartyKey, words: str) -> None:
     """Submitting with a key that is not the party's registered one is a LedgerError."""
-    refused(ledger, [receipt()], words, None, party=party, key=key, error=LedgerError)
+    assert_refused(ledger, [receipt()], words, None, party=party, key=key, error=LedgerError)
 
 
 def test_unregistered_party_is_refused(ledger: Ledger) -> None:
@@ -245,7 +245,7 @@ def test_unregistered_party_is_refused(ledger: Ledger) -> None:
 )
 def test_sequence_violation_is_refused(ledger: Ledger, extra: dict[str, Any], field: str) -> None:
     """An explicit sequence number or prev hash that does not continue the chain is refused."""
-    refused(ledger, [receipt(**extra)], field, "sequence")
+    assert_refused(ledger, [receipt(**extra)], field, "sequence")
 
 
 # --- order, initial, references -----------------------------------------------------------------------------------
@@ -253,24 +253,26 @@ def test_sequence_violation_is_refused(ledger: Ledger, extra: dict[str, Any], fi
 
 def test_sent_before_previous_notification_is_refused(ledger: Ledger) -> None:
     """A notification cannot be sent before the previous one."""
-    refused(ledger, [receipt(effective="2011-02-20T00:00:00Z", sent="2011-02-28T00:00:00Z")], "sent", "order")
+    assert_refused(ledger, [receipt(effective="2011-02-20T00:00:00Z", sent="2011-02-28T00:00:00Z")], "sent", "order")
 
 
 def test_effective_before_items_last_change_is_refused(ledger: Ledger) -> None:
     """A change cannot take effect before the item's previous change."""
     submit(ledger, status("MM-003", "non-deployed", "test", effective=day(5), sent=day(6)))
     late = status("MM-003", "test", "repair", effective=day(4), sent=day(7))
-    refused(ledger, [late], "effective", "order")
+    assert_refused(ledger, [late], "effective", "order")
 
 
 def test_change_before_initial_data_date_is_refused(ledger: Ledger) -> None:
     """A change to a declared item cannot take effect before the initial data declared it."""
-    refused(ledger, [move("MSL-001", "US-STO1", "US-STO2", effective="2011-02-01T00:00:00Z")], "effective", "order")
+    assert_refused(
+        ledger, [move("MSL-001", "US-STO1", "US-STO2", effective="2011-02-01T00:00:00Z")], "effective", "order"
+    )
 
 
 def test_second_initial_data_is_refused(ledger: Ledger) -> None:
     """Initial data is given once."""
-    refused(ledger, [note("initial-data", copy.deepcopy(US_DECL))], "type", "initial")
+    assert_refused(ledger, [note("initial-data", copy.deepcopy(US_DECL))], "type", "initial")
 
 
 def test_first_notification_must_be_initial_data(ledger: Ledger) -> None:
@@ -305,7 +307,7 @@ def test_first_notification_must_be_initial_data(ledger: Ledger) -> None:
 )
 def test_reference_violation_is_refused(ledger: Ledger, draft: dict[str, Any], field: str) -> None:
     """Follows and receipts must point to existing notifications; a receipt is for another party's."""
-    refused(ledger, [draft], field, "references")
+    assert_refused(ledger, [draft], field, "references")
 
 
 def test_valid_references_are_accepted(ledger: Ledger) -> None:
@@ -359,7 +361,7 @@ def test_declaration_violation_is_refused(
     ledger: Ledger, change: Callable[[dict[str, Any]], None], field: str, rule: str
 ) -> None:
     """A six-monthly update with a malformed declaration is refused (the same checks as initial data)."""
-    refused(ledger, [update(change)], field, rule)
+    assert_refused(ledger, [update(change)], field, rule)
 
 
 def test_declaration_violation_in_initial_data_is_refused(ledger: Ledger) -> None:
@@ -430,7 +432,7 @@ def test_declaration_violation_in_initial_data_is_refused(ledger: Ledger) -> Non
 )
 def test_new_item_violation_is_refused(ledger: Ledger, decl: dict[str, Any], field: str, rule: str) -> None:
     """A new item must have a fresh uid, a known fitting type, an allowed status and a facility that may hold it."""
-    refused(ledger, [new_item(decl)], field, rule)
+    assert_refused(ledger, [new_item(decl)], field, rule)
 
 
 def test_new_item_at_storage_is_accepted(ledger: Ledger) -> None:
@@ -516,7 +518,7 @@ def test_new_item_at_storage_is_accepted(ledger: Ledger) -> None:
 )
 def test_item_and_state_violation_is_refused(ledger: Ledger, draft: dict[str, Any], field: str, rule: str) -> None:
     """Status and warheads changes follow the item state machine from the status the ledger holds."""
-    refused(ledger, [draft], field, rule)
+    assert_refused(ledger, [draft], field, rule)
 
 
 @pytest.mark.parametrize(
@@ -545,11 +547,15 @@ def test_converted_bomber_never_returns(ledger: Ledger) -> None:
     bomber = stored_state(ledger, "US").items["B52-001"]
     assert (bomber.status, bomber.armament, bomber.warheads) == (Status.CONVERTED, Armament.NONE, 0)
     assert ledger.state("US").items["B52-001"].armament is Armament.NONE
-    refused(ledger, [status("B52-001", "converted", "deployed", effective=day(5), sent=day(6))], "content.to", "state")
-    refused(
+    assert_refused(
+        ledger, [status("B52-001", "converted", "deployed", effective=day(5), sent=day(6))], "content.to", "state"
+    )
+    assert_refused(
         ledger, [status("B52-001", "deployed", "non-deployed", effective=day(5), sent=day(6))], "content.to", "state"
     )
-    refused(ledger, [note("conversion", {"uid": "B52-001"}, effective=day(5), sent=day(6))], "content.uid", "state")
+    assert_refused(
+        ledger, [note("conversion", {"uid": "B52-001"}, effective=day(5), sent=day(6))], "content.uid", "state"
+    )
 
 
 def test_converted_bomber_counts_no_warheads(ledger: Ledger) -> None:
@@ -577,7 +583,7 @@ def test_eliminated_item_never_returns(ledger: Ledger) -> None:
         (exhibition("minuteman-iii", "US-ICBM1", ["MM-002"], **later), "content.uids[0]", "item"),
     ]
     for draft, field, rule in cases:
-        refused(ledger, [draft], field, rule)
+        assert_refused(ledger, [draft], field, rule)
 
 
 # --- movements and facilities --------------------------------------------------------------------------------------
@@ -585,12 +591,12 @@ def test_eliminated_item_never_returns(ledger: Ledger) -> None:
 
 def test_movement_from_wrong_facility_is_refused(ledger: Ledger) -> None:
     """A movement starts where the ledger says the item is."""
-    refused(ledger, [move("MSL-001", "US-STO2", "US-ICBM1")], "content.from", "state")
+    assert_refused(ledger, [move("MSL-001", "US-STO2", "US-ICBM1")], "content.from", "state")
 
 
 def test_movement_to_same_facility_is_refused(ledger: Ledger) -> None:
     """A movement must move the item."""
-    refused(ledger, [move("MSL-001", "US-STO1", "US-STO1")], "content.to", "facility")
+    assert_refused(ledger, [move("MSL-001", "US-STO1", "US-STO1")], "content.to", "facility")
 
 
 def test_movement_to_storage_is_accepted(ledger: Ledger) -> None:
@@ -610,7 +616,7 @@ def test_movement_to_storage_is_accepted(ledger: Ledger) -> None:
 )
 def test_movement_to_unfit_facility_is_refused(ledger: Ledger, draft: dict[str, Any], rule: str) -> None:
     """A movement must go to a declared, open facility that may hold the item's type."""
-    refused(ledger, [draft], "content.to", rule)
+    assert_refused(ledger, [draft], "content.to", rule)
 
 
 @pytest.mark.parametrize(
@@ -622,7 +628,7 @@ def test_movement_to_unfit_facility_is_refused(ledger: Ledger, draft: dict[str, 
 )
 def test_movement_to_unfit_facility_changes_nothing(ledger: Ledger, draft: dict[str, Any]) -> None:
     """A movement to an unfit facility is refused under [facility] and changes nothing."""
-    refused(ledger, [draft], None, "facility")
+    assert_refused(ledger, [draft], None, "facility")
 
 
 def test_closed_facility_takes_nothing(ledger: Ledger) -> None:
@@ -632,15 +638,19 @@ def test_closed_facility_takes_nothing(ledger: Ledger) -> None:
     assert stored_state(ledger, "US").facilities["US-STO2"].open is False
     later = {"effective": day(5), "sent": day(6)}
     new = item("MM-009", "minuteman-iii", "launcher", "non-deployed", "US-STO2")
-    refused(ledger, [new_item(new, **later)], "content.item.facility", "facility")
-    refused(ledger, [facility_change("US-STO2", "storage", "closed", **later)], "content.facility.id", "facility")
-    refused(ledger, [move("MSL-001", "US-STO1", "US-STO2", **later)], None, "facility")
+    assert_refused(ledger, [new_item(new, **later)], "content.item.facility", "facility")
+    assert_refused(
+        ledger, [facility_change("US-STO2", "storage", "closed", **later)], "content.facility.id", "facility"
+    )
+    assert_refused(ledger, [move("MSL-001", "US-STO1", "US-STO2", **later)], None, "facility")
 
 
 def test_movement_to_closed_facility_names_destination(ledger: Ledger) -> None:
     """A movement to a closed facility is refused naming content.to."""
     submit(ledger, facility_change("US-STO2", "storage", "closed", effective=day(3), sent=day(4)))
-    refused(ledger, [move("MSL-001", "US-STO1", "US-STO2", effective=day(5), sent=day(6))], "content.to", "facility")
+    assert_refused(
+        ledger, [move("MSL-001", "US-STO1", "US-STO2", effective=day(5), sent=day(6))], "content.to", "facility"
+    )
 
 
 @pytest.mark.parametrize(
@@ -656,7 +666,7 @@ def test_movement_to_closed_facility_names_destination(ledger: Ledger) -> None:
 )
 def test_facility_violation_is_refused(ledger: Ledger, draft: dict[str, Any], field: str) -> None:
     """A facility opens once, and closes only when it is declared, open and empty."""
-    refused(ledger, [draft], field, "facility")
+    assert_refused(ledger, [draft], field, "facility")
 
 
 def test_facility_opens_and_takes_items(ledger: Ledger) -> None:
@@ -685,13 +695,15 @@ def test_facility_opens_and_takes_items(ledger: Ledger) -> None:
 )
 def test_exhibition_violation_is_refused(ledger: Ledger, draft: dict[str, Any], field: str, rule: str) -> None:
     """An exhibition names a known system, a declared facility and declared items."""
-    refused(ledger, [draft], field, rule)
+    assert_refused(ledger, [draft], field, rule)
 
 
 def test_exhibition_at_closed_facility_is_refused(ledger: Ledger) -> None:
     """An exhibition at a closed facility breaks rule 9 (facilities named are declared and open)."""
     submit(ledger, facility_change("US-STO2", "storage", "closed", effective=day(3), sent=day(4)))
-    refused(ledger, [exhibition("b-52h", "US-STO2", effective=day(5), sent=day(6))], "content.facility", "facility")
+    assert_refused(
+        ledger, [exhibition("b-52h", "US-STO2", effective=day(5), sent=day(6))], "content.facility", "facility"
+    )
 
 
 # --- batches ------------------------------------------------------------------------------------------------------
@@ -704,7 +716,7 @@ def test_batch_with_invalid_third_notification_is_refused_whole(ledger: Ledger) 
         note("elimination", {"uid": "MM-002"}, effective=day(2), sent=day(3)),
         move("MM-002", "US-ICBM1", "US-STO1", effective=day(3), sent=day(4)),  # eliminated by #2 in this batch
     ]
-    message = refused(ledger, batch, "content.uid", "state")
+    message = assert_refused(ledger, batch, "content.uid", "state")
     assert message.startswith("notification #3: ")
     assert ledger.store.head("US").seq == 2  # only the follow-up receipt was appended
     assert stored_state(ledger, "US").items["MM-003"].status is Status.NON_DEPLOYED
