@@ -44,11 +44,22 @@ def test_compare_side_by_side(cli):
     assert data["new-start+ru-2022"]["US"]["launchers"]["count"] == 901
 
 
-def test_demo_runs_and_shows_official_figures(cli):
-    code, out, _ = cli("demo")
+def test_demo_runs_and_shows_official_figures(cli, tmp_path):
+    ledger = tmp_path / "demo.sqlite"
+    code, out, _ = cli("demo", "--ledger", str(ledger))
     assert code == 0
     for text in ("901", "10,563", "10,271", "1,474", "illustrative"):
         assert text in out
+    assert "145 of 145 published figures equal the counts replayed from the ledger" in out
+    assert "(silent: last data 2022-09-01)" in out  # Russia gave no data for 2023-03-01
+    code, out, _ = cli("ledger", "timeline", str(ledger), "--json")
+    rows = json.loads(out)
+    published = [r for r in rows if r["official"] is not None]
+    assert len(published) == 145
+    assert all(r["count"] == r["official"] for r in published)
+    code, out, _ = cli("demo", "--ledger", str(ledger))
+    assert code == 2  # an existing file is never overwritten
+    assert "already exists" in out
 
 
 def test_treaty_list_show_and_schema(cli):
