@@ -8,7 +8,7 @@ Measures, in one run, with every file in a temporary directory that is removed a
      transaction), after one initial data of 2,000 Minuteman III launchers at an ICBM base; the notifications
      are status changes toggling launchers deployed <-> non-deployed, one second apart, all valid;
   3. append, one commit each: M notifications, one ``Ledger.submit`` call (one fsync'd transaction) each;
-  4. replay: ``replay(party, store.entries(party))`` over all N entries (a breakdown and a cProfile if slow);
+  4. replay: ``replay_store(store, party)`` over all N entries (a breakdown and a cProfile if slow);
   5. verify: ``verify_chain`` (one core) and ``verify_parallel`` (every core) over all N entries;
   6. the peer: the ``eventsourcing`` package's SQLite recorder, unsigned: record the same N notifications as
      stored events (1,000 per transaction) and read them back (and replay them with the ledger's ``apply``);
@@ -60,7 +60,7 @@ from detente.ledger.chain import Entry, check_entry, seal, verify_chain
 from detente.ledger.keys import PartyKey, verify
 from detente.ledger.notifications import NOTIFICATION_FORMAT, parse_notification
 from detente.ledger.port import PartyRecord
-from detente.ledger.replay import replay
+from detente.ledger.replay import replay, replay_store
 from detente.ledger.rules import Context, check
 from detente.ledger.state import PartyState, apply
 from detente.ledger.verify import verify_store_parallel
@@ -805,9 +805,9 @@ def main() -> None:  # noqa: PLR0915 - one run, phase after phase, in the order 
         console.print(f"one commit each done ({time.perf_counter() - run_start:.0f} s)")
 
         with progress() as bar:
-            task = bar.add_task("replay(party, store.entries(party))", total=None)
+            task = bar.add_task("replay_store(store, party)", total=None)
             start = time.perf_counter()
-            state = replay(PARTY, store.entries(PARTY))
+            state = replay_store(store, PARTY)
             replay_seconds = time.perf_counter() - start
             bar.update(task, total=total, completed=total)
         check_state(state, work, total, head.hash_hex)

@@ -24,7 +24,7 @@ from detente.errors import ChainError, FileFormatError, InputError, Location
 from detente.ledger.convert import initial_data
 from detente.ledger.exchange import export_lines, read_export
 from detente.ledger.keys import PartyKey, fingerprint, load_key, save_key
-from detente.ledger.replay import diff, history, moment, replay
+from detente.ledger.replay import diff, history, moment, replay_store
 from detente.ledger.state import to_force
 from detente.ledger.timeline import TimelineRow, data_dates, timeline
 from detente.ledger.verify import verify_store_parallel
@@ -248,7 +248,7 @@ def item_history(
 
 
 def _states(store: SqlLedgerStore, party: str | None, when: dt.date) -> list[Any]:
-    return [replay(p, store.entries(p, until=moment(when)), moment(when)) for p in _parties(store, party)]
+    return [replay_store(store, p, moment(when)) for p in _parties(store, party)]
 
 
 @app.command("state")

@@ -57,6 +57,11 @@ class MemoryStore:
             if (until is None or effective <= until) and (known_at is None or sent <= known_at):
                 yield rows[i]
 
+    def payloads(self, party: str, until: str | None = None) -> Iterator[tuple[bytes, bytes]]:
+        """(payload, hash) pairs in order."""
+        for e in self.entries(party, until=until):
+            yield e.payload, e.hash
+
     def head(self, party: str) -> Entry | None:
         """A party's last entry."""
         rows = self._entries.get(party, [])

@@ -42,6 +42,10 @@ class LedgerStore(Protocol):
         """
         ...
 
+    def payloads(self, party: str, until: str | None = None) -> Iterator[tuple[bytes, bytes]]:
+        """A party's (payload, hash) pairs in order, with ``until`` as in ``entries``: the lean path replay uses."""
+        ...
+
     def head(self, party: str) -> Entry | None:
         """A party's last entry."""
         ...

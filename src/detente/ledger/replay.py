@@ -10,6 +10,7 @@ from typing import Any
 from detente.ledger.canonical import parse
 from detente.ledger.chain import Entry
 from detente.ledger.notifications import format_time
+from detente.ledger.port import LedgerStore
 from detente.ledger.state import PartyState, apply
 
 
@@ -29,6 +30,18 @@ def replay(party: str, entries: Iterable[Entry], until: str | None = None) -> Pa
         payload = parse(entry.payload)
         if until is None or payload["effective"] <= until:
             apply(state, payload, entry.hash.hex())
+    return state
+
+
+def replay_store(store: LedgerStore, party: str, until: str | None = None) -> PartyState:
+    """Replay a party's stored entries (the lean path: payloads and hashes only, filtered by the store)."""
+    state = PartyState(party)
+    last = b""
+    for payload, digest in store.payloads(party, until):
+        apply(state, parse(payload), "")
+        last = digest
+    if last:
+        state.head = last.hex()
     return state
 
 

@@ -12,7 +12,7 @@ from detente.counting.readings import Reading
 from detente.counting.tally import count
 from detente.data.official import official_figures
 from detente.ledger.port import LedgerStore
-from detente.ledger.replay import moment, replay
+from detente.ledger.replay import moment, replay_store
 from detente.ledger.state import to_force
 from detente.treaty.model import Treaty
 
@@ -71,7 +71,7 @@ def timeline(
     parties = [r.party for r in store.parties()]
     for when in dates:
         until = moment(when)
-        states = [replay(p, store.entries(p, until=until), until) for p in parties]
+        states = [replay_store(store, p, until) for p in parties]
         states = [s for s in states if s.seq > 0]  # a party with nothing declared yet is not counted
         if states:
             result = judge(count(to_force(states, catalog, when), reading.treaty, reading.variants), when)

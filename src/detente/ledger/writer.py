@@ -27,7 +27,7 @@ from detente.ledger.chain import Entry, check_entry, seal
 from detente.ledger.keys import PartyKey, fingerprint
 from detente.ledger.notifications import GENESIS, parse_notification
 from detente.ledger.port import LedgerStore, PartyRecord
-from detente.ledger.replay import replay, replay_payloads
+from detente.ledger.replay import replay_payloads, replay_store
 from detente.ledger.rules import Context, Flag, check
 from detente.ledger.state import PartyState, apply
 from detente.treaty.model import Treaty
@@ -80,7 +80,7 @@ class Ledger:
         """The party's current state (replayed from storage once, then kept up to date by appends)."""
         if party not in self._states:
             self.party(party)
-            self._states[party] = replay(party, self.store.entries(party))
+            self._states[party] = replay_store(self.store, party)
         return self._states[party]
 
     def _context(

@@ -139,6 +139,24 @@ class SqlLedgerStore:
             for seq, payload, signature, digest in result:
                 yield Entry(party, seq, bytes(payload), bytes(signature), bytes(digest))
 
+    def payloads(self, party: str, until: str | None = None) -> Iterator[tuple[bytes, bytes]]:
+        """(payload, hash) pairs in order, read through the driver's cursor in chunks (no row objects)."""
+        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        sql = f"SELECT payload, hash FROM ledger_entries WHERE party = {mark}"  # noqa: S608 - the driver's placeholder
+        params: tuple[str, ...] = (party,)
+        if until is not None:
+            sql += f" AND effective <= {mark}"
+            params += (until,)
+        with self.engine.connect() as c:
+            cursor = c.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(sql + " ORDER BY seq", params)
+                while rows := cursor.fetchmany(10_000):
+                    for payload, digest in rows:
+                        yield bytes(payload), bytes(digest)
+            finally:
+                cursor.close()
+
     def head(self, party: str) -> Entry | None:
         """A party's last entry."""
         with self.engine.connect() as c:
