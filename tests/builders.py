@@ -57,3 +57,17 @@ def totals(f: Force, reading: str) -> dict[tuple[str, str], int]:
     """Every (party, measure) total of a force under a reading."""
     r = parse_reading(reading)
     return {key: c.total for key, c in count(f, r.treaty, r.variants).counts.items()}
+
+
+def schema_properties(node: object, found: set[str] | None = None) -> set[str]:
+    """Every property name anywhere in a JSON Schema (including its $defs): what the docs tests look for."""
+    found = set() if found is None else found
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "properties" and isinstance(value, dict):
+                found.update(value)
+            schema_properties(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            schema_properties(value, found)
+    return found

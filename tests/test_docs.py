@@ -18,20 +18,10 @@ from detente.forces.vocabulary import FacilityKind, Kind, Role, Status
 from detente.treaty.load import json_schema
 from detente.treaty.model import OrderKey, Value
 
+from builders import schema_properties
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-
-
-def _schema_keywords(node: object, found: set[str]) -> set[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "properties" and isinstance(value, dict):
-                found.update(value)
-            _schema_keywords(value, found)
-    elif isinstance(node, list):
-        for value in node:
-            _schema_keywords(value, found)
-    return found
 
 
 def test_published_schema_is_current():
@@ -42,7 +32,7 @@ def test_published_schema_is_current():
 
 def test_every_treaty_keyword_is_documented():
     text = (DOCS / "treaty-format.md").read_text()
-    keywords = _schema_keywords(json.loads(json_schema()), set())
+    keywords = schema_properties(json.loads(json_schema()), set())
     assert len(keywords) > 40
     missing = sorted(k for k in keywords if f"`{k}`" not in text)
     assert not missing, f"treaty keywords missing from docs/treaty-format.md: {missing}"

@@ -8,22 +8,11 @@ from pathlib import Path
 from detente.ledger import notifications, rules
 from detente.ledger.notifications import Type
 
+from builders import schema_properties
+
 ROOT = Path(__file__).resolve().parent.parent
 DOC = (ROOT / "docs" / "notifications.md").read_text("utf-8")
 RULES_SOURCE = Path(rules.__file__).read_text("utf-8")
-
-
-def _properties(node: object, found: set[str]) -> set[str]:
-    """Every property name anywhere in a JSON Schema (including its $defs)."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "properties" and isinstance(value, dict):
-                found.update(value)
-            _properties(value, found)
-    elif isinstance(node, list):
-        for value in node:
-            _properties(value, found)
-    return found
 
 
 def _undocumented(words: set[str]) -> list[str]:
@@ -38,7 +27,7 @@ def test_every_type_is_documented() -> None:
 
 def test_every_envelope_field_is_documented() -> None:
     """Every field of the envelope (and of its treaty reference and follows entries) appears in backticks."""
-    fields = _properties(notifications.json_schema()["envelope"], set())
+    fields = schema_properties(notifications.json_schema()["envelope"], set())
     assert {"format", "party", "seq", "prev", "sent", "effective", "type", "content", "remarks"} <= fields
     assert {"treaty", "article", "part", "section", "paragraph"} <= fields  # treaty_ref, reached through $defs
     assert not _undocumented(fields)
@@ -50,7 +39,7 @@ def test_every_content_field_is_documented() -> None:
     assert set(schemas) == {t.value for t in Type}
     missing = {}
     for kind, schema in schemas.items():
-        fields = _properties(schema, set())
+        fields = schema_properties(schema, set())
         assert fields, f"{kind} has no fields"
         if gaps := _undocumented(fields):
             missing[kind] = gaps

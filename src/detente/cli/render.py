@@ -13,20 +13,18 @@ def _signed(n: int | None) -> str:
     return "–" if n is None else f"{n:+,}" if n else "0"
 
 
+def _line_columns(table: Table, overflow: str = "ellipsis") -> None:
+    """The columns every per-line table shares: party, measure, count, limit, headroom, verdict, official."""
+    for name in ("party", "measure", "count", "limit", "headroom", "verdict", "official"):
+        justify = "right" if name in ("count", "limit", "headroom", "official") else "left"
+        table.add_column(name, justify=justify, overflow=overflow)  # type: ignore[arg-type]
+
+
 def compliance_table(result: Compliance, title: str | None = None) -> Table:
     """Party × measure: count, limit, headroom, verdict, and the official figure where one was published."""
     tally = result.tally
     table = Table(title=title or f"{tally.reading} — as of {result.as_of}", title_justify="left")
-    for name, justify in (
-        ("party", "left"),
-        ("measure", "left"),
-        ("count", "right"),
-        ("limit", "right"),
-        ("headroom", "right"),
-        ("verdict", "left"),
-        ("official", "right"),
-    ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    _line_columns(table)
     for line in result.lines:
         official = official_figures(tally.treaty.id, line.party, result.as_of).get(line.measure)
         official_text = "" if official is None else f"{official.value:,} ({official.confidence})"
@@ -95,17 +93,8 @@ def comparison_table(results: list[Compliance], title: str) -> Table:
 def readings_table(results: list[Compliance], title: str) -> Table:
     """Several readings, one row per reading, party and measure (fits a narrow terminal)."""
     table = Table(title=title, title_justify="left")
-    for name, justify in (
-        ("reading", "left"),
-        ("party", "left"),
-        ("measure", "left"),
-        ("count", "right"),
-        ("limit", "right"),
-        ("headroom", "right"),
-        ("verdict", "left"),
-        ("official", "right"),
-    ):
-        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    table.add_column("reading", overflow="fold")
+    _line_columns(table, overflow="fold")
     for r in results:
         for i, line in enumerate(r.lines):
             fig = official_figures(r.tally.treaty.id, line.party, r.as_of).get(line.measure)
