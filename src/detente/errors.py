@@ -170,3 +170,15 @@ class RootMismatchError(DetenteError):
             f"delivered hash to {delivered.hex()[:16]}…: the entries delivered are not the ones the log signed "
             "for (keep the note and the entries: both are signed by the party)"
         )
+
+
+class StatisticsError(InputError):
+    """Parameters a detection probability cannot be computed from: a probability outside [0, 1], M > N, n < 0."""
+
+
+class InspectionError(InputError):
+    """An inspection that cannot be planned or recorded: unknown facility or type, quota used up, bad findings."""
+
+
+class PlanningError(InputError):
+    """A proposal or plan that cannot be built: unknown base treaty, bad bounds, an infeasible constraint."""

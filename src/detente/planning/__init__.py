@@ -1,0 +1,1 @@
+"""Negotiation: proposals, comparison, reduction and upload planning."""

@@ -1,0 +1,1 @@
+"""Verification: inspection regimes and workflow, detection statistics."""
