@@ -75,6 +75,7 @@ class Type(StrEnum):
     FACILITY_CHANGE = "facility-change"
     EXHIBITION = "exhibition"
     RECEIPT = "receipt"
+    INSPECTION = "inspection"
 
 
 @with_config(_STRICT)
@@ -185,6 +186,40 @@ class Receipt(TypedDict):
     of: Ref
 
 
+@with_config(_STRICT)
+class SeenItem(TypedDict):
+    """An item the inspectors saw at the site, identified by its unique identifier."""
+
+    uid: Uid
+    system: NotRequired[Annotated[str, Field(min_length=1)]]
+    status: Status
+
+
+@with_config(_STRICT)
+class Designated(TypedDict):
+    """A deployed missile (or bomber) the inspectors designated, and the reentry vehicles they counted on it."""
+
+    uid: Uid
+    warheads: SmallCount
+
+
+@with_config(_STRICT)
+class Inspection(TypedDict):
+    """An on-site inspection report, in the inspecting party's ledger: where, of which type, and what was found.
+
+    ``seen`` lists every item found at the site (by unique identifier, with its status); declared items not in it
+    are missing. ``designated`` gives the RVs counted on each designated missile. ``effective`` is the time of
+    the inspection.
+    """
+
+    inspected: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9-]{0,15}$")]
+    inspection_type: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
+    site: FacilityId
+    seen: list[SeenItem]
+    designated: NotRequired[list[Designated]]
+    selection: NotRequired[Literal["chosen", "random"]]
+
+
 CONTENT: dict[Type, Any] = {
     Type.INITIAL_DATA: Declaration,
     Type.DATA_UPDATE: Declaration,
@@ -197,6 +232,7 @@ CONTENT: dict[Type, Any] = {
     Type.FACILITY_CHANGE: FacilityChange,
     Type.EXHIBITION: Exhibition,
     Type.RECEIPT: Receipt,
+    Type.INSPECTION: Inspection,
 }
 
 

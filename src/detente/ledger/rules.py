@@ -22,9 +22,15 @@ names the field and the rule (in brackets).
     from the status the ledger holds; converted items never return to those (a converted bomber carries no
     nuclear armament); eliminated items never return; a launcher becoming deployed declares its RVs; a
     change of warheads is for a deployed launcher.
+11. [inspection] An inspection report names a type of the treaty's inspection regime, within its quota for the
+    treaty year of the inspection; another registered party; a site that party had declared and open at that
+    time, of a kind the type may visit (holding no deployed item, for types that visit only such sites); and, for
+    types that count warheads, exactly the number of designated missiles the type allows, each a deployed
+    launcher or bomber the inspected party had declared at that site. Items seen are listed once each.
 
 Accepted notifications may carry flags: [late] when sent after the treaty's deadline, and [discrepancy] for
-each difference between a six-monthly update and the state replayed to its date.
+each difference between a six-monthly update and the state replayed to its date, or between an inspection's
+findings and the inspected party's declaration at the time (:mod:`detente.ledger.findings`).
 """
 
 from __future__ import annotations
@@ -37,8 +43,10 @@ from typing import Any
 from detente.catalog.model import Catalog, Category
 from detente.errors import Location, NotificationError
 from detente.forces.vocabulary import FacilityKind, Kind, Status
+from detente.ledger.findings import compare
 from detente.ledger.notifications import Type
 from detente.ledger.state import MOVABLE, PartyState
+from detente.treaty.inspections import InspectionRegime, treaty_year
 from detente.treaty.model import NotificationRules
 
 HOLDS: dict[FacilityKind, frozenset[Category] | None] = {
@@ -68,6 +76,8 @@ class Context:
     entry_exists: Callable[[str, int], bool]  # (party, seq) → is there such a notification?
     state_at: Callable[[str], PartyState]  # effective time → the party's state replayed to it
     entry_into_force: dt.date | None = None
+    inspections: InspectionRegime | None = None
+    party_state_at: Callable[[str, str], PartyState | None] | None = None  # (party, time) → state, None if unknown
 
 
 def _fail(rule: str, why: str, field: str) -> NotificationError:
@@ -169,7 +179,7 @@ def _late(payload: dict[str, Any], ctx: Context) -> list[Flag]:
         due = dt.datetime.combine(ctx.entry_into_force, dt.time(), dt.UTC) + dt.timedelta(rules.initial_deadline_days)
     elif kind == Type.DATA_UPDATE.value:
         due = effective + dt.timedelta(days=rules.update_deadline_days)
-    elif kind in (Type.RECEIPT.value, Type.EXHIBITION.value, Type.INITIAL_DATA.value):
+    elif kind in (Type.RECEIPT.value, Type.EXHIBITION.value, Type.INITIAL_DATA.value, Type.INSPECTION.value):
         return []
     else:
         due = effective + dt.timedelta(days=rules.change_deadline_days)
@@ -290,4 +300,60 @@ def check(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag
             raise _fail("references", "a receipt acknowledges another party's notification", "content.of.party")
         if not ctx.entry_exists(of["party"], of["seq"]):
             raise _fail("references", f"{of['party']} #{of['seq']} does not exist", "content.of")
+    elif kind == Type.INSPECTION.value:
+        flags += _check_inspection(state, payload, ctx)
     return flags
+
+
+def _check_inspection(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag]:
+    """Rule 11; the findings' differences from the inspected party's declaration come back as flags."""
+    content, effective = payload["content"], payload["effective"]
+    regime = ctx.inspections
+    itype = None if regime is None else regime.type(content["inspection_type"])
+    if regime is None or itype is None:
+        known = "none" if regime is None else ", ".join(t.id for t in regime.types)
+        why = f"unknown inspection type {content['inspection_type']!r} (this treaty's types: {known})"
+        raise _fail("inspection", why, "content.inspection_type")
+    if ctx.entry_into_force is None:
+        raise _fail("inspection", "the treaty has no date of entry into force: no treaty years, no quotas", "effective")
+    year = treaty_year(ctx.entry_into_force, _time(effective).date())
+    if year == 0:
+        raise _fail("inspection", f"{effective} is before entry into force ({ctx.entry_into_force})", "effective")
+    used = sum(
+        1
+        for when, tid in state.inspections
+        if tid == itype.id and treaty_year(ctx.entry_into_force, _time(when).date()) == year
+    )
+    if used >= itype.quota:
+        why = f"the quota of {itype.quota} {itype.name} inspections in treaty year {year} is used up"
+        raise _fail("inspection", why, "content.inspection_type")
+    inspected = content["inspected"]
+    other = None
+    if inspected != state.party and ctx.party_state_at is not None:
+        other = ctx.party_state_at(inspected, effective)
+    if other is None:
+        why = "a party inspects another registered party" if inspected == state.party else "is not registered"
+        raise _fail("inspection", f"{inspected!r}: {why}", "content.inspected")
+    site = other.facilities.get(content["site"])
+    if site is None or not site.open:
+        raise _fail("inspection", f"{inspected} had no open facility {content['site']!r} then", "content.site")
+    if site.kind not in itype.facility_kinds:
+        raise _fail("inspection", f"a {itype.name} inspection may not visit a {site.kind.value}", "content.site")
+    here = [i for i in other.items.values() if i.facility == site.id]
+    if itype.only_non_deployed and any(i.status is Status.DEPLOYED for i in here):
+        raise _fail(
+            "inspection", f"{site.id} holds deployed items: {itype.name} visits only sites without", "content.site"
+        )
+    designated = content.get("designated", [])
+    if len(designated) != itype.designated:
+        why = f"a {itype.name} inspection designates {itype.designated} missiles, not {len(designated)}"
+        raise _fail("inspection", why, "content.designated")
+    for i, d in enumerate(designated):
+        it = other.items.get(d["uid"])
+        if it is None or it.facility != site.id or it.status is not Status.DEPLOYED or it.kind is Kind.MISSILE:
+            why = f"{d['uid']!r} is not a deployed launcher or bomber {inspected} declared at {site.id}"
+            raise _fail("inspection", why, f"content.designated[{i}].uid")
+    uids = [s["uid"] for s in content["seen"]]
+    if len(set(uids)) != len(uids):
+        raise _fail("inspection", "an item is listed twice among those seen", "content.seen")
+    return [Flag("discrepancy", d.describe(inspected, site.id), d.uid, d.kind) for d in compare(content, other, itype)]

@@ -66,6 +66,7 @@ class PartyState:
     last_update: str = ""  # effective time of the latest initial data or six-monthly update applied
     latest_effective: str = ""  # the latest effective time of any notification applied
     retired: set[str] = field(default_factory=set)  # uids eliminated: never reused
+    inspections: list[tuple[str, str]] = field(default_factory=list)  # (time, type) of inspections it conducted
 
     def copy(self) -> PartyState:
         """An independent copy (items and facilities copied one level deep)."""
@@ -74,6 +75,7 @@ class PartyState:
             items={k: replace(v) for k, v in self.items.items()},
             facilities={k: replace(v) for k, v in self.facilities.items()},
             retired=set(self.retired),
+            inspections=list(self.inspections),
         )
 
 
@@ -152,6 +154,8 @@ def apply(state: PartyState, payload: dict[str, Any], entry_hash: str) -> None:
         state.retired.add(item.uid)
     elif kind == "warheads-change":
         state.items[content["uid"]].pending_warheads = int(content["warheads"])
+    elif kind == "inspection":
+        state.inspections.append((effective, content["inspection_type"]))
     elif kind == "facility-change":
         f = content["facility"]
         if content["action"] == "opened":

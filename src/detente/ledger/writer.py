@@ -104,7 +104,25 @@ class Ledger:
             parsed = ((e.notification(), h) for e, h in stored)
             return replay_payloads(record.party, [*parsed, *pending], until)
 
-        return Context(self.catalog, treaty.notifications, entry_exists, state_at, treaty.dates.entry_into_force)
+        def party_state_at(party: str, until: str) -> PartyState | None:
+            if party == record.party:
+                return state_at(until)
+            if party not in {r.party for r in self.store.parties()}:
+                return None
+            live = self._states.get(party)
+            if live is not None and live.latest_effective <= until:
+                return live
+            return replay_store(self.store, party, until)
+
+        return Context(
+            self.catalog,
+            treaty.notifications,
+            entry_exists,
+            state_at,
+            treaty.dates.entry_into_force,
+            treaty.inspections,
+            party_state_at,
+        )
 
     def submit(self, party: str, drafts: Sequence[dict[str, Any]], key: PartyKey, origin: str = "") -> list[Accepted]:
         """Validate, sign, chain and append a batch of notifications for one party (rules 1, 3, 4)."""

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from detente.catalog.model import Armament, Basing, Category
 from detente.forces.vocabulary import FacilityKind, Kind, Role, Status
+from detente.treaty.inspections import InspectionRegime
 
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
 PartyCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9-]*$", max_length=16)]
@@ -258,6 +259,9 @@ class Treaty(_Strict):
     variants: tuple[Variant, ...] = Field(default=(), description="Named readings of disputed definitions.")
     notifications: NotificationRules = Field(
         default_factory=NotificationRules, description="Deadlines for notifications (used by ledgers)."
+    )
+    inspections: InspectionRegime | None = Field(
+        default=None, description="On-site inspections: types, annual quotas, sites and checks."
     )
 
     @property
