@@ -178,7 +178,8 @@ def _weights(sites: Sequence[FacilityState], weights: Mapping[str, float]) -> np
         raise InspectionError("weights must be finite and not negative", Location(field="weights"))
     if values.sum() <= 0:
         raise InspectionError("every eligible site weighs 0: nothing can be drawn", Location(field="weights"))
-    return values / values.sum()
+    normalised: np.ndarray[Any, np.dtype[np.float64]] = values / values.sum()
+    return normalised
 
 
 def declared_findings(plan_: Plan, inspected: PartyState) -> dict[str, Any]:
