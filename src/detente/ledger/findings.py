@@ -61,7 +61,7 @@ def compare(content: dict[str, Any], declared: PartyState, itype: InspectionType
         if (Check.ITEMS in checks or converted_check) and item.status.value != status:
             found.append(Discrepancy("wrong-status", uid, item.status.value, status))
     if Check.ITEMS in checks:
-        found += [Discrepancy("missing", uid, f"at {site}", "not found") for uid in at_site if uid not in seen]
+        found += [Discrepancy("missing", uid, f"at {site}", "absent") for uid in at_site if uid not in seen]
     if Check.WARHEADS in checks:
         for d in content.get("designated", []):
             item = declared.items[d["uid"]]  # the rules made sure it is a declared deployed missile at the site
