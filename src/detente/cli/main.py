@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from detente import __version__
-from detente.cli import catalog, count, data, demo, inspect, ledger, proposals, treaties, trust
+from detente.cli import catalog, count, data, demo, detection, inspect, ledger, proposals, treaties, trust
 from detente.cli.common import console
 from detente.errors import DetenteError, InputError
 
@@ -25,6 +25,7 @@ app.add_typer(data.app, name="data")
 app.add_typer(ledger.keys_app, name="keys")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(trust.app, name="trust")
+app.add_typer(detection.app, name="detect")
 app.add_typer(inspect.app, name="inspect")
 app.add_typer(proposals.app, name="proposals")
 app.command("validate")(count.validate)
