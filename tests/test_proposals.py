@@ -19,7 +19,13 @@ from detente.data.forces import load_force
 from detente.errors import PlanningError
 from detente.forces.model import Force
 from detente.planning.compare import Standing, compare_proposals, merge_forces, reading_difference
-from detente.planning.proposals import builtin_proposals, get_proposal, proposal_from_document, proposal_schema
+from detente.planning.proposals import (
+    builtin_proposals,
+    get_proposal,
+    proposal_from_document,
+    proposal_schema,
+    vary_limits,
+)
 
 from builders import CATALOG, force, row, schema_properties
 
@@ -129,6 +135,36 @@ def test_each_distinct_reading_is_counted_once():
     docs += [proposal_doc("new-start", [{"measure": "warheads", "max": 1}], reading=["ru-2022"])]
     proposals = [make(d) for d in docs]
     assert compare_proposals([US_2020], proposals, DEC_2009).readings_counted == 2
+
+
+def test_vary_limits_equals_loading_the_same_limits():
+    limits = [
+        {"measure": "warheads", "max": 1700},
+        {"measure": "deployed-delivery-vehicles", "below": 850, "parties": ["US"]},
+        {"measure": "launchers", "min": 800, "max": 950, "from": dt.date(2012, 1, 1)},
+    ]
+    varied = vary_limits(get_proposal("us-dec-2009-bombers"), limits, "v")
+    loaded = make(proposal_doc("dec-2009-framing", limits, reading=["us-dec-2009"], years=7) | {"id": "v"})
+    rows = [
+        [(r.party, r.measure, r.total, r.limit, r.verdict, r.verdict_due, r.required) for r in result.rows]
+        for result in compare_proposals([US_2009, RU_2022], [varied, loaded], DEC_2009).results
+    ]
+    assert rows[0] == rows[1]
+    assert any(r[-1] for r in rows[0])  # the 2009 US force is over the varied warheads limit
+
+
+@pytest.mark.parametrize(
+    ("limits", "expected"),
+    [
+        ([{"measure": "icbms", "max": 3}], "limits undefined measure 'icbms'"),
+        ([{"measure": "warheads", "max": 3, "parties": ["CN"]}], "names party 'CN'"),
+        ([{"measure": "warheads", "max": -1}], "greater than or equal to 0"),
+        ([{"measure": "warheads"}], "exactly one of 'max' or 'below'"),
+    ],
+)
+def test_vary_limits_refuses_bad_limits(limits, expected):
+    with pytest.raises(PlanningError, match=re.escape(expected)):
+        vary_limits(get_proposal("new-start-final"), limits, "v")
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -231,6 +231,7 @@ class _Counter:
         self.worlds: dict[tuple[tuple[str, str], ...], tuple[Force, Classes]] = {}
         self.tallies: dict[tuple[tuple[tuple[str, str], ...], str], Tally] = {}
         self.keys: dict[tuple[int, int, int, tuple[str, ...]], tuple[str, Treaty]] = {}
+        self.present_in: dict[int, set[str]] = {}  # by id of a force held in self.worlds (or self.force)
 
     def _key(self, treaty: Treaty) -> str:
         # proposals generated from one another share these objects: skip re-serialising them
@@ -264,7 +265,11 @@ class _Counter:
 
     def present(self, force: Force) -> set[str]:
         """Parties with at least one row in the force (a party listed without items has no data)."""
-        return {force.parties[i] for i in np.unique(force.party)}
+        found = self.present_in.get(id(force))
+        if found is None:
+            found = {force.parties[i] for i in np.unique(force.party)}
+            self.present_in[id(force)] = found
+        return found
 
 
 def _with_linked(

@@ -29,20 +29,20 @@ them on their own lines.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from detente._files import load_document, parse_toml, pydantic_error
 from detente.catalog.model import Catalog
 from detente.errors import Location, PlanningError
 from detente.treaty.load import apply_variants, builtin_treaties, treaty_from_document
-from detente.treaty.model import Name, PartyCode, Treaty, Variant
+from detente.treaty.model import Limit, Name, PartyCode, Treaty, Variant
 
 
 class _Strict(BaseModel):
@@ -309,6 +309,41 @@ def get_proposal(spec: str, catalog: Catalog | None = None) -> Proposal:
         return proposal
     read, extra = apply_variants(proposal.treaty, tuple(variant_ids))
     return Proposal(read, (*proposal.variants, *extra), proposal.terms, proposal.origin)
+
+
+_LIMIT_ADAPTER = TypeAdapter(tuple[Limit, ...])
+_NAME_ADAPTER = TypeAdapter(Name)
+
+
+def vary_limits(proposal: Proposal, limits: Sequence[Limit | Mapping[str, Any]], new_id: str) -> Proposal:
+    """The proposal with other limits (and a new id): how sweeps generate variations without re-reading files.
+
+    Limits are checked as a file's are: types and bounds, then the measures and parties they name.
+    """
+    origin = f"{proposal.origin} (varied as {new_id})"
+    try:
+        _NAME_ADAPTER.validate_python(new_id)
+        checked = _LIMIT_ADAPTER.validate_python(
+            tuple(x if isinstance(x, Limit) else Limit.model_validate(x) for x in limits)
+        )
+    except ValidationError as exc:
+        raise pydantic_error(exc, origin, PlanningError, prefix="limits") from None
+    measures = {m.id for m in proposal.treaty.measures}
+    parties = set(proposal.treaty.party_ids())
+    for i, lim in enumerate(checked):
+        if lim.measure not in measures:
+            raise PlanningError(
+                f"limits undefined measure {lim.measure!r} (measures: {', '.join(sorted(measures))})",
+                Location.of(origin, None, f"limits[{i}].measure"),
+            )
+        unknown = next((p for p in lim.parties or () if p not in parties), None)
+        if unknown is not None:
+            raise PlanningError(
+                f"names party {unknown!r} that is not a party to the proposal",
+                Location.of(origin, None, f"limits[{i}].parties"),
+            )
+    treaty = proposal.treaty.model_copy(update={"id": new_id, "limits": checked})
+    return replace(proposal, treaty=treaty)
 
 
 def proposal_schema() -> dict[str, Any]:
