@@ -1,14 +1,19 @@
-"""An in-memory ledger store: the port without a database, for simulations and tests of the protocol."""
+"""An in-memory ledger store: the port without a database, for simulations and tests of the protocol.
+
+It keeps each party's Merkle tree as the SQL store does, as nodes by position computed by
+:func:`detente.trust.stored_tree.grow`, and refuses what the SQL store refuses, so the contract suite holds for it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
 
-from detente.errors import StoreError
+from detente.errors import StoreError, TreeError
 from detente.ledger.canonical import parse
 from detente.ledger.chain import Entry
-from detente.ledger.port import PartyRecord
+from detente.ledger.port import CheckpointRecord, PartyRecord, Position
+from detente.trust.stored_tree import Frontier, grow
 
 
 class MemoryStore:
@@ -18,6 +23,8 @@ class MemoryStore:
         self._parties: dict[str, PartyRecord] = {}
         self._entries: dict[str, list[Entry]] = {}
         self._effective: dict[str, list[tuple[str, str]]] = {}
+        self._nodes: dict[str, dict[Position, bytes]] = {}
+        self._checkpoints: dict[str, dict[int, CheckpointRecord]] = {}
         self.created = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
     def parties(self) -> list[PartyRecord]:
@@ -31,9 +38,13 @@ class MemoryStore:
         self._parties[record.party] = record
         self._entries[record.party] = []
         self._effective[record.party] = []
+        self._nodes[record.party] = {}
+        self._checkpoints[record.party] = {}
 
-    def append(self, batch: Sequence[Entry]) -> None:
-        """All of a batch, or none of it."""
+    def append(self, batch: Sequence[Entry], checkpoints: Sequence[CheckpointRecord] = ()) -> None:
+        """All of a batch, its tree nodes and its checkpoints, or none of it."""
+        if not batch and checkpoints:
+            raise StoreError("the store refused the write: a checkpoint comes with the entries it covers")
         heads = {p: len(v) for p, v in self._entries.items()}
         for e in batch:
             if e.party not in heads:
@@ -41,10 +52,25 @@ class MemoryStore:
             if e.seq != heads[e.party] + 1:
                 raise StoreError(f"the store refused the write: {e.party} #{e.seq} is not next")
             heads[e.party] += 1
+        for k in checkpoints:
+            if k.size in self._checkpoints.get(k.party, {}):
+                raise StoreError(f"the store refused the write: {k.party} has a checkpoint at size {k.size}")
+        try:
+            nodes = grow(
+                [(e.party, e.seq, e.payload) for e in batch],
+                lambda party, size: Frontier(size, self.tree_nodes(party, Frontier.positions(size))),
+                [(k.party, k.size, k.root) for k in checkpoints],
+            )
+        except TreeError as exc:
+            raise StoreError(f"the store refused the write: {exc.why}") from None
         for e in batch:
             self._entries[e.party].append(e)
             payload = parse(e.payload)
             self._effective[e.party].append((payload["effective"], payload["sent"]))
+        for party, level, index, digest in nodes:
+            self._nodes[party][(level, index)] = digest
+        for k in checkpoints:
+            self._checkpoints[k.party][k.size] = k
 
     def entries(
         self, party: str, start: int = 1, stop: int | None = None, until: str | None = None, known_at: str | None = None
@@ -70,6 +96,24 @@ class MemoryStore:
     def has_entry(self, party: str, seq: int) -> bool:
         """Whether a party has this sequence number."""
         return 1 <= seq <= len(self._entries.get(party, []))
+
+    def tree_size(self, party: str) -> int:
+        """How many leaves the party's tree has."""
+        return len(self._entries.get(party, []))
+
+    def tree_nodes(self, party: str, positions: Sequence[Position]) -> list[bytes]:
+        """The node hashes at these positions, in order."""
+        nodes = self._nodes.get(party, {})
+        try:
+            return [nodes[p] for p in positions]
+        except KeyError as exc:
+            level, index = exc.args[0]
+            raise StoreError(f"the {party} tree has no node at level {level}, index {index}") from None
+
+    def checkpoints(self, party: str) -> list[CheckpointRecord]:
+        """A party's recorded checkpoints, by size."""
+        recorded = self._checkpoints.get(party, {})
+        return [recorded[size] for size in sorted(recorded)]
 
     def close(self) -> None:
         """Nothing to release."""

@@ -1,4 +1,9 @@
-"""The storage port the ledger writes through; ``detente.store`` implements it for SQLite and PostgreSQL."""
+"""The storage port the ledger writes through; ``detente.store`` implements it for SQLite and PostgreSQL.
+
+Beside the entries, a store keeps each party's RFC 9162 Merkle tree as nodes (one leaf per entry: the hash of its
+signed payload; see :mod:`detente.trust.stored_tree`), written in the same transaction as the entries, and the
+signed checkpoints the writer issues at data exchanges. Nodes and checkpoints are append-only, as entries are.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,9 @@ from typing import Protocol
 
 from detente.ledger.chain import Entry
 
+Position = tuple[int, int]
+"""A tree node's place: (level, index), as :mod:`detente.trust.stored_tree` defines it."""
+
 
 @dataclass(frozen=True)
 class PartyRecord:
@@ -16,6 +24,16 @@ class PartyRecord:
     party: str
     public_key: bytes
     treaty: str
+
+
+@dataclass(frozen=True)
+class CheckpointRecord:
+    """A signed checkpoint of a party's log as recorded: its size, its root and the C2SP note text as signed."""
+
+    party: str
+    size: int
+    root: bytes
+    note: str
 
 
 class LedgerStore(Protocol):
@@ -29,8 +47,13 @@ class LedgerStore(Protocol):
         """Register a party (once)."""
         ...
 
-    def append(self, entries: Sequence[Entry]) -> None:
-        """Append entries atomically: all are stored, or none (and the error is raised)."""
+    def append(self, entries: Sequence[Entry], checkpoints: Sequence[CheckpointRecord] = ()) -> None:
+        """Append entries atomically, with the tree nodes they complete: all are stored, or none (and it raises).
+
+        Each party's entries must follow its stored tree (the next sequence number). ``checkpoints`` are recorded
+        in the same transaction; each must be of a size this batch reaches, with the root the store computes for
+        it, or the whole batch is refused.
+        """
         ...
 
     def entries(
@@ -52,6 +75,18 @@ class LedgerStore(Protocol):
 
     def has_entry(self, party: str, seq: int) -> bool:
         """Whether a party has an entry with this sequence number."""
+        ...
+
+    def tree_size(self, party: str) -> int:
+        """How many leaves (entries) a party's stored tree has; 0 for an unknown party."""
+        ...
+
+    def tree_nodes(self, party: str, positions: Sequence[Position]) -> list[bytes]:
+        """The node hashes stored at these positions, in order; :class:`~detente.errors.StoreError` if one is not."""
+        ...
+
+    def checkpoints(self, party: str) -> list[CheckpointRecord]:
+        """A party's recorded checkpoints, by size."""
         ...
 
     def close(self) -> None:

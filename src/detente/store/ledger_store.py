@@ -12,6 +12,11 @@ Rules:
 5. SQLite runs in WAL mode with ``synchronous=FULL``: a committed batch survives a killed process and a power cut.
    Every transaction, migrations included, is explicit, so a process killed while creating a ledger leaves
    either no schema or the whole of it.
+6. Each party's Merkle tree is stored as nodes (:mod:`detente.trust.stored_tree`), written in the transaction that
+   appends the entries: the store reads the party's frontier (at most one node per level), computes the new leaf
+   and the subtrees it completes, and inserts them. A batch that does not follow the stored tree, or a checkpoint
+   whose root is not the tree's at its size, refuses the whole batch. Roots and proofs read O(log n) nodes in one
+   query; nothing is rebuilt.
 """
 
 from __future__ import annotations
@@ -23,14 +28,15 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, insert, select
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from detente.errors import StoreError
+from detente.errors import StoreError, TreeError
 from detente.ledger.canonical import parse
 from detente.ledger.chain import Entry
-from detente.ledger.port import PartyRecord
-from detente.store.tables import entries, parties
+from detente.ledger.port import CheckpointRecord, PartyRecord, Position
+from detente.store.tables import checkpoints, entries, parties, tree_nodes
+from detente.trust.stored_tree import Frontier, grow
 
 # Plain DBAPI executemany for appends: a third of the cost of building a SQLAlchemy insert per batch.
 _INSERT_QMARK = (
@@ -38,6 +44,9 @@ _INSERT_QMARK = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_FORMAT = _INSERT_QMARK.replace("?", "%s")
+_NODES_QMARK = "INSERT INTO ledger_tree_nodes (party, level, idx, hash) VALUES (?, ?, ?, ?)"
+_ARMS = 400
+_CHECKPOINTS_QMARK = "INSERT INTO ledger_checkpoints (party, size, root, note) VALUES (?, ?, ?, ?)"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -66,13 +75,23 @@ def _url(target: str) -> str:
     return f"sqlite:///{target}"
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the latest migration."""
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to the latest migration (or to ``revision``, which tests of older ledgers use)."""
     config = Config()
     config.set_main_option("script_location", str(resources.files("detente.store").joinpath("migrations")))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
+
+
+def _nodes_query(mark: str, positions: Sequence[Position]) -> str:
+    """SELECT of the nodes at these positions: a UNION ALL of primary-key lookups, one per position.
+
+    The planners of both databases take each arm as one key lookup. An OR or IN over (level, idx) pairs is not
+    planned as lookups by SQLite 3.40: it scans all of the party's nodes, 20 ms at 30,000 entries.
+    """
+    arm = f"SELECT level, idx, hash FROM ledger_tree_nodes WHERE party = {mark} AND level = {mark} AND idx = {mark}"  # noqa: S608
+    return " UNION ALL ".join([arm] * len(positions))
 
 
 class SqlLedgerStore:
@@ -97,9 +116,11 @@ class SqlLedgerStore:
         }
         self._write(lambda c: c.execute(insert(parties), [row]))
 
-    def append(self, batch: Sequence[Entry]) -> None:
-        """Insert a batch of entries in one transaction."""
+    def append(self, batch: Sequence[Entry], checkpoints: Sequence[CheckpointRecord] = ()) -> None:
+        """Insert a batch of entries, the tree nodes they complete and ``checkpoints`` in one transaction (rule 6)."""
         if not batch:
+            if checkpoints:
+                raise StoreError("the store refused the write: a checkpoint comes with the entries it covers")
             return
         rows = []
         for e in batch:
@@ -107,8 +128,30 @@ class SqlLedgerStore:
             rows.append(
                 (e.party, e.seq, header["type"], header["sent"], header["effective"], e.payload, e.signature, e.hash)
             )
-        sql = _INSERT_QMARK if self.engine.dialect.paramstyle == "qmark" else _INSERT_FORMAT
-        self._write(lambda c: c.exec_driver_sql(sql, rows))
+        qmark = self.engine.dialect.paramstyle == "qmark"
+        claims = [(c.party, c.size, c.root) for c in checkpoints]
+
+        def write(c: Connection) -> None:
+            c.exec_driver_sql(_INSERT_QMARK if qmark else _INSERT_FORMAT, rows)
+
+            def edge(party: str, size: int) -> Frontier:
+                try:
+                    return Frontier(size, self._nodes(c, party, Frontier.positions(size)))
+                except StoreError as exc:
+                    raise StoreError(
+                        f"the store refused the write: {party} #{size + 1} does not follow the stored tree; {exc}"
+                    ) from None
+
+            try:
+                nodes = grow([(e.party, e.seq, e.payload) for e in batch], edge, claims)
+            except TreeError as exc:
+                raise StoreError(f"the store refused the write: {exc.why}") from None
+            c.exec_driver_sql(_NODES_QMARK if qmark else _NODES_QMARK.replace("?", "%s"), nodes)
+            if checkpoints:
+                notes = [(k.party, k.size, k.root, k.note) for k in checkpoints]
+                c.exec_driver_sql(_CHECKPOINTS_QMARK if qmark else _CHECKPOINTS_QMARK.replace("?", "%s"), notes)
+
+        self._write(write)
 
     def _write(self, action: Any) -> None:
         try:
@@ -170,6 +213,60 @@ class SqlLedgerStore:
         with self.engine.connect() as c:
             found = c.execute(select(entries.c.seq).where(entries.c.party == party, entries.c.seq == seq)).first()
         return found is not None
+
+    def tree_size(self, party: str) -> int:
+        """How many leaves the party's stored tree has (its last leaf's index + 1), read from the nodes' key."""
+        query = select(func.max(tree_nodes.c.idx)).where(tree_nodes.c.party == party, tree_nodes.c.level == 0)
+        with self.engine.connect() as c:
+            last = c.execute(query).scalar()
+        return 0 if last is None else int(last) + 1
+
+    def tree_nodes(self, party: str, positions: Sequence[Position]) -> list[bytes]:
+        """The node hashes at these positions, in order, in one query through the driver's cursor."""
+        if not positions:
+            return []
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                return self._fetch(cursor, party, positions)
+            finally:
+                cursor.close()
+        finally:
+            connection.close()
+
+    def _nodes(self, c: Connection, party: str, positions: Sequence[Position]) -> list[bytes]:
+        """As :meth:`tree_nodes`, inside the transaction ``c``."""
+        if not positions:
+            return []
+        cursor = c.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            return self._fetch(cursor, party, positions)
+        finally:
+            cursor.close()
+
+    def _fetch(self, cursor: Any, party: str, positions: Sequence[Position]) -> list[bytes]:
+        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        found: dict[Position, bytes] = {}
+        for start in range(0, len(positions), _ARMS):  # SQLite allows 500 arms in a compound SELECT
+            chunk = positions[start : start + _ARMS]
+            cursor.execute(_nodes_query(mark, chunk), [x for level, index in chunk for x in (party, level, index)])
+            found.update(((level, index), bytes(digest)) for level, index, digest in cursor.fetchall())
+        try:
+            return [found[p] for p in positions]
+        except KeyError as exc:
+            level, index = exc.args[0]
+            raise StoreError(
+                f"the {party} tree has no node at level {level}, index {index}: the stored tree is incomplete "
+                "(entries written behind the store's back?)"
+            ) from None
+
+    def checkpoints(self, party: str) -> list[CheckpointRecord]:
+        """A party's recorded checkpoints, by size."""
+        query = select(checkpoints).where(checkpoints.c.party == party).order_by(checkpoints.c.size)
+        with self.engine.connect() as c:
+            rows = c.execute(query).all()
+        return [CheckpointRecord(r.party, int(r.size), bytes(r.root), r.note) for r in rows]
 
     def close(self) -> None:
         """Release the engine's connections."""

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, LargeBinary, MetaData, String, Table
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData()
 
@@ -27,4 +39,26 @@ entries = Table(
     Column("signature", LargeBinary(64), nullable=False),
     Column("hash", LargeBinary(32), nullable=False),
     Index("ix_ledger_entries_effective", "party", "effective"),
+)
+
+# Each party's RFC 9162 tree: the hash of every complete perfect subtree (detente.trust.stored_tree), written in the
+# transaction that appends the entries. Neither table has a foreign key: nodes and checkpoints are written only with
+# entries, whose key already ties them to a registered party, and a check per node would slow every append.
+tree_nodes = Table(
+    "ledger_tree_nodes",
+    metadata,
+    Column("party", String(16), primary_key=True),
+    Column("level", SmallInteger, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+checkpoints = Table(
+    "ledger_checkpoints",
+    metadata,
+    Column("party", String(16), primary_key=True),
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root", LargeBinary(32), nullable=False),
+    Column("note", Text, nullable=False),  # the C2SP signed note, exactly as signed
 )
