@@ -48,7 +48,7 @@ from detente.counting.compliance import Compliance, Line, Verdict, judge
 from detente.counting.readings import Reading
 from detente.counting.tally import Count, Tally, count
 from detente.errors import PlanningError
-from detente.forces.model import Facility, Force, ForceInfo, ItemRow
+from detente.forces.model import ARMAMENTS, KINDS, ROLES, STATUSES, Facility, Force, ForceInfo, IntArray, ItemRow
 from detente.planning.proposals import LinkedCategory, Proposal
 from detente.treaty.model import Limit, Measure, Term, Treaty
 
@@ -450,29 +450,60 @@ class ReadingDifference:
         return self.a.line(party, measure).count.total, self.b.line(party, measure).count.total
 
 
-def _group_counts(
-    force: Force, system: int, reading_a: Reading, reading_b: Reading, party: str, measure: str
-) -> tuple[ItemGroup, ...]:
-    """Each group of the type's items counted on its own under both readings (exact unless a term has 'first')."""
-    rows = [
-        r
-        for r, s, p in zip(force.rows(), force.system, force.party, strict=True)
-        if s == system and force.parties[p] == party
-    ]
-    groups: dict[tuple[str, str, str, str], list[ItemRow]] = {}
-    for r in rows:
-        groups.setdefault((r.kind.value, r.status.value, r.armament.value, r.role.value), []).append(r)
-    found = []
-    for (kind, status, armament, role), members in sorted(groups.items()):
-        sub = Force.from_rows(members, force.facilities, parties=force.parties)
-        a = count(sub, reading_a.treaty, reading_a.variants)[(party, measure)].total
-        b = count(sub, reading_b.treaty, reading_b.variants)[(party, measure)].total
-        found.append(ItemGroup(kind, status, armament, role, sum(m.count for m in members), a, b))
-    return tuple(found)
+def _rows_of(force: Force, index: IntArray) -> Force:
+    """The force's rows at ``index`` (columns sliced; parties, types and facilities kept)."""
+    picked = index.tolist()
+    return replace(
+        force,
+        party=force.party[index],
+        system=force.system[index],
+        kind=force.kind[index],
+        status=force.status[index],
+        armament=force.armament[index],
+        role=force.role[index],
+        facility=force.facility[index],
+        count=force.count[index],
+        warheads=force.warheads[index],
+        alcm_capacity=force.alcm_capacity[index],
+        uid=tuple(force.uid[i] for i in picked),
+        sources=tuple(force.sources[i] for i in picked) if force.sources else (),
+        remarks=tuple(force.remarks[i] for i in picked) if force.remarks else (),
+    )
+
+
+def _groups(
+    force: Force, party: str, system: int, reading_a: Reading, reading_b: Reading, measures: list[str]
+) -> dict[str, tuple[ItemGroup, ...]]:
+    """Per measure: each group of the type's items (alike in kind, status, armament, role) counted on its own."""
+    mine = np.flatnonzero((force.party == force.parties.index(party)) & (force.system == system))
+    key = ((force.kind[mine] * len(STATUSES) + force.status[mine]) * len(ARMAMENTS) + force.armament[mine]) * len(
+        ROLES
+    ) + force.role[mine]
+    found: dict[str, list[ItemGroup]] = {m: [] for m in measures}
+    for value in np.unique(key):
+        rows = mine[key == value]
+        sub = _rows_of(force, rows)
+        first = int(rows[0])
+        words = (
+            KINDS[int(force.kind[first])].value,
+            STATUSES[int(force.status[first])].value,
+            ARMAMENTS[int(force.armament[first])].value,
+            ROLES[int(force.role[first])].value,
+        )
+        items = int(force.count[rows].sum())
+        tally_a = count(sub, reading_a.treaty, reading_a.variants)
+        tally_b = count(sub, reading_b.treaty, reading_b.variants)
+        for m in measures:
+            found[m].append(ItemGroup(*words, items, tally_a[(party, m)].total, tally_b[(party, m)].total))
+    return {m: tuple(groups) for m, groups in found.items()}
 
 
 def reading_difference(force: Force, reading_a: Reading, reading_b: Reading, as_of: dt.date) -> ReadingDifference:
-    """Count one force under two readings and say, per party, measure and system type, where they differ."""
+    """Count one force under two readings and say, per party, measure and system type, where they differ.
+
+    Each type counted differently is explained by its groups of items, each counted on its own: exact unless a
+    term of either reading has a ``first`` rule, whose count for a group depends on the other groups.
+    """
     classes = Classes.of(force)
     tally_a = count(force, reading_a.treaty, reading_a.variants, classes)
     tally_b = count(force, reading_b.treaty, reading_b.variants, classes)
@@ -481,14 +512,21 @@ def reading_difference(force: Force, reading_a: Reading, reading_b: Reading, as_
     for party in tally_a.parties:
         if party not in tally_b.parties:
             continue
+        differing: dict[str, list[str]] = {}
         for measure in shared:
-            by_a = tally_a[(party, measure)].by_system
-            by_b = tally_b[(party, measure)].by_system
-            for system_id in sorted(set(by_a) | set(by_b)):
+            by_a, by_b = tally_a[(party, measure)].by_system, tally_b[(party, measure)].by_system
+            for system_id in set(by_a) | set(by_b):
+                if by_a.get(system_id, 0) != by_b.get(system_id, 0):
+                    differing.setdefault(system_id, []).append(measure)
+        groups = {}
+        for system_id, measures in differing.items():
+            index = next(i for i, s in enumerate(force.systems) if s.id == system_id)
+            groups[system_id] = (index, _groups(force, party, index, reading_a, reading_b, measures))
+        for measure in shared:
+            by_a, by_b = tally_a[(party, measure)].by_system, tally_b[(party, measure)].by_system
+            for system_id in sorted(s for s, ms in differing.items() if measure in ms):
+                index, per_measure = groups[system_id]
                 a, b = by_a.get(system_id, 0), by_b.get(system_id, 0)
-                if a == b:
-                    continue
-                index = next(i for i, s in enumerate(force.systems) if s.id == system_id)
-                groups = _group_counts(force, index, reading_a, reading_b, party, measure)
-                types.append(TypeDifference(party, measure, system_id, force.systems[index].name, a, b, groups))
+                name = force.systems[index].name
+                types.append(TypeDifference(party, measure, system_id, name, a, b, per_measure[measure]))
     return ReadingDifference(judge(tally_a, as_of), judge(tally_b, as_of), tuple(types))
