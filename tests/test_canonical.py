@@ -235,6 +235,21 @@ CONTENT: dict[Type, st.SearchStrategy[dict[str, Any]]] = {
         {"system": FREE, "facility": UID}, optional={"uids": st.lists(UID, max_size=3)}
     ),
     Type.RECEIPT: st.fixed_dictionaries({"of": REF}),
+    Type.INSPECTION: st.fixed_dictionaries(
+        {
+            "inspected": st.from_regex(r"[A-Z][A-Z0-9-]{0,15}", fullmatch=True),
+            "inspection_type": st.from_regex(r"[a-z0-9][a-z0-9-]{0,20}", fullmatch=True),
+            "site": UID,
+            "seen": st.lists(
+                st.fixed_dictionaries({"uid": UID, "status": STATUS}, optional={"system": FREE.filter(bool)}),
+                max_size=3,
+            ),
+        },
+        optional={
+            "designated": st.lists(st.fixed_dictionaries({"uid": UID, "warheads": st.integers(0, 64)}), max_size=2),
+            "selection": st.sampled_from(["chosen", "random"]),
+        },
+    ),
 }
 TIMES = st.lists(st.integers(0, 4_102_444_800), min_size=2, max_size=2).map(sorted)  # 1970 to 2100, seconds
 

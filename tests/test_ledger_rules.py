@@ -10,18 +10,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from detente.catalog import builtin_catalog
 from detente.catalog.model import Armament
 from detente.counting import count, parse_reading
 from detente.forces.vocabulary import Status
+from detente.ledger import rules as rules_module
 from detente.ledger.keys import PartyKey
-from detente.ledger.notifications import NotificationError, format_time
+from detente.ledger.notifications import NotificationError, Type, format_time
 from detente.ledger.replay import replay
+from detente.ledger.rules import Context
 from detente.ledger.state import PartyState, to_force
 from detente.ledger.writer import Accepted, Ledger, LedgerError
 from detente.store.ledger_store import open_store
 from detente.treaty.load import get_treaty
+from detente.treaty.model import NotificationRules
 
 US_KEY = PartyKey.from_seed("US", bytes([1]) * 32)
 RU_KEY = PartyKey.from_seed("RU", bytes([2]) * 32)
@@ -818,3 +823,23 @@ def test_discrepancy_compares_with_state_at_update_date(ledger: Ledger) -> None:
     submit(ledger, move("MSL-001", "US-STO1", "US-STO2", effective="2011-09-05T00:00:00Z", sent="2011-09-06T00:00:00Z"))
     [accepted] = submit(ledger, update())
     assert accepted.flags == ()
+
+
+# --- the deadline fast path -----------------------------------------------------------------------------------------
+
+
+@given(
+    effective=st.datetimes(min_value=dt.datetime(2011, 1, 1), max_value=dt.datetime(2030, 12, 31)),
+    delay=st.integers(min_value=0, max_value=90 * 86400),
+    kind=st.sampled_from([t.value for t in Type]),
+    deadline=st.integers(min_value=0, max_value=60),
+)
+def test_the_fast_deadline_check_equals_the_plain_one(
+    effective: dt.datetime, delay: int, kind: str, deadline: int
+) -> None:
+    """The text-comparing fast path of the [late] check flags exactly what plain datetime arithmetic flags."""
+    sent = effective + dt.timedelta(seconds=delay)
+    payload = {"type": kind, "effective": f"{effective:%Y-%m-%dT%H:%M:%SZ}", "sent": f"{sent:%Y-%m-%dT%H:%M:%SZ}"}
+    rules = NotificationRules(change_deadline_days=deadline, update_deadline_days=deadline)
+    ctx = Context(CATALOG, rules, lambda _p, _s: False, lambda _t: PartyState("US"), dt.date(2011, 2, 5))
+    assert rules_module._late(payload, ctx) == rules_module.late_reference(payload, ctx)

@@ -99,15 +99,15 @@ def _check_item_decl(decl: dict[str, Any], ctx: Context, where: str, facilities:
     system = ctx.catalog.find(decl["system"])
     if system is None:
         raise _fail("item", f"unknown system {decl['system']!r}", f"{where}.system")
-    if (decl["kind"] == Kind.BOMBER.value) != (system.category is Category.HEAVY_BOMBER):
+    if (decl["kind"] == Kind.BOMBER) != (system.category is Category.HEAVY_BOMBER):
         raise _fail("item", f"kind {decl['kind']!r} does not fit {system.name}", f"{where}.kind")
-    if decl["kind"] != Kind.BOMBER.value and 0 < system.max_rvs < decl.get("warheads", 0):
+    if decl["kind"] != Kind.BOMBER and 0 < system.max_rvs < decl.get("warheads", 0):
         raise _fail(
             "item",
             f"{decl['warheads']} warheads exceed the {system.max_rvs} RVs of a {system.name}",
             f"{where}.warheads",
         )
-    if decl["status"] == Status.ELIMINATED.value:
+    if decl["status"] == Status.ELIMINATED:
         raise _fail("declaration", "an eliminated item is no longer declared", f"{where}.status")
     _check_holds(decl["system"], decl["facility"], facilities, ctx, f"{where}.facility")
 
@@ -171,15 +171,42 @@ def discrepancies(declared: dict[str, Any], replayed: PartyState) -> list[Flag]:
     return flags
 
 
+_NO_DEADLINE = frozenset({Type.RECEIPT, Type.EXHIBITION, Type.INITIAL_DATA, Type.INSPECTION})
+
+
 def _late(payload: dict[str, Any], ctx: Context) -> list[Flag]:
+    kind = payload["type"]
+    rules = ctx.rules
+    if kind == Type.INITIAL_DATA and ctx.entry_into_force is not None:
+        eif = dt.datetime.combine(ctx.entry_into_force, dt.time(), dt.UTC)
+        return _overdue(_time(payload["sent"]), eif + dt.timedelta(rules.initial_deadline_days))
+    if kind in _NO_DEADLINE:
+        return []
+    days = rules.update_deadline_days if kind == Type.DATA_UPDATE else rules.change_deadline_days
+    # canonical times (YYYY-MM-DDTHH:MM:SSZ) compare as text; parse only when the fast test cannot decide
+    effective, sent = payload["effective"], payload["sent"]
+    if days >= 1 and sent[:8] == effective[:8] and int(sent[8:10]) < int(effective[8:10]) + days:
+        return []  # same month, an earlier day than the deadline's: on time whatever the hour
+    return _overdue(_time(sent), _time(effective) + dt.timedelta(days=days))
+
+
+def _overdue(sent: dt.datetime, due: dt.datetime) -> list[Flag]:
+    if sent <= due:
+        return []
+    days = (sent - due).total_seconds() / 86400
+    return [Flag("late", f"sent {days:.1f} days after the deadline of {due:%Y-%m-%d %H:%M}Z")]
+
+
+def late_reference(payload: dict[str, Any], ctx: Context) -> list[Flag]:
+    """The deadline check written plainly, with datetimes throughout: the fast ``_late`` must equal it (tested)."""
     sent, effective = _time(payload["sent"]), _time(payload["effective"])
     kind = payload["type"]
     rules = ctx.rules
-    if kind == Type.INITIAL_DATA.value and ctx.entry_into_force is not None:
+    if kind == Type.INITIAL_DATA and ctx.entry_into_force is not None:
         due = dt.datetime.combine(ctx.entry_into_force, dt.time(), dt.UTC) + dt.timedelta(rules.initial_deadline_days)
-    elif kind == Type.DATA_UPDATE.value:
+    elif kind == Type.DATA_UPDATE:
         due = effective + dt.timedelta(days=rules.update_deadline_days)
-    elif kind in (Type.RECEIPT.value, Type.EXHIBITION.value, Type.INITIAL_DATA.value, Type.INSPECTION.value):
+    elif kind in (Type.RECEIPT, Type.EXHIBITION, Type.INITIAL_DATA, Type.INSPECTION):
         return []
     else:
         due = effective + dt.timedelta(days=rules.change_deadline_days)
@@ -207,7 +234,7 @@ def check(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag
         if touched is not None and effective < touched.since:
             why = f"takes effect {effective}, before item {uid}'s last change ({touched.since})"
             raise _fail("order", why, "effective")
-    if (state.seq == 0) != (kind == Type.INITIAL_DATA.value):
+    if (state.seq == 0) != (kind == Type.INITIAL_DATA):
         why = "the first notification must be initial data" if state.seq == 0 else "initial data was already given"
         raise _fail("initial", why, "type")
     for i, ref in enumerate(payload.get("follows", [])):
@@ -215,7 +242,6 @@ def check(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag
         if (own and ref["seq"] > state.seq) or not ctx.entry_exists(ref["party"], ref["seq"]):
             raise _fail("references", f"follows {ref['party']} #{ref['seq']}, which does not exist", f"follows[{i}]")
     flags = _late(payload, ctx)
-    open_facilities = _open_facilities(state)
 
     def item(uid: str) -> Any:
         found = state.items.get(uid)
@@ -224,18 +250,18 @@ def check(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag
             raise _fail("item" if uid not in state.retired else "state", f"item {uid!r} {why}", "content.uid")
         return found
 
-    if kind in (Type.INITIAL_DATA.value, Type.DATA_UPDATE.value):
+    if kind in (Type.INITIAL_DATA, Type.DATA_UPDATE):
         _check_declaration(content, ctx)
-        if kind == Type.DATA_UPDATE.value:
+        if kind == Type.DATA_UPDATE:
             flags += discrepancies(content, ctx.state_at(effective))
-    elif kind == Type.NEW_ITEM.value:
+    elif kind == Type.NEW_ITEM:
         decl = content["item"]
         if decl["uid"] in state.items or decl["uid"] in state.retired:
             raise _fail("item", f"uid {decl['uid']!r} is already used", "content.item.uid")
-        if decl["status"] in (Status.CONVERTED.value, Status.ELIMINATED.value):
+        if decl["status"] in (Status.CONVERTED, Status.ELIMINATED):
             raise _fail("state", f"a new item cannot be {decl['status']}", "content.item.status")
-        _check_item_decl(decl, ctx, "content.item", open_facilities)
-    elif kind == Type.STATUS_CHANGE.value:
+        _check_item_decl(decl, ctx, "content.item", _open_facilities(state))
+    elif kind == Type.STATUS_CHANGE:
         it = item(content["uid"])
         if it.status in (Status.CONVERTED, Status.ELIMINATED):
             raise _fail("state", f"item {it.uid!r} is {it.status.value}: it cannot return to service", "content.to")
@@ -247,30 +273,30 @@ def check(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag
             )
         if content["to"] == content["from"]:
             raise _fail("state", "status does not change", "content.to")
-        becomes_deployed_launcher = content["to"] == Status.DEPLOYED.value and it.kind is Kind.LAUNCHER
+        becomes_deployed_launcher = content["to"] == Status.DEPLOYED and it.kind is Kind.LAUNCHER
         if becomes_deployed_launcher and "warheads" not in content:
             raise _fail("state", "a launcher becoming deployed must declare the RVs on its missile", "content.warheads")
         if "warheads" in content:
             if not becomes_deployed_launcher:
                 raise _fail("state", "warheads are declared only for a launcher becoming deployed", "content.warheads")
             _check_rvs(it.system, content["warheads"], ctx)
-    elif kind == Type.MOVEMENT.value:
+    elif kind == Type.MOVEMENT:
         it = item(content["uid"])
         if content["from"] != it.facility:
             raise _fail("state", f"item {it.uid!r} is at {it.facility}, not {content['from']}", "content.from")
         if content["to"] == content["from"]:
             raise _fail("facility", "the item does not move", "content.to")
-        _check_holds(it.system, content["to"], open_facilities, ctx, "content.to")
-    elif kind in (Type.CONVERSION.value, Type.ELIMINATION.value):
+        _check_holds(it.system, content["to"], _open_facilities(state), ctx, "content.to")
+    elif kind in (Type.CONVERSION, Type.ELIMINATION):
         it = item(content["uid"])
-        if kind == Type.CONVERSION.value and it.status is Status.CONVERTED:
+        if kind == Type.CONVERSION and it.status is Status.CONVERTED:
             raise _fail("state", f"item {it.uid!r} is already converted", "content.uid")
-    elif kind == Type.WARHEADS_CHANGE.value:
+    elif kind == Type.WARHEADS_CHANGE:
         it = item(content["uid"])
         if it.kind is not Kind.LAUNCHER or it.status is not Status.DEPLOYED:
             raise _fail("state", "a change of warheads is for a deployed launcher", "content.uid")
         _check_rvs(it.system, content["warheads"], ctx)
-    elif kind == Type.FACILITY_CHANGE.value:
+    elif kind == Type.FACILITY_CHANGE:
         f = content["facility"]
         existing = state.facilities.get(f["id"])
         if content["action"] == "opened" and existing is not None and existing.open:
@@ -285,22 +311,22 @@ def check(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag
                     f"facility {f['id']!r} still holds {len(there)} items ({there[0]}, …)",
                     "content.facility.id",
                 )
-    elif kind == Type.EXHIBITION.value:
+    elif kind == Type.EXHIBITION:
         if ctx.catalog.find(content["system"]) is None:
             raise _fail("item", f"unknown system {content['system']!r}", "content.system")
-        if content["facility"] not in open_facilities:
+        if content["facility"] not in _open_facilities(state):
             why = f"facility {content['facility']!r} is not declared or not open"
             raise _fail("facility", why, "content.facility")
         for i, uid in enumerate(content.get("uids", [])):
             if uid not in state.items:
                 raise _fail("item", f"item {uid!r} is not declared", f"content.uids[{i}]")
-    elif kind == Type.RECEIPT.value:
+    elif kind == Type.RECEIPT:
         of = content["of"]
         if of["party"] == state.party:
             raise _fail("references", "a receipt acknowledges another party's notification", "content.of.party")
         if not ctx.entry_exists(of["party"], of["seq"]):
             raise _fail("references", f"{of['party']} #{of['seq']} does not exist", "content.of")
-    elif kind == Type.INSPECTION.value:
+    elif kind == Type.INSPECTION:
         flags += _check_inspection(state, payload, ctx)
     return flags
 
