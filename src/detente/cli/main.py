@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from detente import __version__
-from detente.cli import catalog, count, data, demo, detection, inspect, ledger, proposals, treaties, trust
+from detente.cli import catalog, count, data, demo, detection, inspect, ledger, plan, proposals, treaties, trust
 from detente.cli.common import console
 from detente.errors import DetenteError, InputError
 
@@ -32,6 +32,8 @@ app.command("validate")(count.validate)
 app.command("count")(count.count)
 app.command("compare")(count.compare)
 app.command("demo")(demo.demo)
+app.command("plan")(plan.plan)
+app.command("upload")(plan.upload)
 
 
 @app.command("version")
