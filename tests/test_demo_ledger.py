@@ -20,6 +20,9 @@ from detente.ledger.state import to_force
 from detente.ledger.writer import Accepted, Ledger
 from detente.store.ledger_store import SqlLedgerStore, open_store
 from detente.treaty.load import get_treaty
+from detente.trust.merkle import MerkleTree, leaf_hash, verify_consistency
+from detente.trust.note import Checkpoint, Verifier, parse_note, verify_note
+from detente.trust.stored_tree import StoredTree
 
 CATALOG = builtin_catalog()
 TREATY = get_treaty("new-start")
@@ -206,3 +209,34 @@ def test_no_time_comes_from_the_clock(entries: dict[str, list[Any]]) -> None:
     """Fixed dates only: nothing is sent after the last update's deadline, whenever the demo is built."""
     last = max(e.notification()["sent"] for es in entries.values() for e in es)
     assert last <= "2023-03-31T00:00:00Z"
+
+
+@pytest.mark.parametrize("party", ["US", "RU"])
+def test_every_data_exchange_has_a_checkpoint_consistent_with_the_stored_tree(
+    built: tuple[SqlLedgerStore, RecordingLedger, list[str]], entries: dict[str, list[Any]], party: str
+) -> None:
+    """One signed checkpoint per initial data and update, each shown by a stored-tree proof to precede the log now."""
+    store, ledger, _ = built
+    exchanges = [e.seq for e in entries[party] if e.notification()["type"] in ("initial-data", "data-update")]
+    submitted = [a.seq for kind, a in ledger.accepted if a.party == party and kind in ("initial-data", "data-update")]
+    assert exchanges == submitted
+    # the initial data at entry into force, then one update per later data date; Russia gave none for 2023-03-01
+    assert len(exchanges) == len(demo_dates()) - (party == "RU")
+    recorded = store.checkpoints(party)
+    assert [k.size for k in recorded] == exchanges
+    tree = StoredTree(store, party)
+    assert tree.size == len(entries[party])
+    origin = f"detente/new-start/{party}"
+    signer = Verifier(origin, demo_key(party).public_key)
+    previous = None
+    for k in recorded:
+        note = parse_note(k.note)
+        verify_note(note, signer)
+        assert note.checkpoint() == Checkpoint(origin, k.size, k.root)
+        to_now = tree.prove_consistency(k.size)
+        verify_consistency(k.size, tree.size, k.root, to_now.new_root, to_now.proof)
+        if previous is not None:  # and each extends the one before, as a witness checks it
+            step = tree.consistency_proof(previous.size, k.size)
+            verify_consistency(previous.size, k.size, previous.root, k.root, step)
+        previous = k
+    assert tree.root() == MerkleTree.from_leaf_hashes([leaf_hash(e.payload) for e in entries[party]]).root()

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.table import Table
 
 from detente._files import load_document, read_text
 from detente.catalog.load import builtin_catalog
@@ -16,12 +17,15 @@ from detente.cli.common import console, print_json
 from detente.cli.ledger import LedgerArg, _open
 from detente.data.forces import load_force
 from detente.errors import InputError, Location, MisbehaviourError, NoteError
+from detente.ledger.checkpoints import checkpoint_note, log_origin
 from detente.ledger.convert import declaration_from_force
 from detente.ledger.keys import fingerprint, load_key
+from detente.ledger.port import PartyRecord
 from detente.store.ledger_store import SqlLedgerStore
 from detente.trust.escrow import Commitment, Escrow, EscrowVerifier, opening_from_json, opening_to_json
 from detente.trust.merkle import MerkleTree, leaf_hash, verify_consistency, verify_inclusion
-from detente.trust.note import COSIGNATURE_V1, Checkpoint, Verifier, parse_note, sign_note, verify_note
+from detente.trust.note import COSIGNATURE_V1, Verifier, parse_note, verify_note
+from detente.trust.stored_tree import ConsistencyProof, StoredTree
 from detente.trust.witness import Witness, check_evidence
 
 app = typer.Typer(help="Checkpoints, cosignatures, proofs, evidence and escrowed declarations.", no_args_is_help=True)
@@ -31,17 +35,29 @@ PartyOpt = Annotated[str, typer.Option("--party", "-p", help="Party whose log.")
 KeyOpt = Annotated[Path, typer.Option("--key", "-k", help="Your key file.")]
 
 
+def record_of(store: SqlLedgerStore, party: str) -> PartyRecord:
+    """The registered party, or an error naming the parties there are."""
+    records = store.parties()
+    record = next((r for r in records if r.party == party), None)
+    if record is None:
+        known = ", ".join(r.party for r in records) or "none yet"
+        raise InputError(f"party {party!r} is not registered in this ledger", hint=f"registered: {known}")
+    return record
+
+
 def origin_of(store: SqlLedgerStore, party: str) -> str:
     """The log's origin line: detente/TREATY/PARTY."""
-    record = next((r for r in store.parties() if r.party == party), None)
-    if record is None:
-        raise InputError(f"party {party!r} is not registered in this ledger")
-    return f"detente/{record.treaty}/{party}"
+    return log_origin(record_of(store, party))
 
 
-def ledger_tree(store: SqlLedgerStore, party: str) -> MerkleTree:
-    """The RFC 9162 tree over a party's entries: one leaf per entry, its signed payload bytes."""
-    return MerkleTree.from_leaf_hashes([leaf_hash(e.payload) for e in store.entries(party)])
+def ledger_tree(store: SqlLedgerStore, party: str) -> StoredTree:
+    """The RFC 9162 tree over a party's entries as the ledger stores it: one leaf per entry, its signed payload."""
+    record_of(store, party)
+    return StoredTree(store, party)
+
+
+def _b64s(hashes: list[bytes]) -> list[str]:
+    return [base64.b64encode(h).decode() for h in hashes]
 
 
 def _write(out: Path | None, text: str) -> None:
@@ -59,11 +75,11 @@ def checkpoint(target: LedgerArg, key: KeyOpt, out: Annotated[Path | None, typer
     """Issue a signed checkpoint (C2SP) of your party's log at its current size."""
     k = load_key(key)
     store = _open(target)
-    origin = origin_of(store, k.party)
-    if next(r for r in store.parties() if r.party == k.party).public_key != k.public_key:
+    record = record_of(store, k.party)
+    if record.public_key != k.public_key:
         raise InputError(f"the key {fingerprint(k.public_key)} is not {k.party}'s registered key")
     tree = ledger_tree(store, k.party)
-    _write(out, sign_note(Checkpoint(origin, tree.size, tree.root()).body(), origin, k).text())
+    _write(out, checkpoint_note(record, tree.size, tree.root(), k).note)
 
 
 def _log_verifier(log_name: str, log_key: str) -> Verifier:
@@ -112,13 +128,14 @@ def prove_inclusion(
     store = _open(target)
     tree = ledger_tree(store, party)
     n = tree.size if size is None else size
-    entry = next(store.entries(party, seq, seq), None)
-    if entry is None or not 1 <= seq <= n:
-        raise InputError(f"{party} has no entry #{seq} within size {n}")
-    print_json({"format": PROOF_FORMAT, "kind": "inclusion", "origin": origin_of(store, party), "index": seq - 1,
-                "size": n, "leaf": base64.b64encode(leaf_hash(entry.payload)).decode(),
-                "root": base64.b64encode(tree.root(n)).decode(),
-                "proof": [base64.b64encode(p).decode() for p in tree.inclusion_proof(seq - 1, n)]})  # fmt: skip
+    if not 0 <= n <= tree.size:
+        raise InputError(f"{party}'s log has {tree.size:,} entries; there is no size {n:,}", Location(field="--size"))
+    if not 1 <= seq <= n:
+        raise InputError(f"{party} has no entry #{seq} within size {n:,}", Location(field="--seq"))
+    p = tree.prove_inclusion(seq - 1, n)
+    print_json({"format": PROOF_FORMAT, "kind": "inclusion", "origin": origin_of(store, party), "index": p.index,
+                "size": p.size, "leaf": base64.b64encode(p.leaf).decode(), "root": base64.b64encode(p.root).decode(),
+                "proof": _b64s(p.proof)})  # fmt: skip
 
 
 @app.command("prove-consistency")
@@ -132,10 +149,64 @@ def prove_consistency(
     store = _open(target)
     tree = ledger_tree(store, party)
     n = tree.size if end is None else end
-    print_json({"format": PROOF_FORMAT, "kind": "consistency", "origin": origin_of(store, party),
-                "old_size": start, "new_size": n, "old_root": base64.b64encode(tree.root(start)).decode(),
-                "new_root": base64.b64encode(tree.root(n)).decode(),
-                "proof": [base64.b64encode(p).decode() for p in tree.consistency_proof(start, n)]})  # fmt: skip
+    if not 0 <= n <= tree.size:
+        raise InputError(f"{party}'s log has {tree.size:,} entries; there is no size {n:,}", Location(field="--to"))
+    if not 0 <= start <= n:
+        raise InputError(f"--from {start:,} is not between 0 and --to {n:,}", Location(field="--from"))
+    print_json(_consistency_json(origin_of(store, party), tree.prove_consistency(start, n)))
+
+
+def _consistency_json(origin: str, p: ConsistencyProof) -> dict[str, Any]:
+    return {"format": PROOF_FORMAT, "kind": "consistency", "origin": origin, "old_size": p.old_size,
+            "new_size": p.new_size, "old_root": base64.b64encode(p.old_root).decode(),
+            "new_root": base64.b64encode(p.new_root).decode(), "proof": _b64s(p.proof)}  # fmt: skip
+
+
+@app.command("checkpoints")
+def recorded_checkpoints(
+    target: LedgerArg,
+    party: PartyOpt,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Directory to write each note and its consistency proof from the one before."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The list as JSON, notes included.")] = False,
+) -> None:
+    """The checkpoints recorded at the party's data exchanges: list them, or export notes and proofs to a directory."""
+    store = _open(target)
+    origin = origin_of(store, party)
+    recorded = store.checkpoints(party)
+    tree = ledger_tree(store, party)
+    rows = []
+    for k in recorded:
+        entry = next(store.entries(party, k.size, k.size)).notification()
+        rows.append({"size": k.size, "type": entry["type"], "effective": entry["effective"], "sent": entry["sent"],
+                     "root": base64.b64encode(k.root).decode(), "note": k.note})  # fmt: skip
+    if out is not None:
+        files = [(out / f"{party}-{k.size}.note", out / f"{party}-{k.size}.consistency.json") for k in recorded]
+        taken = [path for pair in files for path in pair if path.exists()]
+        if taken:
+            raise InputError("already exists; refusing to overwrite", Location.of(taken[0]))
+        out.mkdir(parents=True, exist_ok=True)
+        previous = 0
+        for k, (note_path, proof_path) in zip(recorded, files, strict=True):
+            note_path.write_text(k.note, "utf-8")
+            proof = _consistency_json(origin, tree.prove_consistency(previous, k.size))
+            proof_path.write_text(json.dumps(proof, indent=2) + "\n", "utf-8")
+            previous = k.size
+        console.print(f"wrote {len(recorded)} checkpoints of {origin} and their consistency proofs to {out}")
+        return
+    if as_json:
+        print_json({"origin": origin, "size": tree.size, "checkpoints": rows})
+        return
+    table = Table(title=f"checkpoints of {origin} (log size now {tree.size:,})")
+    for column in ("size", "type", "effective", "sent", "root"):
+        table.add_column(column, justify="right" if column == "size" else "left")
+    for row in rows:
+        table.add_row(f"{row['size']:,}", row["type"], row["effective"], row["sent"], row["root"])
+    console.print(table)
+    if not rows:
+        console.print(f"{party} has no recorded checkpoint: none is issued before its first data exchange")
 
 
 def _b64(doc: dict[str, Any], key: str, where: Path) -> bytes:

@@ -9,7 +9,8 @@ Rules, in order:
    the ones before it (:mod:`detente.ledger.rules`). The first refusal refuses the batch and names the
    notification, the field and the rule; nothing is appended and the in-memory state is rebuilt from storage.
 4. Each accepted notification is canonicalised, signed with the party's key (which must be the registered
-   one) and chained to the previous entry; the batch is appended in one transaction.
+   one) and chained to the previous entry; the batch is appended in one transaction, with a checkpoint signed
+   by the same key for each data exchange in it (:mod:`detente.ledger.checkpoints`).
 5. Importing signed entries (from an export) checks every link and signature and every rule first, and then
    appends them all, or nothing.
 """
@@ -24,6 +25,7 @@ from typing import Any
 from detente.catalog.model import Catalog
 from detente.errors import ChainError, LedgerError, Location, NotificationError
 from detente.ledger.chain import Entry, check_entry, seal
+from detente.ledger.checkpoints import exchange_checkpoints
 from detente.ledger.keys import PartyKey, fingerprint
 from detente.ledger.notifications import GENESIS, parse_notification
 from detente.ledger.port import LedgerStore, PartyRecord
@@ -151,7 +153,9 @@ class Ledger:
                     pending.append((payload, entry.hash_hex))
                     batch.append(entry)
                     accepted.append(Accepted(party, entry.seq, entry.hash_hex, tuple(flags)))
-                self.store.append(batch)
+                # Issue 4: a signed checkpoint at each data exchange, recorded in the same transaction.
+                checkpoints = exchange_checkpoints(self.store, record, batch, [p["type"] for p, _ in pending], key)
+                self.store.append(batch, checkpoints)
             except BaseException:
                 self._states.pop(party, None)
                 raise

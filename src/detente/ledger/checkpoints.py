@@ -1,0 +1,61 @@
+"""Checkpoints the writer issues at every data exchange: the party's log, signed at the size the exchange ends it.
+
+Rules:
+
+1. A data exchange is a notification of type ``initial-data`` or ``data-update``. A batch gets one checkpoint for
+   each data exchange in it, at the size that ends with it (its sequence number); other notifications get none.
+2. A checkpoint is a C2SP signed note (:mod:`detente.trust.note`): origin ``detente/TREATY/PARTY``, the size, and
+   the RFC 9162 root of the party's entries up to that size, one leaf per entry (its signed payload bytes). It is
+   signed with the key that signs the entries, under the origin as key name.
+3. The root comes from the stored tree's frontier where the batch starts (read through the port, at most one
+   node per level) and the batch's own leaves. The store computes the same root as it appends and refuses the whole
+   batch, checkpoint and entries alike, if the two differ.
+4. Entries imported from an export get no checkpoint here: the importer does not hold the party's key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from detente.ledger.chain import Entry
+from detente.ledger.keys import PartyKey
+from detente.ledger.notifications import Type
+from detente.ledger.port import CheckpointRecord, LedgerStore, PartyRecord
+from detente.trust.note import Checkpoint, sign_note
+from detente.trust.stored_tree import Frontier, grow
+
+EXCHANGES = frozenset({Type.INITIAL_DATA.value, Type.DATA_UPDATE.value})
+"""The notification types that are data exchanges (rule 1)."""
+
+
+def log_origin(record: PartyRecord) -> str:
+    """The origin line, and key name, of a party's log: ``detente/TREATY/PARTY``."""
+    return f"detente/{record.treaty}/{record.party}"
+
+
+def checkpoint_note(record: PartyRecord, size: int, root: bytes, key: PartyKey) -> CheckpointRecord:
+    """A checkpoint of a party's log at ``size`` with ``root``, signed with ``key`` (rule 2)."""
+    origin = log_origin(record)
+    note = sign_note(Checkpoint(origin, size, root).body(), origin, key)
+    return CheckpointRecord(record.party, size, root, note.text())
+
+
+def exchange_checkpoints(
+    store: LedgerStore, record: PartyRecord, batch: Sequence[Entry], types: Sequence[str], key: PartyKey
+) -> list[CheckpointRecord]:
+    """The checkpoints to record with ``batch`` (one party's entries, in order; ``types`` their types): rules 1–3."""
+    sizes = {entry.seq for entry, kind in zip(batch, types, strict=True) if kind in EXCHANGES}
+    if not sizes:
+        return []
+    party = record.party
+    start = batch[0].seq - 1
+    edge = Frontier(start, store.tree_nodes(party, Frontier.positions(start)))
+    out = []
+    for entry in batch[: max(sizes) - start]:
+        grow([(party, entry.seq, entry.payload)], lambda _party, _size: edge)
+        if entry.seq in sizes:
+            out.append(checkpoint_note(record, entry.seq, edge.root(), key))
+    return out
+
+
+__all__ = ["EXCHANGES", "checkpoint_note", "exchange_checkpoints", "log_origin"]
