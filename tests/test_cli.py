@@ -103,6 +103,17 @@ def test_validate_reports_what_each_file_holds(cli, tmp_path):
     assert "treaty 'start-i'" in out
 
 
+def test_validate_recognises_proposals_and_refuses_bad_ones(cli, tmp_path):
+    code, out, _ = cli("validate", "src/detente/planning/builtin/ju-2009-low.toml")
+    assert code == 0
+    assert "proposal 'ju-2009-low' on joint-understanding" in out
+    bad = tmp_path / "bad.toml"
+    bad.write_text('id = "x"\nname = "X"\nkind = "proposal"\nextends = "new-start"\n[proposal]\nyears = -3\n')
+    code, out, err = cli("validate", str(bad))
+    assert code == 2
+    assert "proposal.years" in out + err
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [

@@ -31,6 +31,8 @@ def _kind_of(path: Path) -> str:
     if path.suffix.lower() == ".csv":
         return "force"
     doc = load_document(path)
+    if "proposal" in doc:
+        return "proposal"
     if "measures" in doc or "extends" in doc:
         return "treaty"
     if "items" in doc or "items_csv" in doc or "force" in doc:
@@ -43,10 +45,10 @@ def _kind_of(path: Path) -> str:
 
 
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="Treaty, force or catalog files.")],
+    files: Annotated[list[Path], typer.Argument(help="Treaty, proposal, force or catalog files.")],
     catalog: CatalogOption = None,
 ) -> None:
-    """Check treaty, force and catalog files; print what each holds, or why it is refused."""
+    """Check treaty, proposal, force and catalog files; print what each holds, or why it is refused."""
     cat = catalog_with(catalog)
     for path in files:
         kind = _kind_of(path)
@@ -55,6 +57,14 @@ def validate(
             console.print(
                 f"[green]ok[/] {path}: treaty {t.id!r} — {len(t.parties)} parties, {len(t.measures)} "
                 f"measures, {len(t.limits)} limits, {len(t.variants)} variants"
+            )
+        elif kind == "proposal":
+            from detente.planning.proposals import load_proposal  # noqa: PLC0415
+
+            p = load_proposal(path, cat)
+            console.print(
+                f"[green]ok[/] {path}: proposal {p.treaty.id!r} on {p.treaty.extends or 'its own terms'} — "
+                f"{len(p.treaty.parties)} parties, {len(p.treaty.limits)} limits"
             )
         elif kind == "force":
             f = read_force(path, cat)
