@@ -28,7 +28,8 @@ from rich.table import Table
 from detente.catalog import builtin_catalog
 from detente.counting.readings import parse_reading
 from detente.data.forces import load_force
-from detente.planning.reduce import Capacity, PlanRequest, plan_reductions
+from detente.planning.reduce import plan_reductions
+from detente.planning.request import Capacity, PlanRequest
 from detente.planning.trajectory import follow
 
 CASES = (

@@ -18,7 +18,8 @@ from detente.counting.readings import Reading, parse_reading
 from detente.data.forces import load_force
 from detente.errors import InputError, Location, PlanningError, TreatyError
 from detente.planning.proposals import get_proposal
-from detente.planning.reduce import DEFAULT_OBJECTIVE, Capacity, KeepRule, Plan, PlanRequest, RvBounds, plan_reductions
+from detente.planning.reduce import Plan, plan_reductions
+from detente.planning.request import DEFAULT_OBJECTIVE, Capacity, KeepRule, PlanRequest, RvBounds
 from detente.planning.trajectory import Trajectory, follow
 from detente.planning.upload import (
     UploadSeries,

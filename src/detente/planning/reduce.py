@@ -1,5 +1,7 @@
 """Reduction planning: how one party's force meets every limit in force at a deadline, losing the least.
 
+What is asked (party, deadline, objective, keep rules, capacities, RV bounds) is :mod:`detente.planning.request`.
+
 How a plan is made (nothing here knows any treaty: the treaty file decides what counts):
 
 1. The party's items are grouped by everything counting can see: system type, kind, status, armament, role,
@@ -29,11 +31,9 @@ How a plan is made (nothing here knows any treaty: the treaty file decides what 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from typing import Any, Literal
 
 import numpy as np
@@ -49,173 +49,13 @@ from detente.errors import DetenteError, Location, PlanningError
 from detente.forces.model import Force, ForceInfo, ItemRow
 from detente.forces.vocabulary import Kind, Role, Status
 from detente.planning._periods import capacity_in, periods
+from detente.planning.request import CHANGE_COST, OBJECTIVES, Action, PlanRequest, RvBounds
 from detente.treaty.model import Limit, Treaty
 
 FloatArray = npt.NDArray[np.float64]
 
-OBJECTIVES: dict[str, str] = {
-    "deployed-warheads": "RVs on deployed ICBMs and SLBMs, plus one per deployed heavy bomber equipped for nuclear "
-    "armaments",
-    "deployed-vehicles": "deployed ICBMs and SLBMs (launchers holding a missile) and deployed nuclear heavy bombers",
-    "retained-launchers": "ICBM and SLBM launchers and nuclear heavy bombers neither converted nor eliminated",
-}
-"""Quantities a plan can keep, counted on the items themselves (not by any treaty); treaty measures also work."""
-
-DEFAULT_OBJECTIVE = ("deployed-warheads", "deployed-vehicles", "retained-launchers")
-
-
-class Action(StrEnum):
-    """What a plan does to an item."""
-
-    KEEP = "keep"
-    DOWNLOAD = "download"
-    NON_DEPLOY = "non-deploy"
-    CONVERT = "convert"
-    ELIMINATE = "eliminate"
-
-
-CHANGE_COST = {Action.KEEP: 0, Action.DOWNLOAD: 1, Action.NON_DEPLOY: 1, Action.CONVERT: 2, Action.ELIMINATE: 3}
 _NUCLEAR = (Armament.ALCM, Armament.BOMBS)
 _GONE = (Status.CONVERTED, Status.ELIMINATED)
-
-
-# ---------------------------------------------------------------------------------------------- the request
-
-
-def _count_text(text: str, what: str, where: str) -> int:
-    try:
-        value = int(text.strip().replace(",", "").replace("_", ""))
-    except ValueError:
-        raise PlanningError(f"{what} must be a whole number, got {text.strip()!r}", Location(field=where)) from None
-    if value < 0:
-        raise PlanningError(f"{what} must not be negative, got {value}", Location(field=where))
-    return value
-
-
-@dataclass(frozen=True)
-class KeepRule:
-    """Keep at least ``at_least`` items of a system type or category (all there are now, when None).
-
-    ``status`` says what kept means: ``deployed`` (still deployed, whatever its RVs) or ``retained`` (neither
-    converted nor eliminated).
-    """
-
-    select: str
-    at_least: int | None = None
-    status: Literal["deployed", "retained"] = "deployed"
-
-    def __post_init__(self) -> None:
-        if self.at_least is not None and self.at_least < 0:
-            raise PlanningError(f"a keep rule needs a count of 0 or more, got {self.at_least}", Location(field="keep"))
-        if self.status not in ("deployed", "retained"):
-            raise PlanningError(f"keep {self.status!r}: expected deployed or retained", Location(field="keep"))
-
-    @classmethod
-    def parse(cls, text: str) -> KeepRule:
-        """``SELECT[:deployed|retained]=N|all``, e.g. ``minuteman-iii=all`` or ``slbm:retained=240``."""
-        head, sep, amount = text.partition("=")
-        select, _, status = head.partition(":")
-        if not sep or not select.strip():
-            raise PlanningError(
-                f"keep rule {text!r} is not SELECT[:deployed|retained]=N|all", Location(field="keep"), "e.g. slbm=200"
-            )
-        word = status.strip() or "deployed"
-        if word not in ("deployed", "retained"):
-            raise PlanningError(
-                f"keep rule {text!r}: {word!r} is neither deployed nor retained", Location(field="keep")
-            )
-        n = None if amount.strip() == "all" else _count_text(amount, "a keep rule's count", "keep")
-        return cls(select.strip(), n, "retained" if word == "retained" else "deployed")
-
-    def describe(self) -> str:
-        """The rule in words."""
-        amount = "all" if self.at_least is None else f"≥ {self.at_least:,}"
-        return f"keep {amount} {self.status} {self.select}"
-
-
-@dataclass(frozen=True)
-class Capacity:
-    """At most ``per_year`` eliminations (or conversions) a year, of everything or of one type or category."""
-
-    action: Action
-    per_year: int
-    select: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.action not in (Action.ELIMINATE, Action.CONVERT):
-            raise PlanningError(
-                f"a capacity is for eliminate or convert, not {self.action.value!r}", Location(field="capacity")
-            )
-        if self.per_year < 0:
-            raise PlanningError(
-                f"a yearly capacity must not be negative, got {self.per_year}", Location(field="capacity")
-            )
-
-    @classmethod
-    def parse(cls, text: str) -> Capacity:
-        """``ACTION[:SELECT]=N`` a year, e.g. ``eliminate=30`` or ``convert:heavy-bomber=12``."""
-        head, sep, amount = text.partition("=")
-        action, _, select = head.partition(":")
-        if not sep or action.strip() not in (Action.ELIMINATE.value, Action.CONVERT.value):
-            raise PlanningError(
-                f"capacity {text!r} is not eliminate|convert[:SELECT]=N",
-                Location(field="capacity"),
-                "e.g. eliminate=30",
-            )
-        n = _count_text(amount, "a yearly capacity", "capacity")
-        return cls(Action(action.strip()), n, select.strip() or None)
-
-    def describe(self) -> str:
-        """The capacity in words."""
-        what = f" {self.select}" if self.select else ""
-        return f"{self.action.value}{what} ≤ {self.per_year:,} a year"
-
-
-@dataclass(frozen=True)
-class RvBounds:
-    """The fewest and the most RVs a deployed missile of a type may carry after the plan."""
-
-    system: str
-    low: int = 1
-    high: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.low < 0 or (self.high is not None and self.high < self.low):
-            raise PlanningError(
-                f"RV bounds for {self.system}: {self.low}–{self.high} is not a range", Location(field="rvs")
-            )
-
-    @classmethod
-    def parse(cls, text: str) -> RvBounds:
-        """``SYSTEM=LOW-HIGH`` or ``SYSTEM=N`` (exactly N)."""
-        system, sep, span = text.partition("=")
-        match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", span)
-        if not sep or not system.strip() or match is None:
-            raise PlanningError(f"RV bounds {text!r} are not SYSTEM=LOW-HIGH", Location(field="rvs"), "e.g. bulava=1-4")
-        low = int(match.group(1))
-        high = int(match.group(2)) if match.group(2) else low
-        return cls(system.strip(), low, high)
-
-
-@dataclass(frozen=True)
-class PlanRequest:
-    """What to plan: for which party, by when, keeping what, within which capacities."""
-
-    party: str
-    deadline: dt.date
-    start: dt.date | None = None  # default: the force's own date
-    objective: tuple[str, ...] = DEFAULT_OBJECTIVE
-    keep: tuple[KeepRule, ...] = ()
-    capacities: tuple[Capacity, ...] = ()
-    rv_bounds: tuple[RvBounds, ...] = ()
-    convertible: tuple[str, ...] | None = None  # types or categories that may be converted; None: rule 2's default
-    range_end: Literal["max", "min"] = "max"
-
-    def __post_init__(self) -> None:
-        if not self.objective:
-            raise PlanningError("the objective names no quantity", Location(field="objective"))
-        if self.range_end not in ("max", "min"):
-            raise PlanningError(f"range end {self.range_end!r}: expected max or min", Location(field="range_end"))
 
 
 # ---------------------------------------------------------------------------------------------- groups and options
@@ -303,7 +143,11 @@ class Bound:
 
 @dataclass(frozen=True)
 class Plan:
-    """A reduction plan, verified by counting the planned force under the reading on the deadline."""
+    """A reduction plan, verified by counting the planned force under the reading on the deadline.
+
+    ``planned`` is the force as planned: the party's items in their end states, one row per group and option, each
+    row's remarks naming its action (``planned: download``); other parties' items as they were.
+    """
 
     force: Force
     reading: Reading
@@ -418,21 +262,20 @@ def select_systems(select: str, force: Force, catalog: Catalog | None, where: st
     return lambda s: s.id == wanted
 
 
-def _groups(force: Force, party: str) -> tuple[list[Group], list[int]]:
-    """The party's items grouped (rule 1); also the rows of its eliminated items."""
+def _groups(force: Force, party: str) -> list[Group]:
+    """The party's items grouped (rule 1), eliminated items left out; in the order of system id, then codes."""
     p = force.parties.index(party)
-    keys: dict[tuple[int, ...], list[int]] = {}
-    gone: list[int] = []
     eliminated = list(Status).index(Status.ELIMINATED)
-    for i in np.flatnonzero(force.party == p):
-        if force.status[i] == eliminated:
-            gone.append(int(i))
-            continue
-        key = tuple(
-            int(getattr(force, column)[i])
-            for column in ("system", "kind", "status", "armament", "role", "facility", "warheads", "alcm_capacity")
-        )
-        keys.setdefault(key, []).append(int(i))
+    mine = np.flatnonzero((force.party == p) & (force.status != eliminated))
+    columns = ("system", "kind", "status", "armament", "role", "facility", "warheads", "alcm_capacity")
+    table = np.stack([getattr(force, c)[mine] for c in columns], axis=1).reshape(-1, len(columns))
+    unique, inverse = np.unique(table, axis=0, return_inverse=True)
+    order = np.argsort(inverse.reshape(-1), kind="stable")
+    bounds = np.searchsorted(inverse.reshape(-1)[order], np.arange(len(unique) + 1))
+    keys = {
+        tuple(int(v) for v in unique[k]): [int(r) for r in mine[order[bounds[k] : bounds[k + 1]]]]
+        for k in range(len(unique))
+    }
     groups: list[Group] = []
     for key, rows in sorted(keys.items(), key=lambda kv: (force.systems[kv[0][0]].id, kv[0][1:])):
         system, kind, status, armament, role, facility, warheads, alcm = key
@@ -451,7 +294,7 @@ def _groups(force: Force, party: str) -> tuple[list[Group], list[int]]:
                 rows=tuple(rows),
             )
         )
-    return [g for g in groups if g.items > 0], gone
+    return [g for g in groups if g.items > 0]
 
 
 def _convertible(group: Group, tests: list[Callable[[SystemType], bool]] | None) -> bool:
@@ -604,7 +447,7 @@ class _Model:
             integrality=np.ones(n),
             bounds=Bounds(np.zeros(n), self.upper),
             constraints=constraints,
-            options={"mip_rel_gap": 0.0},
+            options={"mip_rel_gap": 0.0, "presolve": False},
         )
         if result.status == 0:
             return np.asarray(np.round(result.x), dtype=np.float64)
@@ -706,7 +549,7 @@ def _build(
     force: Force, reading: Reading, request: PlanRequest, start: dt.date, catalog: Catalog | None
 ) -> tuple[_Model, Compliance, list[tuple[str, Limit, int]], list[str]]:
     party = request.party
-    groups, _ = _groups(force, party)
+    groups = _groups(force, party)
     before = judge(count(force, reading.treaty, reading.variants), request.deadline)
     limits = _limit_rows(before, party, request)
     notes = []
@@ -718,7 +561,8 @@ def _build(
         bounds_by_system.update({g.system.id: b for g in groups if test(g.system)})
     tests = None
     if request.convertible is not None:
-        tests = [select_systems(s, force, catalog, "convertible") for s in request.convertible]
+        named = [s for s in request.convertible if s.strip() != "none"]  # "none": nothing may be converted
+        tests = [select_systems(s, force, catalog, "convertible") for s in named]
     options: list[Option] = []
     for g in groups:
         options += _options(g, bounds_by_system.get(g.system.id), _convertible(g, tests))
