@@ -100,7 +100,7 @@ def bench_years(args: argparse.Namespace) -> None:
     sizes = np.array([b.missiles for b in bases])
     t_book = median_time(textbook_draws(args.years, 10, sizes, 1), args.repeat)
     sim_rate, raw_rate, book_rate = args.years / t_sim, args.years / t_raw, args.years / t_book
-    print(f"    simulate (table kernel)            {t_sim * 1e3:9.1f} ms  {sim_rate:13,.0f} years/s")
+    print(f"    simulate (threshold kernel)        {t_sim * 1e3:9.1f} ms  {sim_rate:13,.0f} years/s")
     print(f"    raw draws (1 uint32 / inspection)  {t_raw * 1e3:9.1f} ms  {raw_rate:13,.0f} years/s")
     print(f"    textbook draws (choice + integers) {t_book * 1e3:9.1f} ms  {book_rate:13,.0f} years/s")
     ratio = t_sim / t_raw

@@ -245,7 +245,7 @@ GRID = [
     (strategy, extra, regime, years)
     for strategy in ("concentrate", "spread", "hide")
     for extra, regime, years in (
-        (60, Regime(), 120_000),  # Type One: table kernel
+        (60, Regime(), 120_000),  # Type One: threshold kernel
         (30, Regime(inspections=4, weights=UNEVEN), 120_000),
         (60, Regime(inspections=3, revisits=False), 30_000),  # distinct bases: general kernel
         (90, Regime(inspections=2, weights=UNEVEN, revisits=False, items=3), 30_000),
@@ -272,7 +272,7 @@ def test_both_kernels_agree_with_the_hypergeometric_reference_case():
     assert estimate.covers(detection_probability(100, 5, 10))
     one = Regime(inspections=10)
     exact = exact_probability(site, [Placement((5,))], one)
-    for kernel in ("table", "general"):
+    for kernel in ("threshold", "general"):
         got = simulate(site, [Placement((5,))], one, 60_000, seed=2, kernel=kernel, confidence=0.999)
         assert got.kernel == kernel
         assert got.covers(exact)

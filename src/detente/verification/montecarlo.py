@@ -18,12 +18,13 @@ Strategies (how the cheater places ``extra``; :func:`place`):
 
 Two simulators, one interface (:func:`simulate`):
 
-- the *table* kernel, for the Type One case (a base may be visited again, one missile per inspection). One 32-bit
-  draw per inspection picks a point of [0, 2³²) on which the missiles are laid out base by base, each with
-  length proportional to its chance of being designated (so each base's share is exact to 2⁻³²). The high 16 bits
-  name a block of 2¹⁶ points, the low 16 a point in it; within each block the points of loaded missiles come
-  first (reordering inside a block changes no probability), so a designated missile is loaded exactly when the
-  low half is below the block's entry in a table. Vectorised over years, in blocks that fit the cache.
+- the *threshold* kernel, for the Type One case (a base may be visited again, one missile per inspection). The
+  missiles are laid out on the points of [0, 2³²) base by base, each base with length proportional to its chance of
+  being designated (exact to 2⁻³²), its loaded missiles first; one uniform 32-bit draw per inspection designates
+  one. Inspections are then independent, each finding a loaded missile exactly when its draw is below the count
+  of loaded points, so a year detects exactly when the smallest of its draws is below it: one draw per
+  inspection, a minimum over the year's inspections and one comparison. Vectorised over years, in blocks that fit
+  the cache.
 - the *general* kernel, for anything else: several missiles per inspection, or distinct bases within a year.
   Bases come from NumPy's weighted ``choice`` (with revisits) or from exponential keys divided by the weights,
   the k smallest (successive sampling without replacement; Efraimidis and Spirakis, 2006); the missiles examined
@@ -60,7 +61,7 @@ STRATEGIES: tuple[Strategy, ...] = ("concentrate", "spread", "hide")
 #: Years per seeded block: the unit of reproducibility (and of progress reports).
 BLOCK_YEARS = 1 << 16
 _CHUNK_YEARS = 1 << 13  # years per vectorised step inside a block: the step's arrays stay in the cache
-_UNITS = 1 << 32  # the table kernel's resolution: probabilities are whole multiples of 2⁻³²
+_UNITS = 1 << 32  # the threshold kernel's resolution: probabilities are whole multiples of 2⁻³²
 Progress = Callable[[int, int], None]
 
 
@@ -255,7 +256,7 @@ def wilson(successes: int, trials: int, confidence: float = 0.95) -> tuple[float
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-# --- the table kernel -----------------------------------------------------------------------------------------------
+# --- the threshold kernel -------------------------------------------------------------------------------------------
 
 
 def _base_units(shares: Sequence[Fraction]) -> list[int]:
@@ -267,34 +268,32 @@ def _base_units(shares: Sequence[Fraction]) -> list[int]:
     return units
 
 
-def detection_table(bases: Sequence[Base], loaded: Sequence[int], shares: Sequence[Fraction]) -> np.ndarray:
-    """Per block of 2¹⁶ points, how many of its points designate a loaded missile (int32, 2¹⁶ entries).
+def loaded_points(bases: Sequence[Base], loaded: Sequence[int], shares: Sequence[Fraction]) -> int:
+    """Of 2³² equally likely designations, how many fall on a loaded missile.
 
-    Base i occupies ``units[i]`` consecutive points; the first ``⌊loaded · units / missiles⌋`` of them are its
-    loaded missiles'. Entries run from 0 to 2¹⁶.
+    Base i holds ``units[i]`` of the 2³² points (its share of inspections) and the first
+    ``⌊loaded · units / missiles⌋`` of them are its loaded missiles'. One inspection, with revisits allowed and one
+    missile designated, is then a single uniform 32-bit draw: it finds a loaded missile exactly when the draw is
+    below this count. Probabilities are whole multiples of 2⁻³².
     """
     units = _base_units(shares)
-    starts = np.cumsum([0, *units[:-1]], dtype=np.int64)
-    hot = np.array([(n_loaded * u) // b.missiles for b, n_loaded, u in zip(bases, loaded, units, strict=True)],
-                   dtype=np.int64)  # fmt: skip
-    edges = np.arange(0, _UNITS + 1, 1 << 16, dtype=np.int64)
-    below = np.zeros(edges.size, dtype=np.int64)  # loaded points below each block edge
-    for start, n_hot in zip(starts, hot, strict=True):
-        below += np.clip(edges - start, 0, n_hot)
-    return np.diff(below).astype(np.int32)
+    return sum((n_loaded * u) // b.missiles for b, n_loaded, u in zip(bases, loaded, units, strict=True))
 
 
-def _table_years(rng: np.random.Generator, table: np.ndarray, years: int, inspections: int) -> int:
-    """Years (of ``inspections`` one-missile inspections each) in which some designated missile was loaded."""
-    detected = 0
-    if inspections == 0:
+def _threshold_years(rng: np.random.Generator, threshold: int, years: int, inspections: int) -> int:
+    """Years (of ``inspections`` independent one-missile inspections) in which some designated missile was loaded.
+
+    A year detects exactly when its smallest draw is below the threshold.
+    """
+    if inspections == 0 or threshold == 0:
         return 0
+    if threshold >= _UNITS:
+        return years
+    detected = 0
     for start in range(0, years, _CHUNK_YEARS):
         width = min(_CHUNK_YEARS, years - start)
-        draws = rng.integers(0, _UNITS, (inspections, width), dtype=np.uint32).view(np.uint16)
-        low, high = draws[:, 0::2], draws[:, 1::2]  # little- or big-endian alike: two independent halves
-        seen = low < np.take(table, high, mode="clip")  # 16-bit indices are always in range: no check
-        detected += int(np.count_nonzero(np.logical_or.reduce(seen, axis=0)))
+        draws = rng.integers(0, _UNITS, (inspections, width), dtype=np.uint32)
+        detected += int(np.count_nonzero(draws.min(axis=0) < threshold))
     return detected
 
 
@@ -335,12 +334,12 @@ def simulate(
     *,
     key: tuple[int, ...] = (),
     confidence: float = 0.95,
-    kernel: Literal["auto", "table", "general"] = "auto",
+    kernel: Literal["auto", "threshold", "general"] = "auto",
     progress: Progress | None = None,
 ) -> Estimate:
     """Simulate ``years`` treaty years of ``regime`` against the cheater's ``placements``; seeded and reproducible.
 
-    ``kernel="auto"`` uses the table kernel when it applies (revisits allowed, one missile per inspection).
+    ``kernel="auto"`` uses the threshold kernel when it applies (revisits allowed, one missile per inspection).
     """
     years = check_count("years", years, 1)
     seed = check_count("seed", seed)
@@ -361,13 +360,13 @@ def simulate(
     if regime.items > min(b.missiles for b in bases):
         raise StatisticsError(f"{regime.items} missiles per inspection at a base with fewer", Location(field="items"))
     table_ok = regime.revisits and regime.items == 1
-    if kernel == "table" and not table_ok:
-        why = "the table kernel needs revisits and one missile per inspection"
+    if kernel == "threshold" and not table_ok:
+        why = "the threshold kernel needs revisits and one missile per inspection"
         raise StatisticsError(why, Location(field="kernel"))
     use_table = table_ok and kernel != "general"
     mix = np.array([float(p.share) for p in placements])
     mix /= mix.sum()
-    tables = [detection_table(bases, p.loaded, shares) for p in placements] if use_table else []
+    thresholds = [loaded_points(bases, p.loaded, shares) for p in placements] if use_table else []
     sizes = np.array([b.missiles for b in bases], dtype=np.int64)
     loaded = [np.array(p.loaded, dtype=np.int64) for p in placements]
     share_array = np.array([float(s) for s in shares])
@@ -380,9 +379,9 @@ def simulate(
             if n == 0:
                 continue
             if use_table:
-                detected += _table_years(rng, tables[i], n, regime.inspections)
+                detected += _threshold_years(rng, thresholds[i], n, regime.inspections)
             else:
                 detected += _general_years(rng, sizes, loaded[i], share_array, regime, n)
         if progress is not None:
             progress(start + width, years)
-    return Estimate(detected, years, confidence, "table" if use_table else "general")
+    return Estimate(detected, years, confidence, "threshold" if use_table else "general")
