@@ -615,6 +615,19 @@ def test_cli_plan_json_has_the_plan_the_trajectory_and_a_passing_check(cli, tmp_
     assert chart.stat().st_size > 1000
 
 
+def test_cli_plans_for_a_proposal_by_its_own_deadline(cli):
+    code, out, _ = cli("plan", "us-2009-12", "-t", "ju-2009-low", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["reading"] == "ju-2009-low"
+    force_date = dt.date.fromisoformat(data["start"])
+    assert data["deadline"] == force_date.replace(year=force_date.year + 7).isoformat()  # "to meet in 7 years"
+    limits = {lim["measure"]: lim for lim in data["limits"]}
+    assert limits["deployed-delivery-vehicles"]["planned"] <= 500
+    assert limits["warheads"]["planned"] <= 1500
+    assert data["trajectory"]["check"]["passed"] is True
+
+
 def test_cli_plan_tables(cli):
     code, out, _ = cli("plan", "ru-2022", "--deadline", "2023-03-01")
     assert code == 0
