@@ -289,6 +289,21 @@ def test_entries_written_behind_the_stores_back_stop_the_next_append(sql: SqlLed
     assert [e.seq for e in sql.entries("US")] == list(range(1, 8))
 
 
+def test_two_stores_on_one_database_keep_one_tree(sql: SqlLedgerStore, store_target: str) -> None:
+    """Each store keeps the frontier of its own last append; one that is behind reads it again or is refused."""
+    other = open_store(store_target)
+    try:
+        other.append(US[6:9])  # the first store's kept frontier (size 6) is now behind
+        with pytest.raises(StoreError, match="refused"):
+            sql.append(US[6:8])  # a writer that did not see them races for #7: its entries collide
+        sql.append(US[9:12])  # the next batch reads the frontier of size 9 from the database
+        other.append(US[12:14])
+        for store in (sql, other):
+            assert_same_tree(store, "US", in_memory(US[:14]))
+    finally:
+        other.close()
+
+
 def _engine_at(target: str, revision: str) -> Any:
     engine = create_engine(_url(target))
     if engine.dialect.name == "sqlite":

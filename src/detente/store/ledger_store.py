@@ -13,10 +13,13 @@ Rules:
    Every transaction, migrations included, is explicit, so a process killed while creating a ledger leaves
    either no schema or the whole of it.
 6. Each party's Merkle tree is stored as nodes (:mod:`detente.trust.stored_tree`), written in the transaction that
-   appends the entries: the store reads the party's frontier (at most one node per level), computes the new leaf
+   appends the entries: the store takes the party's frontier (at most one node per level), computes the new leaf
    and the subtrees it completes, and inserts them. A batch that does not follow the stored tree, or a checkpoint
    whose root is not the tree's at its size, refuses the whole batch. Roots and proofs read O(log n) nodes in one
    query; nothing is rebuilt.
+7. The frontier a committed append left is kept in memory and used by the next append of that party if the batch
+   starts right after it; otherwise it is read inside the transaction. Nodes never change, so a kept frontier is
+   never wrong: if another writer appended meanwhile, the batch's entries collide with its rows and are refused.
 """
 
 from __future__ import annotations
@@ -99,6 +102,7 @@ class SqlLedgerStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._edges: dict[str, Frontier] = {}  # rule 7: each party's frontier after its last committed append
 
     def parties(self) -> list[PartyRecord]:
         """Registered parties, by code."""
@@ -130,17 +134,23 @@ class SqlLedgerStore:
             )
         qmark = self.engine.dialect.paramstyle == "qmark"
         claims = [(c.party, c.size, c.root) for c in checkpoints]
+        grown: dict[str, Frontier] = {}
 
         def write(c: Connection) -> None:
             c.exec_driver_sql(_INSERT_QMARK if qmark else _INSERT_FORMAT, rows)
 
             def edge(party: str, size: int) -> Frontier:
+                kept = self._edges.get(party)
+                if kept is not None and kept.size == size:
+                    grown[party] = kept.copy()
+                    return grown[party]
                 try:
-                    return Frontier(size, self._nodes(c, party, Frontier.positions(size)))
+                    grown[party] = Frontier(size, self._nodes(c, party, Frontier.positions(size)))
                 except StoreError as exc:
                     raise StoreError(
                         f"the store refused the write: {party} #{size + 1} does not follow the stored tree; {exc}"
                     ) from None
+                return grown[party]
 
             try:
                 nodes = grow([(e.party, e.seq, e.payload) for e in batch], edge, claims)
@@ -152,6 +162,7 @@ class SqlLedgerStore:
                 c.exec_driver_sql(_CHECKPOINTS_QMARK if qmark else _CHECKPOINTS_QMARK.replace("?", "%s"), notes)
 
         self._write(write)
+        self._edges.update(grown)  # committed: grow left each frontier at the end of the batch
 
     def _write(self, action: Any) -> None:
         try:

@@ -116,6 +116,10 @@ class Frontier:
         hashes.append(node)
         self.size += 1
 
+    def copy(self) -> Frontier:
+        """An independent frontier of the same tree (pushing to one leaves the other as it was)."""
+        return Frontier(self.size, self._hashes)
+
     def root(self) -> bytes:
         """MTH of the tree as it is now."""
         return fold(self._hashes) if self._hashes else EMPTY_ROOT
