@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from pathlib import Path
 from typing import Annotated
 
@@ -241,12 +242,11 @@ def _upload_chart(series: list[UploadSeries], path: Path) -> None:
         axes.plot(years, s.total, color="black", linewidth=2, label="total")
         if s.limit is not None:
             axes.axhline(s.limit, color="red", linestyle="--", linewidth=1, label=f"limit {s.limit:,}")
-        axes.set_title(
-            f"{s.data.party}: deployed warheads from {s.data.as_of} ({s.data.label})", fontsize=7, loc="left"
-        )
+        title = f"{s.data.party}: deployed warheads from {s.data.as_of} ({s.data.label})"
+        axes.set_title("\n".join(textwrap.wrap(title, 120)), fontsize=7, loc="left")
         axes.set_xlabel("years")
         axes.grid(visible=True, alpha=0.3)
-        axes.legend(fontsize=7)
+        axes.legend(fontsize=7, loc="lower right")
     figure.tight_layout()
     figure.savefig(path, format=path.suffix.lower()[1:])
 
