@@ -16,11 +16,24 @@ Measures, in one run, on N seeded leaves of 16-40 bytes each:
      inclusion and consistency proofs (Q of each, at seeded random sizes, best of R). Its root and its audit paths
      must equal ours, or the bench stops.
 
+  5. the tree stored in the ledger store (SQLite, a temporary file; detente.trust.stored_tree): D synthetic ledger
+     entries (payloads of about 170 bytes holding the same seeded leaf data) appended through ``store.append`` in
+     batches of 10,000, which writes each entry's row and the tree nodes it completes in one transaction; then K
+     inclusion and K consistency proofs read from the database at seeded random sizes (``StoredTree.prove_*``:
+     leaf, root(s) and proof in one query) and verified, each the best of R runs. The first 200 of each kind must
+     equal the in-memory tree's proofs over the same payloads, or the bench stops;
+  6. the append overhead of keeping the tree: A entries appended in batches of 1,000, and C entries appended one
+     per transaction, each to a fresh store, through ``store.append`` (entry rows and tree nodes) and through the
+     entries-only insert ``store.append`` ran before the tree was stored (the same rows, the same transaction,
+     no nodes). Each the best of R runs on fresh files.
+
 Targets: a build within 2x the raw hashing time; under 100 µs to produce or to verify an inclusion proof; at least
-10x pymerkle's proof rate.
+10x pymerkle's proof rate; under 1 ms to produce and verify a proof read from the database.
 
 Run:  .venv/bin/python bench/bench_merkle.py [--leaves N] [--proofs K] [--repeat R] [--peer-leaves P]
-      [--peer-proofs Q]    (defaults: N = 1,000,000, K = 10,000, R = 3, P = N, Q = K; P = 0 skips the peer)
+      [--peer-proofs Q] [--db-leaves D] [--db-append A] [--db-commits C]
+      (defaults: N = 1,000,000, K = 10,000, R = 3, P = N, Q = K, D = N, A = 100,000, C = 2,000;
+      P = 0 skips the peer, D = 0 skips the database phases)
 """
 
 from __future__ import annotations
@@ -28,9 +41,12 @@ from __future__ import annotations
 import argparse
 import gc
 import hashlib
+import os
 import platform
 import random
+import sqlite3
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,12 +55,20 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from detente.ledger.canonical import parse
+from detente.ledger.chain import Entry
+from detente.ledger.port import PartyRecord
+from detente.store.ledger_store import _INSERT_QMARK, SqlLedgerStore, open_store
 from detente.trust.merkle import MerkleTree, leaf_hash, verify_consistency, verify_inclusion
+from detente.trust.stored_tree import StoredTree
 
 SEED = 20261127
 BUILD_TARGET = 2.0  # x raw hashing time
 PROOF_TARGET_US = 100.0
 PEER_TARGET = 10.0  # x pymerkle's proof rate
+DB_PROOF_TARGET_US = 1000.0  # produce + verify, read from the database
+DB_BATCH = 10_000
+PARTY = "US"
 
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
 
@@ -208,6 +232,116 @@ def bench_peer(datas: list[bytes], q: int, ours: MerkleTree, repeat: int) -> dic
     return rows
 
 
+# ------------------------------------------------------------------------------------------- 5, 6: stored in SQLite
+
+
+def ledger_entries(datas: list[bytes], start: int = 1) -> list[Entry]:
+    """Entries the store can file, one per leaf datum: the store hashes payloads, it does not check signatures."""
+    out = []
+    for seq, data in enumerate(datas, start):
+        payload = (
+            f'{{"content":{{"d":"{data.hex()}"}},"effective":"2021-01-01T00:00:00Z","party":"{PARTY}",'
+            f'"seq":{seq},"sent":"2021-01-02T00:00:00Z","type":"receipt"}}'
+        ).encode()
+        out.append(Entry(PARTY, seq, payload, bytes(64), hashlib.sha256(payload).digest()))
+    return out
+
+
+def fresh_store(directory: str, name: str) -> SqlLedgerStore:
+    store = open_store(os.path.join(directory, name))
+    store.add_party(PartyRecord(PARTY, bytes(32), "new-start"))
+    return store
+
+
+def append_entries_only(store: SqlLedgerStore, batch: list[Entry]) -> None:
+    """What ``store.append`` did before the tree was stored: the same rows in the same kind of transaction."""
+    rows = []
+    for e in batch:
+        header = parse(e.payload)
+        rows.append(
+            (e.party, e.seq, header["type"], header["sent"], header["effective"], e.payload, e.signature, e.hash)
+        )
+    store._write(lambda c: c.exec_driver_sql(_INSERT_QMARK, rows))  # the store's own transaction, as append had it
+
+
+def bench_db_proofs(store: SqlLedgerStore, k: int, repeat: int, ours: MerkleTree) -> dict[str, Row]:
+    """K inclusion and K consistency proofs read from the stored tree and verified; the first 200 checked."""
+    tree = StoredTree(store, PARTY)
+    n = tree.size
+    rng = random.Random(SEED + 4)
+    sizes = [rng.randrange(1, n + 1) for _ in range(k)]
+    indices = [rng.randrange(size) for size in sizes]
+    pairs = []
+    for _ in range(k):
+        new = rng.randrange(2, n + 1)
+        pairs.append((rng.randrange(1, new), new))
+    for i, size in zip(indices[:200], sizes[:200], strict=True):
+        p = tree.prove_inclusion(i, size)
+        if (p.leaf, p.root, p.proof) != (ours.leaf(i), ours.root(size), ours.inclusion_proof(i, size)):
+            raise SystemExit(f"the stored tree's inclusion proof of leaf {i} in size {size} differs from memory's")
+    for old, new in pairs[:200]:
+        c = tree.prove_consistency(old, new)
+        if (c.old_root, c.new_root, c.proof) != (ours.root(old), ours.root(new), ours.consistency_proof(old, new)):
+            raise SystemExit(f"the stored tree's consistency proof {old} -> {new} differs from memory's")
+    rows: dict[str, Row] = {}
+    seconds, made = best_of(repeat, lambda: [tree.prove_inclusion(i, s) for i, s in zip(indices, sizes, strict=True)])
+    rows["db_inc_make"] = Row("SQLite inclusion proof: produce (leaf, root, path)", k, seconds,
+                              f"{sum(len(p.proof) for p in made) / k:.1f} hashes each")  # fmt: skip
+
+    def verify_all_inclusion() -> None:
+        for p in made:
+            verify_inclusion(p.leaf, p.index, p.size, p.proof, p.root)
+
+    seconds, _ = best_of(repeat, verify_all_inclusion)
+    rows["db_inc_verify"] = Row("SQLite inclusion proof: verify", k, seconds)
+    seconds, made_c = best_of(repeat, lambda: [tree.prove_consistency(old, new) for old, new in pairs])
+    rows["db_con_make"] = Row("SQLite consistency proof: produce (roots, proof)", k, seconds,
+                              f"{sum(len(c.proof) for c in made_c) / k:.1f} hashes each")  # fmt: skip
+
+    def verify_all_consistency() -> None:
+        for c in made_c:
+            verify_consistency(c.old_size, c.new_size, c.old_root, c.new_root, c.proof)
+
+    seconds, _ = best_of(repeat, verify_all_consistency)
+    rows["db_con_verify"] = Row("SQLite consistency proof: verify", k, seconds)
+    seconds, _ = best_of(repeat, lambda: [tree.root(size) for size in sizes])
+    rows["db_root"] = Row("SQLite root(size) of a past size", k, seconds)
+    return rows
+
+
+def timed_append(directory: str, name: str, entries: list[Entry], batch: int, append: Any) -> float:
+    """Seconds to append ``entries`` to a fresh store ``batch`` at a time (opening the store is not timed)."""
+    store = fresh_store(directory, name)
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        for at in range(0, len(entries), batch):
+            append(store, entries[at : at + batch])
+        return time.perf_counter() - start
+    finally:
+        gc.enable()
+        store.close()
+
+
+def bench_db_append(directory: str, datas: list[bytes], batch: int, repeat: int, label: str) -> dict[str, Row]:
+    """Appends with the tree kept (``store.append``) and without (entries only); runs alternate, best of R each."""
+    entries = ledger_entries(datas)
+    kinds = {
+        "with": ("store.append: entries + tree nodes", lambda st, b: st.append(b)),
+        "without": ("entries only (the append before the stored tree)", append_entries_only),
+    }
+    best = dict.fromkeys(kinds, float("inf"))
+    for r in range(repeat):
+        for key, (_, append) in kinds.items():
+            seconds = timed_append(directory, f"append-{label}-{key}-{r}.sqlite", entries, batch, append)
+            best[key] = min(best[key], seconds)
+    return {
+        f"db_append_{label}_{key}": Row(f"{what}, {batch:,} per transaction", len(entries), best[key])
+        for key, (what, _) in kinds.items()
+    }
+
+
 def main() -> None:  # noqa: PLR0915 - one run, phase after phase, in the order the docstring gives
     """Run every phase and print the figures, the targets and a table."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
@@ -216,13 +350,17 @@ def main() -> None:  # noqa: PLR0915 - one run, phase after phase, in the order 
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--peer-leaves", type=int, default=None, help="leaves for pymerkle (default: --leaves)")
     parser.add_argument("--peer-proofs", type=int, default=None, help="proofs for pymerkle (default: --proofs)")
+    parser.add_argument("--db-leaves", type=int, default=None, help="entries in the SQLite ledger (default: --leaves)")
+    parser.add_argument("--db-append", type=int, default=100_000, help="entries appended in batches of 1,000")
+    parser.add_argument("--db-commits", type=int, default=2_000, help="entries appended one per transaction")
     args = parser.parse_args()
     n, k, repeat = args.leaves, args.proofs, args.repeat
     p = n if args.peer_leaves is None else min(args.peer_leaves, n)
     run_start = time.perf_counter()
     console.print(
         f"bench_merkle: N = {n:,} leaves, {k:,} proofs of each kind, best of {repeat}; "
-        f"Python {platform.python_version()}, {platform.machine()}, OpenSSL-backed hashlib.sha256"
+        f"Python {platform.python_version()}, {platform.machine()}, OpenSSL-backed hashlib.sha256, "
+        f"SQLite {sqlite3.sqlite_version}"
     )
 
     datas = leaf_datas(n)
@@ -264,6 +402,40 @@ def main() -> None:  # noqa: PLR0915 - one run, phase after phase, in the order 
             peer_note = "pymerkle is not installed: peer skipped (.venv/bin/pip install pymerkle)"
         console.print(f"peer done ({time.perf_counter() - run_start:.0f} s)")
 
+    d = n if args.db_leaves is None else min(args.db_leaves, n)
+    db_note = ""
+    if d > 0:
+        del tree  # the in-memory tree compared with the database is the one over the ledger payloads
+        gc.collect()
+        with tempfile.TemporaryDirectory(prefix="bench_merkle_") as directory:
+            store = fresh_store(directory, "ledger.sqlite")
+            try:
+                entries = ledger_entries(datas[:d])
+                start = time.perf_counter()
+                for at in range(0, d, DB_BATCH):
+                    store.append(entries[at : at + DB_BATCH])
+                rows["db_fill"] = Row(f"store.append of {d:,} entries, {DB_BATCH:,} per transaction", d,
+                                      time.perf_counter() - start, "entries + tree nodes")  # fmt: skip
+                ours = MerkleTree.from_leaf_hashes([leaf_hash(e.payload) for e in entries])
+                del entries
+                size_mb = os.path.getsize(os.path.join(directory, "ledger.sqlite")) / 1e6
+                with store.engine.connect() as c:
+                    node_rows = c.exec_driver_sql("SELECT count(*) FROM ledger_tree_nodes").scalar()
+                db_note = f"SQLite ledger of {d:,} entries: {node_rows:,} tree nodes, file {size_mb:,.0f} MB"
+                console.print(f"database filled ({time.perf_counter() - run_start:.0f} s): {db_note}")
+                if StoredTree(store, PARTY).root() != ours.root():
+                    raise SystemExit("the stored tree's root differs from the in-memory tree's")
+                rows.update(bench_db_proofs(store, k, repeat, ours))
+                del ours
+            finally:
+                store.close()
+            console.print(f"database proofs done ({time.perf_counter() - run_start:.0f} s)")
+            if args.db_append:
+                rows.update(bench_db_append(directory, datas[: args.db_append], 1_000, repeat, "batched"))
+            if args.db_commits:
+                rows.update(bench_db_append(directory, datas[: args.db_commits], 1, repeat, "single"))
+            console.print(f"database appends done ({time.perf_counter() - run_start:.0f} s)")
+
     # -- ratios and targets ---------------------------------------------------------------------------------
     ratio = {
         "build": rows["build"].seconds / rows["raw_n"].seconds,
@@ -287,6 +459,22 @@ def main() -> None:  # noqa: PLR0915 - one run, phase after phase, in the order 
         ("inclusion proof produced < 100 µs", inc_make < PROOF_TARGET_US, f"{inc_make:.1f} µs"),
         ("inclusion proof verified < 100 µs", inc_verify < PROOF_TARGET_US, f"{inc_verify:.1f} µs"),
     ]  # fmt: skip
+    if "db_inc_make" in rows:
+        for make, check, what in (
+            ("db_inc_make", "db_inc_verify", "inclusion"),
+            ("db_con_make", "db_con_verify", "consistency"),
+        ):
+            both = rows[make].us_each + rows[check].us_each
+            verdicts.append((f"{what} proof from SQLite, produced + verified < 1 ms", both < DB_PROOF_TARGET_US,
+                             f"{both:.1f} µs"))  # fmt: skip
+    for label in ("batched", "single"):
+        if f"db_append_{label}_with" in rows:
+            with_, without = rows[f"db_append_{label}_with"], rows[f"db_append_{label}_without"]
+            console.print(
+                f"append overhead of the stored tree ({label}): {with_.rate:,.0f}/s with, {without.rate:,.0f}/s "
+                f"without = {with_.us_each - without.us_each:+.1f} µs per entry "
+                f"({with_.seconds / without.seconds:.2f}x the time)"
+            )
     if "peer_inc_make" in rows:
         for ours, theirs, what in (
             ("inc_make", "peer_inc_make", "inclusion produce"),
@@ -303,6 +491,8 @@ def main() -> None:  # noqa: PLR0915 - one run, phase after phase, in the order 
         console.print(f"target {'MET' if met else 'MISSED'}: {what}: {figure}")
     if peer_note:
         console.print(peer_note)
+    if db_note:
+        console.print(db_note)
 
     table = Table(title=f"Merkle tree: N = {n:,} leaves, best of {repeat} for builds")
     table.add_column("what")
