@@ -202,19 +202,29 @@ class ConsistencyProof:
     proof: list[bytes]
 
 
-def inclusion_plan(index: int, size: int) -> list[list[Position]]:
-    """PATH(index, D[size]) as positions: one list of subtrees to fold per proof element, leaf's sibling first."""
-    upper: list[list[Position]] = []  # siblings met top-down while the range is not a perfect subtree
+def _descend(size: int, bound: int) -> tuple[list[list[Position]], int, int]:
+    """Walk down from [0, size) towards the leaves below ``bound`` until the range is a perfect subtree.
+
+    Returns the siblings met on the way (top-down, each as the subtrees that make it) and the range reached.
+    An inclusion proof of leaf i walks with bound i + 1; a consistency proof from size m with bound m.
+    """
+    upper: list[list[Position]] = []
     start, end = 0, size
     while (end - start) & (end - start - 1):
         k = 1 << ((end - start - 1).bit_length() - 1)  # RFC 9162's k: the largest power of two below the width
-        if index < start + k:
+        if bound <= start + k:
             upper.append(subtrees(start + k, end))
             end = start + k
         else:
             level = k.bit_length() - 1
             upper.append([(level, start >> level)])
             start += k
+    return upper, start, end
+
+
+def inclusion_plan(index: int, size: int) -> list[list[Position]]:
+    """PATH(index, D[size]) as positions: one list of subtrees to fold per proof element, leaf's sibling first."""
+    upper, start, end = _descend(size, index + 1)
     plan = [[(level, (index >> level) ^ 1)] for level in range((end - start).bit_length() - 1)]
     plan.extend(reversed(upper))
     return plan
@@ -224,17 +234,7 @@ def consistency_plan(old_size: int, new_size: int) -> list[list[Position]]:
     """PROOF(old, D[new]) as positions, for 0 ≤ old ≤ new (empty when old is 0 or equal to new)."""
     if old_size in (0, new_size):
         return []
-    upper: list[list[Position]] = []
-    start, end = 0, new_size
-    while (end - start) & (end - start - 1):
-        k = 1 << ((end - start - 1).bit_length() - 1)
-        if old_size <= start + k:
-            upper.append(subtrees(start + k, end))
-            end = start + k
-        else:
-            level = k.bit_length() - 1
-            upper.append([(level, start >> level)])
-            start += k
+    upper, start, end = _descend(new_size, old_size)
     # As in MerkleTree.consistency_proof: inside the perfect subtree [start, end) the proof starts at the node that
     # ends exactly at old_size (left out when it is the whole old tree) and climbs as an audit path does.
     top = (end - start).bit_length() - 1
