@@ -85,3 +85,4 @@ def test_readme_quick_start_has_exactly_two_commands_and_the_first_runs():
     assert done.returncode == 0, done.stderr
     assert "901" in done.stdout
     assert "10,563" in done.stdout
+    assert "What inspections can detect" in done.stdout

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from detente.catalog.load import builtin_catalog
 from detente.cli.common import console
@@ -19,6 +20,7 @@ from detente.counting.compliance import judge
 from detente.counting.readings import count_readings, parse_reading
 from detente.data.forces import shipped_force_path
 from detente.forces.read import read_force
+from detente.verification.montecarlo import STRATEGIES, Regime, exact_probability, new_start_like_bases, place
 
 # Which readings make sense for each shipped force (a force is counted under treaties of its time).
 DEMO = (
@@ -53,9 +55,32 @@ def demo(
     matched = sum(1 for r in rows if r.agrees)
     published = sum(1 for r in rows if r.official is not None)
     console.print(f"{matched} of {published} published figures equal the counts replayed from the ledger.")
+    _detection()
     console.print(
         "Verdicts: within · within-range (meets the top of a range limit) · over · not-in-force (limits not yet "
         "binding on that date) · expired · no-limit. 'official' is the published figure for the same date and "
         "party. More: detente count us-2020-09 --treaty new-start+ru-2022; detente treaty show start-i; "
-        f"detente data aggregates; detente ledger history {target} US-B52H-60-0001."
+        f"detente data aggregates; detente ledger history {target} US-B52H-60-0001; detente inspect plan {target} "
+        "--by US --of RU --at 2016-03-01 --seed 4; detente detect chart --out detection.svg; detente proposals "
+        "bomber-dispute; detente plan us-2020-09 -t new-start+ru-2022 --deadline 2023-09-01."
     )
+
+
+def _detection() -> None:
+    """What New START's Type One inspections could catch a year, exactly, on illustrative New START-scale bases."""
+    bases = new_start_like_bases()
+    table = Table(
+        title="Chance that a year of Type One inspections (10, one designated missile each) finds extra warheads",
+        title_justify="left",
+        caption="ILLUSTRATIVE: 640 missiles with 1,360 declared warheads at 5 bases; exact (detente detect simulate "
+        "checks it by Monte Carlo)",
+    )
+    table.add_column("extra warheads")
+    for strategy in STRATEGIES:
+        table.add_column(strategy, justify="right")
+    regime = Regime(inspections=10)
+    for extra in (20, 60, 200):
+        cells = [f"{exact_probability(bases, place(s, bases, extra, regime), regime):.3f}" for s in STRATEGIES]
+        table.add_row(f"{extra:,}", *cells)
+    console.rule("[bold]What inspections can detect[/]")
+    console.print(table)
