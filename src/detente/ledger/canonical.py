@@ -130,16 +130,17 @@ def canonical_reference(value: Any) -> bytes:
         raise CanonicalError(f"cannot be canonicalised: {exc}") from None
 
 
-# Bytes that may need the full check: a number with a fraction or exponent right after ':', ',' or '[' (where every
-# non-string value starts in compact JSON: a float), or a 4-byte UTF-8 sequence (a character beyond U+FFFF, where
-# code-point order and RFC 8785's UTF-16 order of keys can differ). Text inside strings may match too: that only
-# costs the full check.
-_NEEDS_FULL_CHECK = re.compile(rb"[:,\[]-?[0-9]+[.eE]|[\xf0-\xf4]")
+# Where the fast comparison could accept what RFC 8785 would not: a number with a fraction or exponent right after
+# ':', ',' or '[' (where every non-string value starts in compact JSON: a float), or a character beyond U+FFFF (a
+# 4-byte UTF-8 sequence, where code-point order and RFC 8785's UTF-16 order of keys can differ; ASCII bytes have
+# none). Text inside strings may match too: that only costs the full check.
+_FLOAT = re.compile(rb"[:,\[]-?[0-9]+[.eE]")
+_BEYOND_BMP = re.compile(rb"[\xf0-\xf4]")
 
 
 def is_canonical(data: bytes, parsed: Any) -> bool:
     """Whether stored bytes are the canonical encoding of what they parse to (fast for ordinary payloads)."""
-    if _NEEDS_FULL_CHECK.search(data) is None:
+    if _FLOAT.search(data) is None and (data.isascii() or _BEYOND_BMP.search(data) is None):
         return orjson.dumps(parsed, option=orjson.OPT_SORT_KEYS) == data
     try:
         return canonical(parsed) == data

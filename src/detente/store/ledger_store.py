@@ -178,7 +178,21 @@ class SqlLedgerStore:
     def entries(
         self, party: str, start: int = 1, stop: int | None = None, until: str | None = None, known_at: str | None = None
     ) -> Iterator[Entry]:
-        """A party's entries in order, streamed in chunks (filters as in the port)."""
+        """A party's entries in order, streamed in chunks (filters as in the port).
+
+        On SQLite rows come through the driver's cursor (no row objects: replay and verify read millions); on
+        PostgreSQL through a server-side cursor, so that memory stays flat.
+        """
+        if self.engine.dialect.name == "sqlite":
+            sql = "SELECT seq, payload, signature, hash FROM ledger_entries WHERE party = ? AND seq >= ?"
+            params: tuple[str | int, ...] = (party, start)
+            for column, bound, value in (("seq", "<=", stop), ("effective", "<=", until), ("sent", "<=", known_at)):
+                if value is not None:
+                    sql += f" AND {column} {bound} ?"
+                    params += (value,)
+            for seq, payload, signature, digest in self._raw_rows(sql + " ORDER BY seq", params):
+                yield Entry(party, seq, payload, signature, digest)
+            return
         query = select(entries.c.seq, entries.c.payload, entries.c.signature, entries.c.hash).where(
             entries.c.party == party, entries.c.seq >= start
         )
@@ -193,6 +207,17 @@ class SqlLedgerStore:
             for seq, payload, signature, digest in result:
                 yield Entry(party, seq, bytes(payload), bytes(signature), bytes(digest))
 
+    def _raw_rows(self, sql: str, params: tuple[str | int, ...]) -> Iterator[tuple[Any, ...]]:
+        """Rows of a query through the driver's own cursor, in chunks of 10,000."""
+        with self.engine.connect() as c:
+            cursor = c.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(sql, params)
+                while rows := cursor.fetchmany(10_000):
+                    yield from rows
+            finally:
+                cursor.close()
+
     def payloads(self, party: str, until: str | None = None) -> Iterator[tuple[bytes, bytes]]:
         """(payload, hash) pairs in order, read through the driver's cursor in chunks (no row objects)."""
         mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
@@ -201,15 +226,8 @@ class SqlLedgerStore:
         if until is not None:
             sql += f" AND effective <= {mark}"
             params += (until,)
-        with self.engine.connect() as c:
-            cursor = c.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            try:
-                cursor.execute(sql + " ORDER BY seq", params)
-                while rows := cursor.fetchmany(10_000):
-                    for payload, digest in rows:
-                        yield bytes(payload), bytes(digest)
-            finally:
-                cursor.close()
+        for payload, digest in self._raw_rows(sql + " ORDER BY seq", params):
+            yield bytes(payload), bytes(digest)
 
     def head(self, party: str) -> Entry | None:
         """A party's last entry."""
