@@ -164,7 +164,8 @@ def apply(state: PartyState, payload: dict[str, Any], entry_hash: str) -> None:
             state.facilities[f["id"]].open = False
     state.seq = payload["seq"]
     state.head = entry_hash
-    state.latest_effective = max(state.latest_effective, effective)
+    if effective > state.latest_effective:
+        state.latest_effective = effective
     state.last_sent = payload["sent"]
 
 

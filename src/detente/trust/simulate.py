@@ -218,7 +218,7 @@ class Counterparty(_Log):
         sent = self.entries(start)
         position = _seq_in(seq, sent, "seq")
         donor = self._entries[_seq_in(from_seq, self._entries, "from_seq")]
-        sent[position] = replace(sent[position], signature=donor.signature)
+        sent[position] = sent[position]._replace(signature=donor.signature)
         return sent
 
     def withhold(self, n: int, *, start: int = 1) -> Delivery:
@@ -264,7 +264,7 @@ class Counterparty(_Log):
     def wrong_key(self, *, start: int = 1) -> Delivery:
         """Entries from ``start`` and a checkpoint of the log now, all signed with :attr:`impostor`'s key."""
         key = self.impostor
-        sent = [replace(e, signature=key.sign(e.payload)) for e in self.entries(start)]
+        sent = [e._replace(signature=key.sign(e.payload)) for e in self.entries(start)]
         body = Checkpoint(self.origin, self.size, self.tree.root()).body()
         return Delivery(sent, sign_note(body, self.origin, key).text())
 
