@@ -19,6 +19,7 @@ from detente.ledger.canonical import (
     canonical,
     canonical_reference,
     canonical_validated,
+    is_canonical,
 )
 from detente.ledger.notifications import Type, parse_notification
 
@@ -290,3 +291,33 @@ def test_validated_payload_encodes_as_reference(draft: dict[str, Any]) -> None:
     assert data == canonical_reference(payload)
     assert data == canonical(payload)
     assert orjson.loads(data) == payload
+
+
+# Values the fast canonical-form check must send to the full check: floats, integers beyond ±(2**53 − 1).
+UNSAFE = st.floats(allow_nan=False, allow_infinity=False) | st.integers(min_value=2**53, max_value=2**63 - 1)
+ANY_JSON = st.recursive(
+    SCALAR | UNSAFE, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=5), max_leaves=30
+)
+
+
+def _reference_is_canonical(data: bytes) -> bool:
+    try:
+        return canonical_reference(orjson.loads(data)) == data
+    except CanonicalError:
+        return False
+
+
+@settings(max_examples=300, deadline=None)
+@given(ANY_JSON, st.sampled_from(["orjson", "sorted", "reference", "spaced"]))
+def test_the_fast_canonical_check_equals_the_reference(value: Any, encoding: str) -> None:
+    """is_canonical (used by verify) says exactly what the RFC 8785 reference says, for bytes written any way."""
+    if encoding == "reference":
+        try:
+            data = canonical_reference(value)
+        except CanonicalError:
+            return
+    else:
+        option = orjson.OPT_SORT_KEYS if encoding == "sorted" else 0
+        option |= orjson.OPT_INDENT_2 if encoding == "spaced" else 0
+        data = orjson.dumps(value, option=option)
+    assert is_canonical(data, orjson.loads(data)) == _reference_is_canonical(data)

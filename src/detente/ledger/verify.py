@@ -24,10 +24,10 @@ from detente.ledger.notifications import GENESIS
 Checked = tuple[int, str | None, str, int, str]  # (row seq, problem, payload prev, payload seq, hash hex)
 
 
-def _check_slice(args: tuple[str, bytes, list[tuple[int, bytes, bytes, bytes]]]) -> list[Checked]:
+def _check_slice(args: tuple[str, bytes, list[Entry]]) -> list[Checked]:
     party, public_key, rows = args
     out: list[Checked] = []
-    for seq, payload, signature, digest in rows:
+    for _party, seq, payload, signature, digest in rows:
         problem = None
         prev, pseq = "", -1
         if hashlib.sha256(payload).digest() != digest:
@@ -48,10 +48,10 @@ def _check_slice(args: tuple[str, bytes, list[tuple[int, bytes, bytes, bytes]]])
     return out
 
 
-def _slices(entries: Iterable[Entry], size: int) -> Iterator[list[tuple[int, bytes, bytes, bytes]]]:
+def _slices(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
     it = iter(entries)
     while chunk := list(islice(it, size)):
-        yield [(e.seq, e.payload, e.signature, e.hash) for e in chunk]
+        yield chunk
 
 
 def verify_parallel(
@@ -86,8 +86,7 @@ def _open_reader(factory: Callable[[], Any]) -> None:
 def _check_range(args: tuple[str, bytes, int, int]) -> tuple[int, int, str, str, tuple[int, str] | None]:
     """A worker reads seq a..b itself and checks it; returns (a, count, first prev, last hash, first problem)."""
     party, public_key, start, stop = args
-    rows = [(e.seq, e.payload, e.signature, e.hash) for e in _READER.entries(party, start, stop)]
-    checked = _check_slice((party, public_key, rows))
+    checked = _check_slice((party, public_key, list(_READER.entries(party, start, stop))))
     expected, prev, first_prev, last = start, "", "", ""
     for seq, problem, payload_prev, _pseq, digest in checked:
         if seq != expected:
