@@ -12,7 +12,7 @@ import pytest
 
 from detente.catalog.load import builtin_catalog
 from detente.data.demo_ledger import build_demo_ledger, demo_key
-from detente.ledger.keys import PartyKey, save_key
+from detente.ledger.keys import PartyKey, load_key
 from detente.ledger.replay import replay_store
 from detente.ledger.writer import Ledger
 from detente.store.ledger_store import open_store
@@ -34,14 +34,17 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def ledger(demo_file: Path, tmp_path: Path) -> tuple[str, dict[str, Path], dict[str, PartyKey]]:
-    """A copy of the demo ledger, and the parties' (public demo) keys in files."""
+def ledger(cli: Cli, demo_file: Path, tmp_path: Path) -> tuple[str, dict[str, Path], dict[str, PartyKey]]:
+    """A copy of the demo ledger, and the parties' public demo keys in files (written by `detente keys demo`)."""
     target = tmp_path / "ledger.sqlite"
     shutil.copy(demo_file, target)
     keys = {p: demo_key(p) for p in ("US", "RU")}
     paths = {p: tmp_path / f"{p.lower()}.key" for p in keys}
     for p, key in keys.items():
-        save_key(key, paths[p])
+        code, out, _ = cli("keys", "demo", "--party", p, "--out", str(paths[p]))
+        assert code == 0
+        assert "PUBLIC demo key" in out
+        assert load_key(paths[p]).public_key == key.public_key
     return str(target), paths, keys
 
 
@@ -111,6 +114,7 @@ def test_plan_record_report_quota(cli: Cli, ledger: tuple[str, dict[str, Path], 
         (["quota", "{ledger}", "--by", "US", "--year", "-1"], "treaty years start at 1"),
         (["record", "{ledger}", "{truncated}", "--key", "{key}"], "truncated.json"),
         (["record", "{ledger}", "{no_at}", "--key", "{key}"], "findings need 'at'"),
+        (["plan", "{ledger}", "--by", "US", "--of", "RU", "--at", "2016-03-01", "--out", "{key}"], "already exists"),
     ],
 )  # fmt: skip
 def test_bad_input_exits_2_with_a_reason(

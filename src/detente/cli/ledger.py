@@ -72,6 +72,18 @@ def keys_generate(
     console.print(f"public key: {base64.b64encode(key.public_key).decode()}  fingerprint {fingerprint(key.public_key)}")
 
 
+@keys_app.command("demo")
+def keys_demo(party: PartyOpt, out: Annotated[Path, typer.Option("--out", "-o", help="Key file to write.")]) -> None:
+    """Write the PUBLIC demo key of a party, to add notifications to a demo ledger (never for real use)."""
+    from detente.data.demo_ledger import demo_key  # noqa: PLC0415 - the demo's keys, only when asked for
+
+    if party not in ("US", "RU"):
+        raise InputError(f"the demo ledger has keys for US and RU, not {party!r}")
+    key = demo_key(party)
+    save_key(key, out)
+    console.print(f"wrote {out}: {party}'s PUBLIC demo key {fingerprint(key.public_key)} — anyone can sign with it")
+
+
 @keys_app.command("show")
 def keys_show(key: Annotated[Path, typer.Argument(help="Key file.")]) -> None:
     """Print a key file's party and public key (never the private part)."""
