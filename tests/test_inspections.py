@@ -69,7 +69,7 @@ def _record(ledger: Ledger, findings: dict[str, Any], at: dt.datetime) -> list[t
     return [(f.detail, f.uid) for f in accepted.flags]
 
 
-def refused_unchanged(
+def assert_refused_unchanged(
     ledger: Ledger, party: str, draft: dict[str, Any], key: PartyKey, *, rule: str, field: str, why: str
 ) -> None:
     """The draft is refused naming ``[rule]``, the field and why; the party's head and state are unchanged."""
@@ -180,7 +180,7 @@ def test_an_inspection_that_breaks_rule_11_is_refused(
     store, ledger = demo
     findings, at = _honest(store)
     draft = notification({**findings, **change}, at, _sent(ledger, "US", at))
-    refused_unchanged(ledger, "US", draft, demo_key("US"), rule="inspection", field=field, why=why)
+    assert_refused_unchanged(ledger, "US", draft, demo_key("US"), rule="inspection", field=field, why=why)
 
 
 def test_an_item_seen_twice_is_refused(demo: tuple[SqlLedgerStore, Ledger]) -> None:
@@ -188,7 +188,8 @@ def test_an_item_seen_twice_is_refused(demo: tuple[SqlLedgerStore, Ledger]) -> N
     findings, at = _honest(store)
     findings["seen"].append(dict(findings["seen"][0]))
     draft = notification(findings, at, _sent(ledger, "US", at))
-    refused_unchanged(ledger, "US", draft, demo_key("US"), rule="inspection", field="content.seen", why="listed twice")
+    key = demo_key("US")
+    assert_refused_unchanged(ledger, "US", draft, key, rule="inspection", field="content.seen", why="listed twice")
 
 
 def test_an_inspection_before_entry_into_force_is_refused(demo: tuple[SqlLedgerStore, Ledger]) -> None:
@@ -196,7 +197,8 @@ def test_an_inspection_before_entry_into_force_is_refused(demo: tuple[SqlLedgerS
     findings, _ = _honest(store)
     at = _at(dt.date(2011, 1, 3))
     draft = notification(findings, at, _sent(ledger, "US", at))
-    refused_unchanged(ledger, "US", draft, demo_key("US"), rule="inspection", field="effective", why="before entry")
+    key = demo_key("US")
+    assert_refused_unchanged(ledger, "US", draft, key, rule="inspection", field="effective", why="before entry")
 
 
 def test_type_two_goes_only_where_nothing_is_deployed(demo: tuple[SqlLedgerStore, Ledger]) -> None:
