@@ -15,6 +15,7 @@ Rules, in order (the first broken rule refuses the file, naming the file and fie
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import cache
 from importlib import resources
@@ -58,12 +59,19 @@ def _builtin_texts() -> dict[str, tuple[str, str]]:
     return texts
 
 
-def _raw_builtin(name: str, chain: tuple[str, ...]) -> dict[str, Any]:
+@cache
+def _parsed_builtin(name: str) -> tuple[dict[str, Any], str]:
+    """A built-in treaty file parsed once (files that extend it would otherwise re-read it each time)."""
     texts = _builtin_texts()
     if name not in texts:
         raise TreatyError(f"unknown treaty {name!r}", hint=f"built-in treaties: {', '.join(sorted(texts))}")
     text, origin = texts[name]
-    return _resolve_extends(parse_toml(text, origin), origin, None, chain)
+    return parse_toml(text, origin), origin
+
+
+def _raw_builtin(name: str, chain: tuple[str, ...]) -> dict[str, Any]:
+    doc, origin = _parsed_builtin(name)
+    return _resolve_extends(copy.deepcopy(doc), origin, None, chain)  # a copy: merging must not touch the cache
 
 
 def _resolve_extends(doc: dict[str, Any], origin: str, folder: Path | None, chain: tuple[str, ...]) -> dict[str, Any]:
