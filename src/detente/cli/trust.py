@@ -117,6 +117,14 @@ def cosign_checkpoint(
     typer.echo(parse_note(read_text(note)).with_signature(line).text(), nl=False)
 
 
+def _tree_size(tree: StoredTree, party: str, size: int | None, option: str) -> int:
+    """The size a proof is asked at: the log's current size by default, and never beyond it."""
+    n = tree.size if size is None else size
+    if not 0 <= n <= tree.size:
+        raise InputError(f"{party}'s log has {tree.size:,} entries; there is no size {n:,}", Location(field=option))
+    return n
+
+
 @app.command("prove-inclusion")
 def prove_inclusion(
     target: LedgerArg,
@@ -127,9 +135,7 @@ def prove_inclusion(
     """An RFC 9162 inclusion proof of one entry in a party's log."""
     store = _open(target)
     tree = ledger_tree(store, party)
-    n = tree.size if size is None else size
-    if not 0 <= n <= tree.size:
-        raise InputError(f"{party}'s log has {tree.size:,} entries; there is no size {n:,}", Location(field="--size"))
+    n = _tree_size(tree, party, size, "--size")
     if not 1 <= seq <= n:
         raise InputError(f"{party} has no entry #{seq} within size {n:,}", Location(field="--seq"))
     p = tree.prove_inclusion(seq - 1, n)
@@ -148,9 +154,7 @@ def prove_consistency(
     """An RFC 9162 consistency proof between two sizes of a party's log."""
     store = _open(target)
     tree = ledger_tree(store, party)
-    n = tree.size if end is None else end
-    if not 0 <= n <= tree.size:
-        raise InputError(f"{party}'s log has {tree.size:,} entries; there is no size {n:,}", Location(field="--to"))
+    n = _tree_size(tree, party, end, "--to")
     if not 0 <= start <= n:
         raise InputError(f"--from {start:,} is not between 0 and --to {n:,}", Location(field="--from"))
     print_json(_consistency_json(origin_of(store, party), tree.prove_consistency(start, n)))
