@@ -35,7 +35,7 @@ from detente.ledger.notifications import GENESIS, format_time
 from detente.ledger.port import PartyRecord
 from detente.ledger.replay import replay
 from detente.ledger.state import PartyState
-from detente.ledger.verify import verify_parallel
+from detente.ledger.verify import verify_parallel, verify_store_parallel
 from detente.ledger.writer import Ledger
 from detente.store.ledger_store import SqlLedgerStore, StoreError, open_store
 from detente.store.tables import entries as entries_table
@@ -393,7 +393,19 @@ def test_an_entry_changed_in_the_database_is_caught_by_both_verifiers(
         with pytest.raises(ChainError, match=why) as parallel, contextlib.closing(filled.entries("US")) as rows:
             verify_parallel(rows, "US", US.public_key, workers=2, chunk=chunk)
         assert (parallel.value.party, parallel.value.seq) == ("US", TAMPERED)
+        # Threads reading their own ranges from the store, as `detente ledger verify` does.
+        with pytest.raises(ChainError, match=why) as stored:
+            verify_store_parallel(filled, "US", US.public_key, N, workers=2, chunk=chunk)
+        assert (stored.value.party, stored.value.seq) == ("US", TAMPERED)
     assert verify_parallel(filled.entries("RU"), "RU", RU.public_key, workers=2) == 3  # the other party is intact
+    assert verify_store_parallel(filled, "RU", RU.public_key, 3, workers=2, chunk=2) == 3
+
+
+def test_the_last_entries_missing_are_named_by_the_store_verifier(filled: SqlLedgerStore) -> None:
+    assert verify_store_parallel(filled, "US", US.public_key, N, workers=2, chunk=3) == N
+    with pytest.raises(ChainError, match=f"entry #{N + 1} is missing") as caught:
+        verify_store_parallel(filled, "US", US.public_key, N + 2, workers=2, chunk=3)
+    assert caught.value.seq == N + 1
 
 
 # --- the ledger over each backend --------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import functools
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -445,9 +444,7 @@ def verify(target: LedgerArg, party: Annotated[str | None, typer.Option("--party
     for p in _parties(store, party):
         head = store.head(p)
         try:
-            n = verify_store_parallel(
-                functools.partial(open_store, target), p, records[p].public_key, head.seq if head else 0
-            )
+            n = verify_store_parallel(store, p, records[p].public_key, head.seq if head else 0)
         except ChainError as exc:
             raise InputError(f"verification failed: {exc}") from None
         console.print(
