@@ -55,13 +55,13 @@ from rich.table import Table
 
 from detente.catalog.load import builtin_catalog
 from detente.ledger.canonical import canonical, canonical_validated, is_canonical, parse
-from detente.ledger.chain import Entry, check_entry, seal, verify_chain
+from detente.ledger.chain import Entry, check_entry, columns_of, seal, verify_chain
 from detente.ledger.keys import PartyKey, verify
 from detente.ledger.notifications import NOTIFICATION_FORMAT, parse_notification
 from detente.ledger.port import PartyRecord
-from detente.ledger.replay import replay, replay_store
+from detente.ledger.replay import replay_store
 from detente.ledger.rules import Context, check
-from detente.ledger.state import PartyState, apply
+from detente.ledger.state import PartyState, apply, effect_of
 from detente.ledger.verify import verify_store_parallel
 from detente.ledger.writer import Ledger
 from detente.store.ledger_store import open_store
@@ -428,8 +428,8 @@ def _seal_chunk(payloads: list[dict[str, Any]]) -> list[tuple[bytes, bytes]]:
 
 
 ENTRY_INSERT = (
-    "INSERT INTO ledger_entries (party, seq, type, sent, effective, payload, signature, hash) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO ledger_entries (party, seq, type, sent, effective, effect, payload, signature, hash) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -464,17 +464,17 @@ def fill(
                     body = canonical_validated(payload)
                     digest = hashlib.sha256(body).digest()
                     payloads.append(payload)
-                    rows.append((PARTY, seq, payload["type"], payload["sent"], payload["effective"], body, digest))
+                    rows.append((PARTY, seq, *columns_of(payload), body, digest))
                     prev = digest.hex()
                 made += len(rows)
                 pending.append((pool.submit(_seal_chunk, payloads), rows))
             future, rows = pending.popleft()
-            for (party, n, kind, sent, effective, body, digest), (signature, sealed) in zip(
+            for (party, n, kind, sent, effective, effect, body, digest), (signature, sealed) in zip(
                 rows, future.result(), strict=True
             ):
                 if sealed != digest:
                     raise SystemExit(f"fill: entry #{n} sealed in a worker is not the one chained")
-                ready.append((party, n, kind, sent, effective, body, signature, digest))
+                ready.append((party, n, kind, sent, effective, effect, body, signature, digest))
             if len(ready) >= per_transaction or (made >= count and not pending):
                 conn.execute("BEGIN")
                 conn.executemany(ENTRY_INSERT, ready)
@@ -557,40 +557,36 @@ def replay_breakdown(ledger: Ledger, path: str, subset: int) -> tuple[dict[str, 
     """Where replay's time goes, on the first ``subset`` entries: µs per entry by stage, and a cProfile listing."""
     store = ledger.store
     clock = time.perf_counter
+    until = stamp(subset - 1)  # entry k took effect at second k - 1: the first `subset` entries
     out: dict[str, float] = {}
     start = clock()
-    for _ in store.entries(PARTY, stop=subset):
+    for _ in store.replay_rows(PARTY, until):
         pass
-    out["store.entries: read + Entry objects"] = clock() - start
+    out["store.replay_rows: read (effect, or payload)"] = clock() - start
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     start = clock()
     cursor = conn.execute(
-        "SELECT seq, payload, signature, hash FROM ledger_entries WHERE party = ? AND seq <= ? ORDER BY seq",
+        "SELECT effect, CASE WHEN effect IS NULL THEN payload END FROM ledger_entries "
+        "WHERE party = ? AND seq <= ? ORDER BY seq",
         (PARTY, subset),
     )
     while cursor.fetchmany(10_000):
         pass
     out["  for comparison: plain sqlite3 fetchmany, same rows"] = clock() - start
     conn.close()
-    entries = list(store.entries(PARTY, stop=subset))  # stages one by one, each result dropped as replay does
+    rows = list(store.replay_rows(PARTY, until))  # stages one by one, each result dropped as replay does
     start = clock()
-    for e in entries:
-        parse(e.payload)
-    parsing = clock() - start
-    out["parse: orjson.loads"] = parsing
+    parsed = [orjson.loads(effect) for effect, _payload in rows if effect is not None]
+    out["parse: orjson.loads of the effects"] = clock() - start
+    state = replay_store(store, PARTY, stamp(0))  # the initial data: what the effects apply to
     start = clock()
-    for e in entries:
-        e.hash.hex()
-    out["entry.hash.hex()"] = clock() - start
-    state = PartyState(PARTY)
-    start = clock()
-    for e in entries:
-        apply(state, parse(e.payload), "")
-    out["apply (parse + apply, less parse)"] = clock() - start - parsing
+    for kind, effective, content in parsed:
+        effect_of(kind)(state, content, effective)
+    out["apply: the type's effect"] = clock() - start
     per_entry = {stage: seconds / subset * 1e6 for stage, seconds in out.items()}
     profiler = cProfile.Profile()
     profiler.enable()
-    replay(PARTY, store.entries(PARTY, stop=subset))
+    replay_store(store, PARTY, until)
     profiler.disable()
     listing = io.StringIO()
     pstats.Stats(profiler, stream=listing).sort_stats("tottime").print_stats(12)

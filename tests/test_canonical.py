@@ -294,7 +294,11 @@ def test_validated_payload_encodes_as_reference(draft: dict[str, Any]) -> None:
 
 
 # Values the fast canonical-form check must send to the full check: floats, integers beyond ±(2**53 − 1).
-UNSAFE = st.floats(allow_nan=False, allow_infinity=False) | st.integers(min_value=2**53, max_value=2**63 - 1)
+UNSAFE = (
+    st.floats(allow_nan=False, allow_infinity=False)
+    | st.integers(min_value=2**53, max_value=2**63 - 1)
+    | st.integers(min_value=-(2**63), max_value=-(2**53))
+)
 ANY_JSON = st.recursive(
     SCALAR | UNSAFE, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=5), max_leaves=30
 )
@@ -320,4 +324,23 @@ def test_the_fast_canonical_check_equals_the_reference(value: Any, encoding: str
         option = orjson.OPT_SORT_KEYS if encoding == "sorted" else 0
         option |= orjson.OPT_INDENT_2 if encoding == "spaced" else 0
         data = orjson.dumps(value, option=option)
+    assert is_canonical(data, orjson.loads(data)) == _reference_is_canonical(data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"a":1e+20}',  # a float written without a dot
+        b'{"a":[true,false,null,1.5]}',  # the words outside strings, then a float
+        b'{"a":true,"b":"1.5e3"}',  # a float's text inside a string only: canonical
+        b'{"a":9007199254740991}',  # the largest signable integer
+        b'{"a":9007199254740992}',  # one beyond
+        b'{"a":-9007199254740992}',
+        b'{"a":"x\\"y","b":2.0}',  # an escaped quote: strings cannot be split on quotes
+        b'{"b":1,"a":2}',  # keys out of order
+        b'{"a": 1}',  # a space
+        b'[{"e":"E"},-0]',  # -0 is written 0
+    ],
+)
+def test_the_canonical_check_on_the_cases_its_fast_path_must_not_get_wrong(data: bytes) -> None:
     assert is_canonical(data, orjson.loads(data)) == _reference_is_canonical(data)

@@ -14,7 +14,7 @@ from detente.data.demo_ledger import build_demo_ledger, demo_dates, demo_key
 from detente.data.official import new_start_aggregates
 from detente.ledger.chain import verify_chain
 from detente.ledger.keys import PartyKey
-from detente.ledger.replay import history, moment, replay
+from detente.ledger.replay import history, moment, replay, replay_store
 from detente.ledger.rules import discrepancies
 from detente.ledger.state import to_force
 from detente.ledger.writer import Accepted, Ledger
@@ -126,6 +126,18 @@ def test_updates_match_the_replayed_ledger(party: str, entries: dict[str, list[A
             continue
         state = replay(party, es[:n], payload["effective"])
         assert discrepancies(payload["content"], state) == [], f"{party} #{entry.seq}"
+
+
+@pytest.mark.parametrize("party", ["US", "RU"])
+def test_replay_from_stored_effects_equals_replay_of_the_signed_payloads(
+    party: str, store: SqlLedgerStore, entries: dict[str, list[Any]]
+) -> None:
+    """The store's lean replay (effects, payloads only for data exchanges) equals applying every payload."""
+    es = entries[party]
+    assert sum(e.columns.effect is not None for e in es) > 0.9 * len(es)  # replay reads the effects, mostly
+    moments = [None, *(moment(d) for d in demo_dates()), *(e.columns.effective for e in es[::97])]
+    for until in moments:
+        assert replay_store(store, party, until) == replay(party, es, until), until
 
 
 @pytest.mark.parametrize("party", ["US", "RU"])

@@ -141,7 +141,7 @@ def test_open_store_creates_the_schema_and_reopening_keeps_it(store_target: str)
         assert second.parties() == [US]
         assert list(second.entries("US")) == US_CHAIN[:2]
         with second.engine.connect() as c:
-            assert c.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0003"]
+            assert c.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0004"]
     finally:
         second.close()
     open_store(store_target).close()
@@ -364,6 +364,10 @@ def _tamper(c: Connection, how: str) -> None:
         c.execute(update(entries_table).where(row).values(signature=bytes(signature)))
     elif how == "deleted":
         c.execute(delete(entries_table).where(entries_table.c.party == "US", row))
+    elif how == "effect":  # what replay would read instead of the payload: valid JSON, another story
+        c.execute(update(entries_table).where(row).values(effect=b'["receipt","2021-01-06T00:00:00Z",{}]'))
+    elif how == "effective":  # the column queries by date filter on
+        c.execute(update(entries_table).where(row).values(effective="2020-01-01T00:00:00Z"))
     else:  # pragma: no cover
         raise AssertionError(how)
 
@@ -375,6 +379,8 @@ def _tamper(c: Connection, how: str) -> None:
         ("payload-and-hash", "signature does not verify"),
         ("signature", "signature does not verify"),
         ("deleted", "where 5 was expected"),
+        ("effect", "differ from its payload"),
+        ("effective", "differ from its payload"),
     ],
 )
 def test_an_entry_changed_in_the_database_is_caught_by_both_verifiers(

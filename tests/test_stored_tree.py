@@ -22,13 +22,19 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 
+from detente.catalog.load import builtin_catalog
 from detente.errors import StoreError, TreeError
 from detente.ledger.canonical import canonical
-from detente.ledger.chain import Entry
+from detente.ledger.chain import Entry, verify_chain
+from detente.ledger.keys import PartyKey
 from detente.ledger.memory import MemoryStore
 from detente.ledger.notifications import GENESIS
 from detente.ledger.port import CheckpointRecord, LedgerStore, PartyRecord
+from detente.ledger.replay import replay, replay_store
+from detente.ledger.state import PartyState
+from detente.ledger.writer import Ledger
 from detente.store.ledger_store import SqlLedgerStore, _sqlite_begin, _sqlite_pragmas, _url, migrate, open_store
+from detente.treaty.load import get_treaty
 from detente.trust.merkle import EMPTY_ROOT, MerkleTree, leaf_hash, verify_consistency, verify_inclusion
 from detente.trust.stored_tree import Frontier, StoredTree, consistency_plan, fold, inclusion_plan, subtrees
 
@@ -340,7 +346,7 @@ def test_a_ledger_made_before_the_migration_gets_its_tree_back_filled(store_targ
     store = open_store(store_target)
     try:
         with store.engine.connect() as c:
-            assert c.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0003"]
+            assert c.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0004"]
         assert_same_tree(store, "US", in_memory(us))
         assert_same_tree(store, "RU", in_memory(ru))
         assert store.tree_size("CN") == 0
@@ -462,3 +468,118 @@ def test_a_frontier_must_have_one_hash_per_set_bit_of_its_size() -> None:
     assert edge.root() == tree.root() == fold([tree.levels()[2][0], tree.levels()[1][2]])
     assert [(level, index) for level, index, _ in out] == [(0, 0), (0, 1), (1, 0), (0, 2), (0, 3), (1, 1), (2, 0),
                                                             (0, 4), (0, 5), (1, 2)]  # fmt: skip
+
+
+def _history(ledger: Ledger, key: PartyKey, changes: int) -> None:
+    """An initial data of four launchers, then status changes that toggle them (valid under New START)."""
+    uids = [f"US-MM3-{i}" for i in range(4)]
+    ledger.submit(
+        "US",
+        [
+            {
+                "type": "initial-data",
+                "sent": "2011-02-05T00:00:00Z",
+                "effective": "2011-02-05T00:00:00Z",
+                "treaty_ref": {"treaty": "new-start", "part": "Four"},
+                "content": {
+                    "facilities": [{"id": "US-ICBM-1", "kind": "icbm-base"}],
+                    "items": [
+                        {
+                            "uid": u,
+                            "system": "minuteman-iii",
+                            "kind": "launcher",
+                            "status": "deployed",
+                            "facility": "US-ICBM-1",
+                            "warheads": 1,
+                        }
+                        for u in uids
+                    ],
+                },
+            }
+        ],
+        key,
+    )
+    state = ledger.state("US")
+    drafts = []
+    for k in range(changes):
+        uid = uids[k % 4]
+        old = state.items[uid].status.value if k < 4 else ("deployed" if (k // 4) % 2 == 0 else "non-deployed")
+        new = "non-deployed" if old == "deployed" else "deployed"
+        when = f"2011-03-{1 + k:02d}T00:00:00Z"
+        content: dict[str, Any] = {"uid": uid, "from": old, "to": new} | ({"warheads": 2} if new == "deployed" else {})
+        drafts.append(
+            {
+                "type": "status-change",
+                "sent": when,
+                "effective": when,
+                "treaty_ref": {"treaty": "new-start"},
+                "content": content,
+            }
+        )
+    ledger.submit("US", drafts, key)
+
+
+def test_a_ledger_made_before_effects_were_stored_replays_and_verifies(store_target: str) -> None:
+    """Rows written at revision 0003 have no effect: replay reads their payloads, verify passes, new rows get one."""
+    key = PartyKey.from_seed("US", bytes([7]) * 32)
+    made = Ledger(MemoryStore(), builtin_catalog(), get_treaty)
+    made.register("US", key.public_key, "new-start")
+    _history(made, key, 8)
+    old_entries = list(made.store.entries("US"))
+    old = _engine_at(store_target, "0003")
+    with old.begin() as c:
+        c.execute(
+            text("INSERT INTO ledger_parties (party, public_key, treaty, created) VALUES ('US', :k, 'new-start', :t)"),
+            {"k": key.public_key, "t": "2021-01-01 00:00:00"},
+        )
+        c.execute(
+            text(
+                "INSERT INTO ledger_entries (party, seq, type, sent, effective, payload, signature, hash) "
+                "VALUES ('US', :seq, :type, :sent, :effective, :payload, :signature, :hash)"
+            ),
+            [
+                {"seq": e.seq, "payload": e.payload, "signature": e.signature, "hash": e.hash, **e.columns._asdict()}
+                for e in old_entries
+                if e.columns is not None
+            ],
+        )
+        positions = [(level, i) for level in range(4) for i in range(9 >> level)]  # 9 leaves: levels 0-3
+        c.execute(  # the tree 0003 keeps beside the rows, as the store wrote it then
+            text("INSERT INTO ledger_tree_nodes (party, level, idx, hash) VALUES ('US', :level, :idx, :hash)"),
+            [
+                {"level": level, "idx": i, "hash": h}
+                for (level, i), h in zip(positions, made.store.tree_nodes("US", positions), strict=True)
+            ],
+        )
+    old.dispose()
+    store = open_store(store_target)  # migrates to 0004
+    try:
+        stored = list(store.entries("US"))
+        assert [e.columns.effect if e.columns else "?" for e in stored] == [None] * 9
+        assert replay_store(store, "US") == replay("US", old_entries)
+        assert len(list(verify_chain(store.entries("US"), "US", key.public_key))) == 9
+        ledger = Ledger(store, builtin_catalog(), get_treaty)
+        assert ledger.state("US").items == made.state("US").items
+        ledger.submit("US", [_next_change(ledger.state("US"), "2011-04-01T00:00:00Z")], key)
+        both = list(store.entries("US"))
+        assert [e.columns.effect is not None for e in both if e.columns] == [False] * 9 + [True]
+        assert replay_store(store, "US") == replay("US", both)
+        assert len(list(verify_chain(store.entries("US"), "US", key.public_key))) == 10
+    finally:
+        store.close()
+        gc.collect()
+
+
+def _next_change(state: PartyState, when: str) -> dict[str, Any]:
+    item = state.items["US-MM3-0"]
+    new = "non-deployed" if item.status.value == "deployed" else "deployed"
+    content: dict[str, Any] = {"uid": item.uid, "from": item.status.value, "to": new}
+    if new == "deployed":
+        content["warheads"] = 3
+    return {
+        "type": "status-change",
+        "sent": when,
+        "effective": when,
+        "treaty_ref": {"treaty": "new-start"},
+        "content": content,
+    }

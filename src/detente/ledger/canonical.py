@@ -145,6 +145,8 @@ def _plain_numbers(value: Any) -> bool:
         node = pop()
         for child in node.values() if type(node) is dict else node:
             kind = type(child)
+            if kind is str:  # most values: skip them first
+                continue
             if kind is dict or kind is list:
                 push(child)
             elif kind is float or (kind is int and not -MAX_SAFE_INTEGER <= child <= MAX_SAFE_INTEGER):

@@ -12,6 +12,12 @@ Checking a party's entries, in order (the first failure is reported with its seq
 3. The payload's ``prev`` is the previous entry's hash (zeros for the first).
 4. The signature over the payload verifies with the party's public key.
 5. The payload is canonical: re-encoding it gives the same bytes (so no two encodings of one notification exist).
+6. What a store keeps beside the payload, where it does (the row's type, sent and effective times, and the
+   effect replay reads), is what the payload says. These columns are not signed: they are derived, and checked.
+
+The *effect* of a notification is what replay needs of it, ``[type, effective, content]`` as compact JSON: a few
+dozen bytes that replay parses instead of the whole payload. Data exchanges (initial data, six-monthly updates)
+have none: their content is most of their payload, so replay reads the payload itself.
 """
 
 from __future__ import annotations
@@ -20,10 +26,32 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
+import orjson
+
 from detente.errors import ChainError
 from detente.ledger.canonical import canonical_validated, is_canonical, parse
 from detente.ledger.keys import PartyKey, verify
 from detente.ledger.notifications import GENESIS
+
+EXCHANGES = frozenset({"initial-data", "data-update"})
+
+
+class Columns(NamedTuple):
+    """What a store keeps beside a payload, derived from it (rule 6): for queries by time, and for replay."""
+
+    type: str
+    sent: str
+    effective: str
+    effect: bytes | None  # [type, effective, content] as compact JSON; None for data exchanges
+
+
+def columns_of(payload: dict[str, Any]) -> Columns:
+    """The derived columns of a parsed payload."""
+    kind, effective = payload["type"], payload["effective"]
+    effect = None
+    if kind not in EXCHANGES:
+        effect = orjson.dumps([kind, effective, payload["content"]], option=orjson.OPT_SORT_KEYS)
+    return Columns(kind, payload["sent"], effective, effect)
 
 
 class Entry(NamedTuple):
@@ -34,6 +62,7 @@ class Entry(NamedTuple):
     payload: bytes
     signature: bytes
     hash: bytes
+    columns: Columns | None = None  # as the store holds them beside the payload, where it does (rule 6)
 
     @property
     def hash_hex(self) -> str:
@@ -48,30 +77,48 @@ class Entry(NamedTuple):
 def seal(payload: dict[str, Any], key: PartyKey) -> Entry:
     """Canonicalise, sign and hash a schema-valid notification payload (``party``, ``seq``, ``prev`` set)."""
     data = canonical_validated(payload)
-    return Entry(payload["party"], payload["seq"], data, key.sign(data), hashlib.sha256(data).digest())
+    digest = hashlib.sha256(data).digest()
+    return Entry(payload["party"], payload["seq"], data, key.sign(data), digest, columns_of(payload))
 
 
 def check_entry(  # noqa: PLR0911 - one return per rule, in the module's order
-    entry: Entry, public_key: bytes, expected_seq: int, prev: str
+    entry: Entry, public_key: bytes, expected_seq: int, prev: str | None
 ) -> tuple[str | None, dict[str, Any]]:
-    """Rules 1–5 for one entry given the previous hash; return (problem or None, parsed payload)."""
+    """Rules 1–6 for one entry given the previous hash; return (problem or None, parsed payload).
+
+    ``prev`` None leaves rule 3 to the caller (a verifier that checks slices of a ledger in parallel).
+    """
     if entry.seq != expected_seq:
         return f"sequence number {entry.seq} where {expected_seq} was expected (an entry is missing)", {}
     if hashlib.sha256(entry.payload).digest() != entry.hash:
         return "stored hash does not match the payload (the payload was altered)", {}
     try:
-        payload = dict(parse(entry.payload))
+        payload = parse(entry.payload)
     except ValueError:
         return "payload is not JSON", {}
+    if type(payload) is not dict:
+        return "payload is not a JSON object", {}
     if payload.get("party") != entry.party or payload.get("seq") != entry.seq:
         return "payload names another party or sequence number than its row", payload
-    if payload.get("prev") != prev:
+    if prev is not None and payload.get("prev") != prev:
         return "prev does not match the previous entry's hash (the chain is broken)", payload
     if not verify(public_key, entry.payload, entry.signature):
         return "signature does not verify with the party's public key", payload
     if not is_canonical(entry.payload, payload):
         return "payload is not in canonical form", payload
+    if entry.columns is not None and not _columns_match(entry.columns, payload):
+        return "the row's type, times or effect differ from its payload (edited in the database?)", payload
     return None, payload
+
+
+def _columns_match(stored: Columns, payload: dict[str, Any]) -> bool:
+    """Rule 6. No effect stored is no claim (rows from before effects were stored): replay reads the payload."""
+    try:
+        if stored.type != payload["type"] or stored.sent != payload["sent"] or stored.effective != payload["effective"]:
+            return False
+        return stored.effect is None or stored.effect == columns_of(payload).effect
+    except (KeyError, TypeError, orjson.JSONEncodeError):
+        return False  # the payload lacks what the columns are made of: no row can match it
 
 
 def verify_chain(entries: Iterable[Entry], party: str, public_key: bytes) -> Iterator[dict[str, Any]]:

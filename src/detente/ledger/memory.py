@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 
 from detente.errors import StoreError, TreeError
 from detente.ledger.canonical import parse
-from detente.ledger.chain import Entry
+from detente.ledger.chain import Entry, columns_of
 from detente.ledger.port import CheckpointRecord, PartyRecord, Position
 from detente.trust.stored_tree import Frontier, grow
 
@@ -64,9 +64,9 @@ class MemoryStore:
         except TreeError as exc:
             raise StoreError(f"the store refused the write: {exc.why}") from None
         for e in batch:
-            self._entries[e.party].append(e)
-            payload = parse(e.payload)
-            self._effective[e.party].append((payload["effective"], payload["sent"]))
+            columns = e.columns or columns_of(parse(e.payload))
+            self._entries[e.party].append(e._replace(columns=columns))
+            self._effective[e.party].append((columns.effective, columns.sent))
         for party, level, index, digest in nodes:
             self._nodes[party][(level, index)] = digest
         for k in checkpoints:
@@ -83,10 +83,18 @@ class MemoryStore:
             if (until is None or effective <= until) and (known_at is None or sent <= known_at):
                 yield rows[i]
 
-    def payloads(self, party: str, until: str | None = None) -> Iterator[tuple[bytes, bytes]]:
-        """(payload, hash) pairs in order."""
+    def replay_rows(self, party: str, until: str | None = None) -> Iterator[tuple[bytes | None, bytes | None]]:
+        """(effect, payload) in order: the effect where there is one, else the payload."""
         for e in self.entries(party, until=until):
-            yield e.payload, e.hash
+            effect = e.columns.effect if e.columns else None
+            yield effect, (e.payload if effect is None else None)
+
+    def last_entry(self, party: str, until: str | None = None) -> Entry | None:
+        """A party's last entry, or its last one in effect by ``until``."""
+        last = None
+        for last in self.entries(party, until=until):  # noqa: B007 - the loop keeps the last
+            pass
+        return last
 
     def head(self, party: str) -> Entry | None:
         """A party's last entry."""

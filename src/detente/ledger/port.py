@@ -65,8 +65,16 @@ class LedgerStore(Protocol):
         """
         ...
 
-    def payloads(self, party: str, until: str | None = None) -> Iterator[tuple[bytes, bytes]]:
-        """A party's (payload, hash) pairs in order, with ``until`` as in ``entries``: the lean path replay uses."""
+    def replay_rows(self, party: str, until: str | None = None) -> Iterator[tuple[bytes | None, bytes | None]]:
+        """What replay reads, in order, with ``until`` as in ``entries``.
+
+        ``(effect, None)`` for an entry stored with its effect (:mod:`detente.ledger.chain`, rule 6),
+        ``(None, payload)`` for one without.
+        """
+        ...
+
+    def last_entry(self, party: str, until: str | None = None) -> Entry | None:
+        """A party's last entry, or with ``until`` its last one whose change took effect by then."""
         ...
 
     def head(self, party: str) -> Entry | None:

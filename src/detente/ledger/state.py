@@ -13,6 +13,7 @@ a prefix of that item's history.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -119,49 +120,85 @@ def _update(state: PartyState, content: dict[str, Any], effective: str) -> None:
     state.last_update = max(state.last_update, effective)
 
 
+def _new_item(state: PartyState, content: dict[str, Any], effective: str) -> None:
+    state.items[content["item"]["uid"]] = item_from_decl(content["item"], effective)
+
+
+def _status_change(state: PartyState, content: dict[str, Any], effective: str) -> None:
+    item = state.items[content["uid"]]
+    item.status = status = _STATUS[content["to"]]
+    item.pending_warheads = None  # the missile a pending change was for is loaded or unloaded now
+    if item.kind is Kind.LAUNCHER:
+        item.warheads = int(content.get("warheads", 0)) if status is Status.DEPLOYED else 0
+    item.since = effective
+
+
+def _movement(state: PartyState, content: dict[str, Any], effective: str) -> None:
+    item = state.items[content["uid"]]
+    item.facility = content["to"]
+    item.since = effective
+
+
+def _conversion(state: PartyState, content: dict[str, Any], effective: str) -> None:
+    item = state.items[content["uid"]]
+    item.status = Status.CONVERTED
+    item.warheads = 0
+    item.pending_warheads = None
+    if item.kind is Kind.BOMBER:
+        item.armament = Armament.NONE
+    item.since = effective
+
+
+def _elimination(state: PartyState, content: dict[str, Any], _effective: str) -> None:
+    state.retired.add(state.items.pop(content["uid"]).uid)
+
+
+def _warheads_change(state: PartyState, content: dict[str, Any], _effective: str) -> None:
+    state.items[content["uid"]].pending_warheads = int(content["warheads"])
+
+
+def _inspection(state: PartyState, content: dict[str, Any], effective: str) -> None:
+    state.inspections.append((effective, content["inspection_type"]))
+
+
+def _facility_change(state: PartyState, content: dict[str, Any], _effective: str) -> None:
+    f = content["facility"]
+    if content["action"] == "opened":
+        state.facilities[f["id"]] = FacilityState(f["id"], FacilityKind(f["kind"]), f.get("name", ""))
+    else:
+        state.facilities[f["id"]].open = False
+
+
+def _nothing(_state: PartyState, _content: dict[str, Any], _effective: str) -> None:
+    """Receipts and exhibitions change no declared item."""
+
+
+Effect = Callable[[PartyState, dict[str, Any], str], None]
+
+EFFECTS: dict[str, Effect] = {
+    "initial-data": _declare,
+    "data-update": _update,
+    "new-item": _new_item,
+    "status-change": _status_change,
+    "movement": _movement,
+    "conversion": _conversion,
+    "elimination": _elimination,
+    "warheads-change": _warheads_change,
+    "inspection": _inspection,
+    "facility-change": _facility_change,
+}
+"""What each type of notification does to a state, given its content and effective time (the trusted path)."""
+
+
+def effect_of(kind: str) -> Effect:
+    """The change a type of notification makes (none for types that declare nothing, such as receipts)."""
+    return EFFECTS.get(kind, _nothing)
+
+
 def apply(state: PartyState, payload: dict[str, Any], entry_hash: str) -> None:
     """Apply one appended notification to a state (trusted: the rules were checked at append)."""
-    kind = payload["type"]
-    content = payload["content"]
     effective = payload["effective"]
-    if kind == "initial-data":
-        _declare(state, content, effective)
-    elif kind == "data-update":
-        _update(state, content, effective)
-    elif kind == "new-item":
-        state.items[content["item"]["uid"]] = item_from_decl(content["item"], effective)
-    elif kind == "status-change":
-        item = state.items[content["uid"]]
-        item.status = _STATUS[content["to"]]
-        item.pending_warheads = None  # the missile a pending change was for is loaded or unloaded now
-        if item.kind is Kind.LAUNCHER:
-            item.warheads = int(content.get("warheads", 0)) if item.status is Status.DEPLOYED else 0
-        item.since = effective
-    elif kind == "movement":
-        item = state.items[content["uid"]]
-        item.facility = content["to"]
-        item.since = effective
-    elif kind == "conversion":
-        item = state.items[content["uid"]]
-        item.status = Status.CONVERTED
-        item.warheads = 0
-        item.pending_warheads = None
-        if item.kind is Kind.BOMBER:
-            item.armament = Armament.NONE
-        item.since = effective
-    elif kind == "elimination":
-        item = state.items.pop(content["uid"])
-        state.retired.add(item.uid)
-    elif kind == "warheads-change":
-        state.items[content["uid"]].pending_warheads = int(content["warheads"])
-    elif kind == "inspection":
-        state.inspections.append((effective, content["inspection_type"]))
-    elif kind == "facility-change":
-        f = content["facility"]
-        if content["action"] == "opened":
-            state.facilities[f["id"]] = FacilityState(f["id"], FacilityKind(f["kind"]), f.get("name", ""))
-        else:
-            state.facilities[f["id"]].open = False
+    EFFECTS.get(payload["type"], _nothing)(state, payload["content"], effective)
     state.seq = payload["seq"]
     state.head = entry_hash
     if effective > state.latest_effective:  # noqa: PLR1730 - max() costs a call on replay's hottest line

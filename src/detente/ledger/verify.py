@@ -13,7 +13,6 @@ thread are in flight, so memory stays flat however long the ledger.
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -22,9 +21,7 @@ from itertools import islice
 from typing import NamedTuple
 
 from detente.errors import ChainError
-from detente.ledger.canonical import is_canonical, parse
-from detente.ledger.chain import Entry
-from detente.ledger.keys import verify
+from detente.ledger.chain import Entry, check_entry
 from detente.ledger.notifications import GENESIS
 from detente.ledger.port import LedgerStore
 
@@ -42,40 +39,19 @@ class Slice(NamedTuple):
 def check_slice(rows: Iterable[Entry], party: str, public_key: bytes, start: int) -> Slice:
     """Check consecutive entries expected to begin at ``start``, stopping at the first fault."""
     expected, prev, first_prev = start, "", ""
-    for _party, seq, payload, signature, digest in rows:
+    for entry in rows:
         good = expected - start
-        if seq != expected:
-            why = f"sequence number {seq} where {expected} was expected (an entry is missing)"
-            return Slice(start, good, first_prev, prev, (expected, why))
-        problem, data_prev = _check_one(party, public_key, seq, payload, signature, digest)
-        if problem is None and seq != start and data_prev != prev:
-            problem = "prev does not match the previous entry's hash (the chain is broken)"
+        if entry.party != party:
+            return Slice(start, good, first_prev, prev, (expected, "the row belongs to another party"))
+        # rule 3 needs the previous hash: inside the slice it is checked here, at its start by the caller
+        problem, payload = check_entry(entry, public_key, expected, prev if expected != start else None)
         if problem is not None:
-            return Slice(start, good, first_prev, prev, (seq, problem))
-        if seq == start:
-            first_prev = data_prev
-        prev = digest.hex()
+            return Slice(start, good, first_prev, prev, (expected if entry.seq != expected else entry.seq, problem))
+        if expected == start:
+            first_prev = str(payload.get("prev", ""))
+        prev = entry.hash.hex()
         expected += 1
     return Slice(start, expected - start, first_prev, prev, None)
-
-
-def _check_one(
-    party: str, public_key: bytes, seq: int, payload: bytes, signature: bytes, digest: bytes
-) -> tuple[str | None, str]:
-    """Rules 2, 4 and 5, and the row's party and number, for one entry: (problem or None, the payload's prev)."""
-    if hashlib.sha256(payload).digest() != digest:
-        return "stored hash does not match the payload (the payload was altered)", ""
-    try:
-        data = parse(payload)
-    except ValueError:
-        return "payload is not JSON", ""
-    if type(data) is not dict or data.get("party") != party or data.get("seq") != seq:
-        return "payload names another party or sequence number than its row", ""
-    if not verify(public_key, payload, signature):
-        return "signature does not verify with the party's public key", ""
-    if not is_canonical(payload, data):
-        return "payload is not in canonical form", ""
-    return None, str(data.get("prev", ""))
 
 
 def _join(party: str, slices: Iterable[Slice]) -> int:

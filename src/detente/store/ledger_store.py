@@ -36,15 +36,15 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from detente.errors import StoreError, TreeError
 from detente.ledger.canonical import parse
-from detente.ledger.chain import Entry
+from detente.ledger.chain import Columns, Entry, columns_of
 from detente.ledger.port import CheckpointRecord, PartyRecord, Position
 from detente.store.tables import checkpoints, entries, parties, tree_nodes
 from detente.trust.stored_tree import Frontier, grow
 
 # Plain DBAPI executemany for appends: a third of the cost of building a SQLAlchemy insert per batch.
 _INSERT_QMARK = (
-    "INSERT INTO ledger_entries (party, seq, type, sent, effective, payload, signature, hash) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO ledger_entries (party, seq, type, sent, effective, effect, payload, signature, hash) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_FORMAT = _INSERT_QMARK.replace("?", "%s")
 _NODES_QMARK = "INSERT INTO ledger_tree_nodes (party, level, idx, hash) VALUES (?, ?, ?, ?)"
@@ -126,12 +126,7 @@ class SqlLedgerStore:
             if checkpoints:
                 raise StoreError("the store refused the write: a checkpoint comes with the entries it covers")
             return
-        rows = []
-        for e in batch:
-            header = parse(e.payload)
-            rows.append(
-                (e.party, e.seq, header["type"], header["sent"], header["effective"], e.payload, e.signature, e.hash)
-            )
+        rows = [(e.party, e.seq, *_columns(e), e.payload, e.signature, e.hash) for e in batch]
         qmark = self.engine.dialect.paramstyle == "qmark"
         claims = [(c.party, c.size, c.root) for c in checkpoints]
         grown: dict[str, Frontier] = {}
@@ -184,18 +179,23 @@ class SqlLedgerStore:
         PostgreSQL through a server-side cursor, so that memory stays flat.
         """
         if self.engine.dialect.name == "sqlite":
-            sql = "SELECT seq, payload, signature, hash FROM ledger_entries WHERE party = ? AND seq >= ?"
+            sql = f"SELECT {_ENTRY_COLUMNS} FROM ledger_entries WHERE party = ? AND seq >= ?"  # noqa: S608
             params: tuple[str | int, ...] = (party, start)
             for column, bound, value in (("seq", "<=", stop), ("effective", "<=", until), ("sent", "<=", known_at)):
                 if value is not None:
                     sql += f" AND {column} {bound} ?"
                     params += (value,)
-            for seq, payload, signature, digest in self._raw_rows(sql + " ORDER BY seq", params):
-                yield Entry(party, seq, payload, signature, digest)
+            for seq, payload, signature, digest, kind, sent, effective, effect in self._raw_rows(
+                sql + " ORDER BY seq", params
+            ):
+                yield Entry(party, seq, payload, signature, digest, Columns(kind, sent, effective, effect))
             return
-        query = select(entries.c.seq, entries.c.payload, entries.c.signature, entries.c.hash).where(
-            entries.c.party == party, entries.c.seq >= start
-        )
+        query = select(
+            *(
+                entries.c[name]
+                for name in ("seq", "payload", "signature", "hash", "type", "sent", "effective", "effect")
+            )
+        ).where(entries.c.party == party, entries.c.seq >= start)
         if stop is not None:
             query = query.where(entries.c.seq <= stop)
         if until is not None:
@@ -204,8 +204,9 @@ class SqlLedgerStore:
             query = query.where(entries.c.sent <= known_at)
         with self.engine.connect() as c:
             result = c.execution_options(stream_results=True, yield_per=10_000).execute(query.order_by(entries.c.seq))
-            for seq, payload, signature, digest in result:
-                yield Entry(party, seq, bytes(payload), bytes(signature), bytes(digest))
+            for seq, payload, signature, digest, kind, sent, effective, effect in result:
+                columns = Columns(kind, sent, effective, None if effect is None else bytes(effect))
+                yield Entry(party, seq, bytes(payload), bytes(signature), bytes(digest), columns)
 
     def _raw_rows(self, sql: str, params: tuple[str | int, ...]) -> Iterator[tuple[Any, ...]]:
         """Rows of a query through the driver's own cursor, in chunks of 10,000."""
@@ -218,10 +219,13 @@ class SqlLedgerStore:
             finally:
                 cursor.close()
 
-    def payloads(self, party: str, until: str | None = None) -> Iterator[tuple[bytes, bytes]]:
-        """(payload, hash) pairs in order, read through the driver's cursor in chunks (no row objects)."""
+    def replay_rows(self, party: str, until: str | None = None) -> Iterator[tuple[bytes | None, bytes | None]]:
+        """(effect, payload) in order: the effect where stored, else the payload; read through the driver's cursor."""
         mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
-        sql = f"SELECT payload, hash FROM ledger_entries WHERE party = {mark}"  # noqa: S608 - the driver's placeholder
+        sql = (
+            "SELECT effect, CASE WHEN effect IS NULL THEN payload END FROM ledger_entries "  # noqa: S608
+            f"WHERE party = {mark}"
+        )
         params: tuple[str, ...] = (party,)
         if until is not None:
             sql += f" AND effective <= {mark}"
@@ -235,13 +239,18 @@ class SqlLedgerStore:
             finally:
                 cursor.close()
 
+    def last_entry(self, party: str, until: str | None = None) -> Entry | None:
+        """A party's last entry, or its last one in effect by ``until``."""
+        query = select(func.max(entries.c.seq)).where(entries.c.party == party)
+        if until is not None:
+            query = query.where(entries.c.effective <= until)
+        with self.engine.connect() as c:
+            last = c.execute(query).scalar()
+        return None if last is None else next(self.entries(party, last, last))
+
     def head(self, party: str) -> Entry | None:
         """A party's last entry."""
-        with self.engine.connect() as c:
-            last = c.execute(select(func.max(entries.c.seq)).where(entries.c.party == party)).scalar()
-        if last is None:
-            return None
-        return next(self.entries(party, last, last))
+        return self.last_entry(party)
 
     def has_entry(self, party: str, seq: int) -> bool:
         """Whether a party has this sequence number."""
@@ -306,6 +315,14 @@ class SqlLedgerStore:
     def close(self) -> None:
         """Release the engine's connections."""
         self.engine.dispose()
+
+
+_ENTRY_COLUMNS = "seq, payload, signature, hash, type, sent, effective, effect"
+
+
+def _columns(entry: Entry) -> Columns:
+    """The derived columns an entry is stored with: as sealed, or computed from the payload (an import)."""
+    return entry.columns or columns_of(parse(entry.payload))
 
 
 def _reason(exc: DBAPIError) -> str:

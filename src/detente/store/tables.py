@@ -38,6 +38,9 @@ entries = Table(
     Column("payload", LargeBinary, nullable=False),  # the exact signed bytes
     Column("signature", LargeBinary(64), nullable=False),
     Column("hash", LargeBinary(32), nullable=False),
+    # Derived from the payload, checked by verify: [type, effective, content] for replay; NULL for data exchanges
+    # and for rows written before migration 0004 (replay then reads the payload).
+    Column("effect", LargeBinary, nullable=True),
     Index("ix_ledger_entries_effective", "party", "effective"),
 )
 
