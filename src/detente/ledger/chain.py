@@ -76,9 +76,14 @@ class Entry(NamedTuple):
 
 def seal(payload: dict[str, Any], key: PartyKey) -> Entry:
     """Canonicalise, sign and hash a schema-valid notification payload (``party``, ``seq``, ``prev`` set)."""
+    entry = prepare(payload)
+    return entry._replace(signature=key.sign(entry.payload))
+
+
+def prepare(payload: dict[str, Any]) -> Entry:
+    """A schema-valid payload canonicalised and hashed, with its columns: an entry but for its signature (empty)."""
     data = canonical_validated(payload)
-    digest = hashlib.sha256(data).digest()
-    return Entry(payload["party"], payload["seq"], data, key.sign(data), digest, columns_of(payload))
+    return Entry(payload["party"], payload["seq"], data, b"", hashlib.sha256(data).digest(), columns_of(payload))
 
 
 def check_entry(  # noqa: PLR0911 - one return per rule, in the module's order

@@ -55,6 +55,10 @@ class PartyKey:
         """The 32-byte Ed25519 public key."""
         return bytes(self._signing.verify_key)
 
+    def seed(self) -> bytes:
+        """The 32-byte seed: key material, for a key file or a signing helper's pipe only, never to print or log."""
+        return bytes(self._signing)
+
     def sign(self, message: bytes) -> bytes:
         """The 64-byte detached signature of a message."""
         return crypto_sign(message, self._secret)[:64]  # libsodium directly: the same signature, less wrapping

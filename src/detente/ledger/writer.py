@@ -10,13 +10,16 @@ Rules, in order:
    notification, the field and the rule; nothing is appended and the in-memory state is rebuilt from storage.
 4. Each accepted notification is canonicalised, signed with the party's key (which must be the registered
    one) and chained to the previous entry; the batch is appended in one transaction, with a checkpoint signed
-   by the same key for each data exchange in it (:mod:`detente.ledger.checkpoints`).
+   by the same key for each data exchange in it (:mod:`detente.ledger.checkpoints`). A batch of at least
+   ``HELPER_BATCH`` notifications is signed by a helper process on another core while this one validates
+   (:mod:`detente.ledger.signer`); the chain needs only the payloads' hashes, so nothing else changes.
 5. Importing signed entries (from an export) checks every link and signature and every rule first, and then
    appends them all, or nothing.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -24,15 +27,18 @@ from typing import Any
 
 from detente.catalog.model import Catalog
 from detente.errors import ChainError, LedgerError, Location, NotificationError
-from detente.ledger.chain import Entry, check_entry, seal
+from detente.ledger.chain import Entry, check_entry, prepare, seal
 from detente.ledger.checkpoints import exchange_checkpoints
 from detente.ledger.keys import PartyKey, fingerprint
 from detente.ledger.notifications import GENESIS, parse_notification
 from detente.ledger.port import LedgerStore, PartyRecord
 from detente.ledger.replay import replay_payloads, replay_store
 from detente.ledger.rules import Context, Flag, check
+from detente.ledger.signer import SigningHelper
 from detente.ledger.state import PartyState, apply
 from detente.treaty.model import Treaty
+
+HELPER_BATCH = 256  # below this, starting and feeding a helper costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class Ledger:
         self._lock = threading.Lock()
         self._states: dict[str, PartyState] = {}
         self._records: dict[str, PartyRecord] = {}
+        self._helpers: dict[bytes, SigningHelper] = {}
 
     def party(self, party: str) -> PartyRecord:
         """The registered party, or a :class:`LedgerError` (registrations never change, so they are cached)."""
@@ -140,6 +147,8 @@ class Ledger:
             batch: list[Entry] = []
             accepted: list[Accepted] = []
             ctx = self._context(record, pending)
+            helper = self._helper(key, len(drafts))
+            signing = helper.batch() if helper is not None else None
             try:
                 for i, draft in enumerate(drafts):
                     where = f"{origin or 'notification'} #{i + 1}"
@@ -148,18 +157,41 @@ class Ledger:
                     data.setdefault("prev", state.head)
                     payload = parse_notification(data, where)
                     flags = _located(where, state, payload, ctx)
-                    entry = seal(payload, key)
+                    if signing is None:
+                        entry = seal(payload, key)
+                    else:  # rule 4: signed on the helper's core while this one validates the next
+                        entry = prepare(payload)
+                        signing.add(entry.payload)
                     apply(state, payload, entry.hash_hex)
                     pending.append((payload, entry.hash_hex))
                     batch.append(entry)
                     accepted.append(Accepted(party, entry.seq, entry.hash_hex, tuple(flags)))
+                if signing is not None:
+                    batch = [e._replace(signature=s) for e, s in zip(batch, signing.signatures(), strict=True)]
                 # Issue 4: a signed checkpoint at each data exchange, recorded in the same transaction.
                 checkpoints = exchange_checkpoints(self.store, record, batch, [p["type"] for p, _ in pending], key)
                 self.store.append(batch, checkpoints)
             except BaseException:
                 self._states.pop(party, None)
+                if signing is not None:
+                    signing.abandon()
                 raise
         return accepted
+
+    def _helper(self, key: PartyKey, size: int) -> SigningHelper | None:
+        """The key's signing helper for a batch this large, where there is a core for it (rule 4)."""
+        if size < HELPER_BATCH or (os.cpu_count() or 1) < 2:
+            return None
+        helper = self._helpers.get(key.public_key)
+        if helper is None or helper.key != key:
+            helper = self._helpers[key.public_key] = SigningHelper(key)
+        return helper
+
+    def close(self) -> None:
+        """Stop any signing helpers (they also stop with this object, or with the process)."""
+        for helper in self._helpers.values():
+            helper.close()
+        self._helpers.clear()
 
     def import_entries(
         self,

@@ -1,0 +1,171 @@
+"""Signing on another core: a helper process that holds one party's key and signs payloads as the writer validates.
+
+Signing is a quarter of what an append costs, and the chain needs only each payload's hash, not its signature. So
+for a large batch the writer sends each chunk of canonical payloads to a helper as soon as it is validated, goes on
+validating the next, and collects the signatures before it stores anything.
+
+Rules:
+
+1. The helper is ``python -m detente.ledger.signer``, started with pipes. The 32-byte seed goes down its stdin
+   first: never in its arguments or environment. It writes nothing but signatures, and never logs.
+2. A request is a 4-byte big-endian count, then per payload a 4-byte length and the bytes; the reply is the
+   count's 64-byte signatures in order. At most ``AHEAD`` chunks are outstanding (the writer reads replies before
+   sending more), so neither pipe fills while the other side waits.
+3. The writer checks the first and the last signature of every batch with the public key before storing (a
+   helper signing with another key, or out of step, is caught before anything is written), and the store's
+   entries are verified like any others by ``ledger verify``.
+4. If the helper dies or answers short, the batch is refused with a :class:`LedgerError` and nothing is stored;
+   the next batch starts a new helper. The helper exits when its stdin closes (the writer closed it or died).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+import weakref
+from collections import deque
+from typing import BinaryIO
+
+from nacl.bindings import crypto_sign, crypto_sign_seed_keypair
+
+from detente.errors import LedgerError
+from detente.ledger.keys import PartyKey, verify
+
+CHUNK = 128  # payloads per request
+AHEAD = 4  # requests outstanding at most (replies: at most 4 x 128 x 64 bytes, well inside a pipe's buffer)
+
+
+class SigningHelper:
+    """One helper process for one key; sign batches through :meth:`batch`."""
+
+    def __init__(self, key: PartyKey) -> None:
+        self.key = key
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._finalizer: weakref.finalize | None = None  # type: ignore[type-arg]
+
+    def _started(self) -> subprocess.Popen[bytes]:
+        if self._proc is None or self._proc.poll() is not None:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "detente.ledger.signer"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+            assert proc.stdin is not None  # noqa: S101 - Popen with PIPE always gives one
+            proc.stdin.write(self.key.seed())
+            self._proc = proc
+            self._finalizer = weakref.finalize(self, _stop, proc)
+        return self._proc
+
+    def batch(self) -> SigningBatch:
+        """A new batch of payloads to sign, in order."""
+        return SigningBatch(self, self._started())
+
+    def close(self) -> None:
+        """Stop the helper (it also stops when this object is collected, or when the writer's process ends)."""
+        if self._finalizer is not None:
+            self._finalizer()
+        self._proc = None
+
+    def reset(self) -> None:
+        """Forget a helper that failed; the next batch starts a new one."""
+        self.close()
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.stdin is not None:
+        with contextlib.suppress(OSError):  # already broken: the helper is gone
+            proc.stdin.close()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
+
+
+class SigningBatch:
+    """Payloads sent as they come, in chunks; :meth:`signatures` returns all of theirs, in order (rules 2-4)."""
+
+    def __init__(self, helper: SigningHelper, proc: subprocess.Popen[bytes]) -> None:
+        self._helper = helper
+        self._stdin: BinaryIO = proc.stdin  # type: ignore[assignment]
+        self._stdout: BinaryIO = proc.stdout  # type: ignore[assignment]
+        self._chunk: list[bytes] = []
+        self._sent: deque[int] = deque()  # sizes of the requests not yet answered
+        self._signatures: list[bytes] = []
+        self._messages: list[bytes] = []
+
+    def add(self, message: bytes) -> None:
+        """Queue one payload; a full chunk goes to the helper at once."""
+        self._messages.append(message)
+        self._chunk.append(message)
+        if len(self._chunk) >= CHUNK:
+            self._send()
+
+    def _send(self) -> None:
+        if len(self._sent) >= AHEAD:
+            self._receive()
+        frame = bytearray(len(self._chunk).to_bytes(4, "big"))
+        for message in self._chunk:
+            frame += len(message).to_bytes(4, "big")
+            frame += message
+        try:
+            self._stdin.write(frame)
+            self._stdin.flush()
+        except OSError:
+            self._failed("the signing helper stopped taking payloads")
+        self._sent.append(len(self._chunk))
+        self._chunk = []
+
+    def _receive(self) -> None:
+        count = self._sent.popleft()
+        reply = self._stdout.read(64 * count)
+        if reply is None or len(reply) != 64 * count:
+            self._failed("the signing helper stopped before answering")
+        self._signatures += [reply[i : i + 64] for i in range(0, len(reply), 64)]
+
+    def _failed(self, why: str) -> None:
+        self._helper.reset()
+        raise LedgerError(f"{why}: nothing was stored", hint="submit the batch again")
+
+    def abandon(self) -> None:
+        """Drop the batch (the writer refused it): the helper, with replies still in its pipe, is stopped."""
+        if self._sent or self._chunk:
+            self._helper.reset()
+
+    def signatures(self) -> list[bytes]:
+        """Every payload's signature, in order, after the first and last are checked (rule 3)."""
+        if self._chunk:
+            self._send()
+        while self._sent:
+            self._receive()
+        public = self._helper.key.public_key
+        ends = {0, len(self._messages) - 1} if self._messages else set()
+        if len(self._signatures) != len(self._messages) or not all(
+            verify(public, self._messages[i], self._signatures[i]) for i in ends
+        ):
+            self._failed("the signing helper's signatures do not verify with the party's key")
+        return self._signatures
+
+
+def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
+    """The helper's loop (rules 1-2): read the seed, then sign requests until stdin closes."""
+    seed = stdin.read(32)
+    if len(seed) != 32:
+        return
+    secret = crypto_sign_seed_keypair(seed)[1]
+    while len(head := stdin.read(4)) == 4:
+        out = bytearray()
+        for _ in range(int.from_bytes(head, "big")):
+            size = stdin.read(4)
+            message = stdin.read(int.from_bytes(size, "big"))
+            out += crypto_sign(message, secret)[:64]
+        stdout.write(out)
+        stdout.flush()
+
+
+if __name__ == "__main__":
+    serve(sys.stdin.buffer, sys.stdout.buffer)
