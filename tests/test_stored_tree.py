@@ -238,61 +238,90 @@ def sql(store_target: str) -> Iterator[SqlLedgerStore]:
     gc.collect()
 
 
+@pytest.fixture
+def full(sql: SqlLedgerStore) -> SqlLedgerStore:
+    """All 37 entries of US: stored nodes at levels 4 and 5 (the levels below are computed, not stored)."""
+    sql.append(US[6:])
+    return sql
+
+
+def test_one_node_row_is_stored_per_sixteen_entries(full: SqlLedgerStore) -> None:
+    """Levels 4 and up are stored (37 leaves: two subtrees of 16 and one of 32); the rest comes from the entries."""
+    with full.engine.connect() as c:
+        rows = c.execute(text("SELECT level, idx FROM ledger_tree_nodes WHERE party = 'US' ORDER BY level, idx")).all()
+    assert [tuple(r) for r in rows] == [(4, 0), (4, 1), (5, 0)]
+    assert_same_tree(full, "US", in_memory(US))
+
+
 def _refused(store: SqlLedgerStore, statement: str) -> None:
-    before = (store.tree_nodes("US", every_position(in_memory(US[:6]))), store.checkpoints("US"))
+    before = (store.tree_nodes("US", every_position(in_memory(US))), store.checkpoints("US"))
     with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as c:
         c.execute(text(statement))
-    assert (store.tree_nodes("US", every_position(in_memory(US[:6]))), store.checkpoints("US")) == before
+    assert (store.tree_nodes("US", every_position(in_memory(US))), store.checkpoints("US")) == before
 
 
 @pytest.mark.parametrize(
     "statement",
     [
-        "UPDATE ledger_tree_nodes SET hash = hash WHERE level = 1",
-        "DELETE FROM ledger_tree_nodes WHERE level = 0 AND idx = 5",
+        "UPDATE ledger_tree_nodes SET hash = hash WHERE level = 4",
+        "DELETE FROM ledger_tree_nodes WHERE level = 4 AND idx = 1",
         "DELETE FROM ledger_tree_nodes",
         "UPDATE ledger_checkpoints SET note = 'x'",
         "DELETE FROM ledger_checkpoints",
     ],
 )
-def test_the_database_refuses_changes_to_nodes_and_checkpoints(sql: SqlLedgerStore, statement: str) -> None:
-    _refused(sql, statement)
+def test_the_database_refuses_changes_to_nodes_and_checkpoints(full: SqlLedgerStore, statement: str) -> None:
+    _refused(full, statement)
 
 
-def test_the_database_refuses_emptying_or_replacing_nodes_and_checkpoints(sql: SqlLedgerStore) -> None:
-    if sql.engine.dialect.name == "sqlite":
+def test_the_database_refuses_emptying_or_replacing_nodes_and_checkpoints(full: SqlLedgerStore) -> None:
+    if full.engine.dialect.name == "sqlite":
         statements = [
-            "INSERT OR REPLACE INTO ledger_tree_nodes (party, level, idx, hash) VALUES ('US', 0, 0, zeroblob(32))",
+            "INSERT OR REPLACE INTO ledger_tree_nodes (party, level, idx, hash) VALUES ('US', 4, 0, zeroblob(32))",
             "INSERT OR REPLACE INTO ledger_checkpoints (party, size, root, note) VALUES ('US', 6, zeroblob(32), 'x')",
         ]
     else:
         statements = [
             "TRUNCATE ledger_tree_nodes",
             "TRUNCATE ledger_checkpoints",
-            "INSERT INTO ledger_tree_nodes (party, level, idx, hash) VALUES ('US', 0, 0, '\\x00') "
+            "INSERT INTO ledger_tree_nodes (party, level, idx, hash) VALUES ('US', 4, 0, '\\x00') "
             "ON CONFLICT (party, level, idx) DO UPDATE SET hash = excluded.hash",
         ]
     for statement in statements:
-        _refused(sql, statement)
+        _refused(full, statement)
 
 
-def test_entries_written_behind_the_stores_back_stop_the_next_append(sql: SqlLedgerStore) -> None:
-    """Entries inserted without their nodes leave the tree short; the store refuses to build on it."""
-    row = US[6]
-    with sql.engine.begin() as c:
-        c.execute(
-            text(
-                "INSERT INTO ledger_entries (party, seq, type, sent, effective, payload, signature, hash) "
-                "VALUES ('US', 7, 'receipt', 'x', 'x', :p, :s, :h)"
-            ),
-            {"p": row.payload, "s": row.signature, "h": row.hash},
-        )
-    with pytest.raises(
-        StoreError, match=r"refused the write: US #8 does not follow the stored tree; .* no node at level 0, index 6"
-    ):
-        sql.append(US[7:9])
-    assert sql.tree_size("US") == 6
-    assert [e.seq for e in sql.entries("US")] == list(range(1, 8))
+def test_entries_written_behind_the_stores_back_stop_the_next_append(store_target: str) -> None:
+    """Entries inserted without their nodes leave the tree short; the store refuses to build on it.
+
+    Below level 4 the tree is computed from the entries themselves, so the gap shows where a stored node is due:
+    entries 7-16 written behind its back complete the first 16-leaf subtree, whose node nobody wrote.
+    """
+    sql = open_store(store_target)
+    try:
+        sql.add_party(record("US"))
+        sql.append(US[:6])
+        with sql.engine.begin() as c:
+            c.execute(
+                text(
+                    "INSERT INTO ledger_entries (party, seq, type, sent, effective, payload, signature, hash) "
+                    "VALUES ('US', :seq, 'receipt', 'x', 'x', :p, :s, :h)"
+                ),
+                [{"seq": e.seq, "p": e.payload, "s": e.signature, "h": e.hash} for e in US[6:16]],
+            )
+        fresh = open_store(store_target)  # a store that did not make the last append reads the frontier
+        try:
+            with pytest.raises(
+                StoreError,
+                match=r"refused the write: US #17 does not follow the stored tree; .* no node at level 4, index 0",
+            ):
+                fresh.append(US[16:18])
+            assert [e.seq for e in fresh.entries("US")] == list(range(1, 17))
+        finally:
+            fresh.close()
+    finally:
+        sql.close()
+        gc.collect()
 
 
 def test_two_stores_on_one_database_keep_one_tree(sql: SqlLedgerStore, store_target: str) -> None:

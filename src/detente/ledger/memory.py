@@ -13,7 +13,7 @@ from detente.errors import StoreError, TreeError
 from detente.ledger.canonical import parse
 from detente.ledger.chain import Entry, columns_of
 from detente.ledger.port import CheckpointRecord, PartyRecord, Position
-from detente.trust.stored_tree import Frontier, grow
+from detente.trust.stored_tree import Frontier, grow, low_nodes
 
 
 class MemoryStore:
@@ -111,9 +111,11 @@ class MemoryStore:
 
     def tree_nodes(self, party: str, positions: Sequence[Position]) -> list[bytes]:
         """The node hashes at these positions, in order."""
-        nodes = self._nodes.get(party, {})
+        rows = self._entries.get(party, [])
+        stored = self._nodes.get(party, {})
+        low = low_nodes(positions, lambda first, last: {e.seq: e.payload for e in rows[first - 1 : last]})
         try:
-            return [nodes[p] for p in positions]
+            return [low[p] if p in low else stored[p] for p in positions]
         except KeyError as exc:
             level, index = exc.args[0]
             raise StoreError(f"the {party} tree has no node at level {level}, index {index}") from None

@@ -38,8 +38,8 @@ from detente.errors import StoreError, TreeError
 from detente.ledger.canonical import parse
 from detente.ledger.chain import Columns, Entry, columns_of
 from detente.ledger.port import CheckpointRecord, PartyRecord, Position
-from detente.store.tables import checkpoints, entries, parties, tree_nodes
-from detente.trust.stored_tree import Frontier, grow
+from detente.store.tables import checkpoints, entries, parties
+from detente.trust.stored_tree import Frontier, grow, is_stored, low_nodes
 
 # Plain DBAPI executemany for appends: a third of the cost of building a SQLAlchemy insert per batch.
 _INSERT_QMARK = (
@@ -151,7 +151,8 @@ class SqlLedgerStore:
                 nodes = grow([(e.party, e.seq, e.payload) for e in batch], edge, claims)
             except TreeError as exc:
                 raise StoreError(f"the store refused the write: {exc.why}") from None
-            c.exec_driver_sql(_NODES_QMARK if qmark else _NODES_QMARK.replace("?", "%s"), nodes)
+            if nodes:  # one per 16 entries (stored_tree, rule 6): most small batches complete none
+                c.exec_driver_sql(_NODES_QMARK if qmark else _NODES_QMARK.replace("?", "%s"), nodes)
             if checkpoints:
                 notes = [(k.party, k.size, k.root, k.note) for k in checkpoints]
                 c.exec_driver_sql(_CHECKPOINTS_QMARK if qmark else _CHECKPOINTS_QMARK.replace("?", "%s"), notes)
@@ -259,11 +260,11 @@ class SqlLedgerStore:
         return found is not None
 
     def tree_size(self, party: str) -> int:
-        """How many leaves the party's stored tree has (its last leaf's index + 1), read from the nodes' key."""
-        query = select(func.max(tree_nodes.c.idx)).where(tree_nodes.c.party == party, tree_nodes.c.level == 0)
+        """How many leaves the party's tree has: one per entry (the nodes are written with the entries)."""
+        query = select(func.max(entries.c.seq)).where(entries.c.party == party)
         with self.engine.connect() as c:
             last = c.execute(query).scalar()
-        return 0 if last is None else int(last) + 1
+        return 0 if last is None else int(last)
 
     def tree_nodes(self, party: str, positions: Sequence[Position]) -> list[bytes]:
         """The node hashes at these positions, in order, in one query through the driver's cursor."""
@@ -291,11 +292,19 @@ class SqlLedgerStore:
 
     def _fetch(self, cursor: Any, party: str, positions: Sequence[Position]) -> list[bytes]:
         mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        stored = [p for p in dict.fromkeys(positions) if is_stored(p)]
         found: dict[Position, bytes] = {}
-        for start in range(0, len(positions), _ARMS):  # SQLite allows 500 arms in a compound SELECT
-            chunk = positions[start : start + _ARMS]
+        for start in range(0, len(stored), _ARMS):  # SQLite allows 500 arms in a compound SELECT
+            chunk = stored[start : start + _ARMS]
             cursor.execute(_nodes_query(mark, chunk), [x for level, index in chunk for x in (party, level, index)])
             found.update(((level, index), bytes(digest)) for level, index, digest in cursor.fetchall())
+
+        def payloads(first: int, last: int) -> dict[int, bytes]:
+            sql = f"SELECT seq, payload FROM ledger_entries WHERE party = {mark} AND seq BETWEEN {mark} AND {mark}"  # noqa: S608
+            cursor.execute(sql, (party, first, last))
+            return {seq: bytes(data) for seq, data in cursor.fetchall()}
+
+        found.update(low_nodes(positions, payloads))
         try:
             return [found[p] for p in positions]
         except KeyError as exc:

@@ -21,6 +21,10 @@ Rules:
    subtrees. A proof, with its root(s) and leaf, is read in one call to the source: O(log n) nodes.
 5. A request beyond the tree (an index not below the size, a size above the tree's) raises :class:`TreeError`
    before anything is read. A node missing from the source is the source's fault and its error.
+6. Only nodes at level ``STORED_FROM`` (4) and above are stored: one row per 16 leaves, not two per leaf. A node
+   below covers at most 16 consecutive entries, and a source computes it from their payloads
+   (:func:`low_nodes`): the leaf hashes are the payloads' own, so nothing is lost, and a proof reads at most two
+   such blocks beside its O(log n) stored nodes. Older ledgers may hold rows below that level; they are not read.
 """
 
 from __future__ import annotations
@@ -38,6 +42,9 @@ Position = tuple[int, int]
 
 Node = tuple[int, int, bytes]
 """A node to store: level, index and its 32-byte hash."""
+
+STORED_FROM = 4
+"""The lowest level whose nodes are stored (rule 6); one below is computed from at most 2**4 entries' payloads."""
 
 _LEAF = b"\x00"
 _NODE = b"\x01"
@@ -152,16 +159,17 @@ def grow(
         index = edge.size
         if seq != index + 1:
             raise TreeError(f"{party} #{seq} does not follow its tree of {index} leaves", Location(field="seq"))
-        # Frontier.push, inlined: this loop runs once per entry appended, inside the append's transaction.
+        # Frontier.push, inlined (this loop runs once per entry appended, inside the append's transaction), keeping
+        # only the nodes of the stored levels (rule 6).
         hashes = edge._hashes
         node = sha256(_LEAF + data).digest()
-        add((party, 0, index, node))
         level = 0
         while index & 1:
             node = sha256(_NODE + hashes.pop() + node).digest()
             level += 1
             index >>= 1
-            add((party, level, index, node))
+            if level >= STORED_FROM:
+                add((party, level, index, node))
         hashes.append(node)
         edge.size = seq
         claimed = claims.pop((party, seq), None) if claims else None
@@ -178,6 +186,41 @@ def grow(
             Location(field="checkpoint"),
         )
     return rows
+
+
+def is_stored(position: Position) -> bool:
+    """Whether a node at this position is stored, rather than computed from the payloads below it (rule 6)."""
+    return position[0] >= STORED_FROM
+
+
+def low_nodes(positions: Iterable[Position], payloads: Callable[[int, int], dict[int, bytes]]) -> dict[Position, bytes]:
+    """The hashes of unstored positions, from the payloads of the entries they cover (rule 6).
+
+    ``payloads(first, last)`` gives the stored payloads of sequence numbers ``first..last`` by number (leaf i is
+    entry i + 1). It is called once per block of 2**STORED_FROM leaves the positions fall in. A position whose
+    entries are not all there is left out: the caller reports it missing.
+    """
+    wanted = [p for p in positions if not is_stored(p)]
+    ends: dict[int, int] = {}  # block -> one past the last leaf needed in it
+    for level, index in wanted:
+        end = (index + 1) << level
+        block = (index << level) >> STORED_FROM
+        ends[block] = max(ends.get(block, 0), end)
+    leaves: dict[int, bytes] = {}
+    for block, end in ends.items():
+        first = block << STORED_FROM
+        for seq, data in payloads(first + 1, end).items():
+            leaves[seq - 1] = _sha256(_LEAF + data).digest()
+    out: dict[Position, bytes] = {}
+    for level, index in wanted:
+        span = range(index << level, (index + 1) << level)
+        if any(i not in leaves for i in span):
+            continue
+        hashes = [leaves[i] for i in span]
+        while len(hashes) > 1:
+            hashes = [_sha256(_NODE + hashes[i] + hashes[i + 1]).digest() for i in range(0, len(hashes), 2)]
+        out[(level, index)] = hashes[0]
+    return out
 
 
 @dataclass(frozen=True)
@@ -332,6 +375,7 @@ class StoredTree:
 
 
 __all__ = [
+    "STORED_FROM",
     "ConsistencyProof",
     "Frontier",
     "InclusionProof",
@@ -343,5 +387,7 @@ __all__ = [
     "fold",
     "grow",
     "inclusion_plan",
+    "is_stored",
+    "low_nodes",
     "subtrees",
 ]

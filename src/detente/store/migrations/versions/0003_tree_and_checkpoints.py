@@ -97,7 +97,8 @@ def _backfill(bind: Any) -> None:
             if page[0][1] != edge.size + 1:
                 raise RuntimeError(f"{party} has no entry #{edge.size + 1}: the ledger is damaged; no tree was built")
             rows = grow(page, _kept(edge))
-            bind.exec_driver_sql(insert, rows)
+            if rows:  # the levels stored_tree stores: none for a page that completes no 16-leaf subtree
+                bind.exec_driver_sql(insert, rows)
 
 
 def _kept(edge: Frontier) -> Callable[[str, int], Frontier]:
