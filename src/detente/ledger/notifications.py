@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
-from typing import Annotated, Any, Literal, NotRequired
+from typing import Annotated, Any, Literal, NotRequired, cast
 
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, with_config
 from typing_extensions import TypedDict
@@ -41,6 +41,8 @@ _CANONICAL_TIME = re.compile(_TIME)
 def normalize_time(value: object) -> object:
     """A datetime, a date or ISO text as canonical UTC text; anything else unchanged (the schema refuses it)."""
     if isinstance(value, str):
+        if len(value) == 20 and value[10] == "T" and value[19] == "Z":  # the canonical shape
+            return value  # canonical already, or refused by the schema's pattern: nothing to convert
         if _CANONICAL_TIME.match(value):
             return value
         try:
@@ -279,16 +281,16 @@ def parse_notification(data: dict[str, Any], origin: str = "notification") -> di
         if key in data:
             data[key] = normalize_time(data[key])
     try:
-        payload: dict[str, Any] = dict(_ENVELOPE.validate_python(data))
+        payload = cast(dict[str, Any], _ENVELOPE.validate_python(data))  # a new dict: the draft is left as it was
     except ValidationError as exc:
         raise _schema_error(exc, origin, "") from None
     try:
-        payload["content"] = _CONTENT[Type(payload["type"])].validate_python(payload["content"])
+        payload["content"] = _CONTENT[payload["type"]].validate_python(payload["content"])  # str keys a StrEnum
     except ValidationError as exc:
         raise _schema_error(exc, origin, "content") from None
     for key in ("sent", "effective"):
         try:
-            dt.datetime.fromisoformat(payload[key].replace("Z", "+00:00"))
+            dt.datetime.fromisoformat(payload[key][:19])  # the pattern held: YYYY-MM-DDTHH:MM:SS then Z
         except ValueError as exc:
             raise NotificationError(
                 f"[schema] {payload[key]} is not a real time: {exc}", Location(origin, None, key)

@@ -265,9 +265,9 @@ def check(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag
         it = item(content["uid"])
         if it.status in (Status.CONVERTED, Status.ELIMINATED):
             raise _fail("state", f"item {it.uid!r} is {it.status.value}: it cannot return to service", "content.to")
-        if content["from"] != it.status.value:
+        if content["from"] != it.status:  # a StrEnum equals its text
             raise _fail("state", f"item {it.uid!r} is {it.status.value}, not {content['from']}", "content.from")
-        if Status(content["to"]) not in MOVABLE:
+        if content["to"] not in MOVABLE:  # schema-valid text; a StrEnum hashes as its text
             raise _fail(
                 "state", f"{content['to']} is reached by its own notification, not a status change", "content.to"
             )

@@ -22,8 +22,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from detente.catalog.model import Catalog
 from detente.errors import ChainError, LedgerError, Location, NotificationError
@@ -41,9 +40,8 @@ from detente.treaty.model import Treaty
 HELPER_BATCH = 256  # below this, starting and feeding a helper costs more than it saves
 
 
-@dataclass(frozen=True)
-class Accepted:
-    """A notification appended: its sequence number, its entry hash, and any flags."""
+class Accepted(NamedTuple):
+    """A notification appended: its sequence number, its entry hash, and any flags (a named tuple: cheap)."""
 
     party: str
     seq: int
@@ -162,10 +160,11 @@ class Ledger:
                     else:  # rule 4: signed on the helper's core while this one validates the next
                         entry = prepare(payload)
                         signing.add(entry.payload)
-                    apply(state, payload, entry.hash_hex)
-                    pending.append((payload, entry.hash_hex))
+                    digest = entry.hash.hex()
+                    apply(state, payload, digest)
+                    pending.append((payload, digest))
                     batch.append(entry)
-                    accepted.append(Accepted(party, entry.seq, entry.hash_hex, tuple(flags)))
+                    accepted.append(Accepted(party, entry.seq, digest, tuple(flags)))
                 if signing is not None:
                     batch = [e._replace(signature=s) for e, s in zip(batch, signing.signatures(), strict=True)]
                 # Issue 4: a signed checkpoint at each data exchange, recorded in the same transaction.
