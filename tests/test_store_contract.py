@@ -141,7 +141,7 @@ def test_open_store_creates_the_schema_and_reopening_keeps_it(store_target: str)
         assert second.parties() == [US]
         assert list(second.entries("US")) == US_CHAIN[:2]
         with second.engine.connect() as c:
-            assert c.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0004"]
+            assert c.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0005"]
     finally:
         second.close()
     open_store(store_target).close()

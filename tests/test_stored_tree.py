@@ -375,7 +375,7 @@ def test_a_ledger_made_before_the_migration_gets_its_tree_back_filled(store_targ
     store = open_store(store_target)
     try:
         with store.engine.connect() as c:
-            assert c.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0004"]
+            assert c.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0005"]
         assert_same_tree(store, "US", in_memory(us))
         assert_same_tree(store, "RU", in_memory(ru))
         assert store.tree_size("CN") == 0

@@ -7,7 +7,6 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
-    Index,
     LargeBinary,
     MetaData,
     SmallInteger,
@@ -41,8 +40,7 @@ entries = Table(
     # Derived from the payload, checked by verify: [type, effective, content] for replay; NULL for data exchanges
     # and for rows written before migration 0004 (replay then reads the payload).
     Column("effect", LargeBinary, nullable=True),
-    Index("ix_ledger_entries_effective", "party", "effective"),
-)
+)  # no index on effective (migration 0005): queries by date read in sequence order and filter
 
 # Each party's RFC 9162 tree: the hash of every complete perfect subtree (detente.trust.stored_tree), written in the
 # transaction that appends the entries. Neither table has a foreign key: nodes and checkpoints are written only with
