@@ -340,6 +340,11 @@ def test_the_fast_canonical_check_equals_the_reference(value: Any, encoding: str
         b'{"b":1,"a":2}',  # keys out of order
         b'{"a": 1}',  # a space
         b'[{"e":"E"},-0]',  # -0 is written 0
+        b'{"a":"version 1.5, 2e+3"}',  # float-like text inside a string only: canonical (found the slow way)
+        b'{"a":1e+300,"b":"x"}',
+        b'{"a":5e-324}',
+        b'{"a":[-0.0]}',
+        b'{"format":"detente.notification/1","n":7}',  # a dot between letters
     ],
 )
 def test_the_canonical_check_on_the_cases_its_fast_path_must_not_get_wrong(data: bytes) -> None:

@@ -34,6 +34,8 @@ from detente.ledger.keys import PartyKey, verify
 from detente.ledger.notifications import GENESIS
 
 EXCHANGES = frozenset({"initial-data", "data-update"})
+_SORTED = orjson.OPT_SORT_KEYS
+_sha256 = hashlib.sha256
 
 
 class Columns(NamedTuple):
@@ -50,7 +52,7 @@ def columns_of(payload: dict[str, Any]) -> Columns:
     kind, effective = payload["type"], payload["effective"]
     effect = None
     if kind not in EXCHANGES:
-        effect = orjson.dumps([kind, effective, payload["content"]], option=orjson.OPT_SORT_KEYS)
+        effect = orjson.dumps([kind, effective, payload["content"]], option=_SORTED)
     return Columns(kind, payload["sent"], effective, effect)
 
 
@@ -93,35 +95,38 @@ def check_entry(  # noqa: PLR0911 - one return per rule, in the module's order
 
     ``prev`` None leaves rule 3 to the caller (a verifier that checks slices of a ledger in parallel).
     """
-    if entry.seq != expected_seq:
-        return f"sequence number {entry.seq} where {expected_seq} was expected (an entry is missing)", {}
-    if hashlib.sha256(entry.payload).digest() != entry.hash:
+    party, seq, data, signature, digest, columns = entry
+    if seq != expected_seq:
+        return f"sequence number {seq} where {expected_seq} was expected (an entry is missing)", {}
+    if _sha256(data).digest() != digest:
         return "stored hash does not match the payload (the payload was altered)", {}
     try:
-        payload = parse(entry.payload)
+        payload = orjson.loads(data)
     except ValueError:
         return "payload is not JSON", {}
     if type(payload) is not dict:
         return "payload is not a JSON object", {}
-    if payload.get("party") != entry.party or payload.get("seq") != entry.seq:
+    get = payload.get
+    if get("party") != party or get("seq") != seq:
         return "payload names another party or sequence number than its row", payload
-    if prev is not None and payload.get("prev") != prev:
+    if prev is not None and get("prev") != prev:
         return "prev does not match the previous entry's hash (the chain is broken)", payload
-    if not verify(public_key, entry.payload, entry.signature):
+    if not verify(public_key, data, signature):
         return "signature does not verify with the party's public key", payload
-    if not is_canonical(entry.payload, payload):
+    if not is_canonical(data, payload):
         return "payload is not in canonical form", payload
-    if entry.columns is not None and not _columns_match(entry.columns, payload):
+    if columns is not None and not _columns_match(columns, payload):
         return "the row's type, times or effect differ from its payload (edited in the database?)", payload
     return None, payload
 
 
 def _columns_match(stored: Columns, payload: dict[str, Any]) -> bool:
     """Rule 6. No effect stored is no claim (rows from before effects were stored): replay reads the payload."""
+    kind, sent, effective, effect = stored
     try:
-        if stored.type != payload["type"] or stored.sent != payload["sent"] or stored.effective != payload["effective"]:
+        if kind != payload["type"] or sent != payload["sent"] or effective != payload["effective"]:
             return False
-        return stored.effect is None or stored.effect == columns_of(payload).effect
+        return effect is None or effect == orjson.dumps([kind, effective, payload["content"]], option=_SORTED)
     except (KeyError, TypeError, orjson.JSONEncodeError):
         return False  # the payload lacks what the columns are made of: no row can match it
 
