@@ -56,7 +56,7 @@ from rich.console import Console
 from rich.table import Table
 
 from detente.ledger.canonical import parse
-from detente.ledger.chain import Entry
+from detente.ledger.chain import Entry, columns_of
 from detente.ledger.port import PartyRecord
 from detente.store.ledger_store import _INSERT_QMARK, SqlLedgerStore, open_store
 from detente.trust.merkle import MerkleTree, leaf_hash, verify_consistency, verify_inclusion
@@ -255,12 +255,7 @@ def fresh_store(directory: str, name: str) -> SqlLedgerStore:
 
 def append_entries_only(store: SqlLedgerStore, batch: list[Entry]) -> None:
     """What ``store.append`` did before the tree was stored: the same rows in the same kind of transaction."""
-    rows = []
-    for e in batch:
-        header = parse(e.payload)
-        rows.append(
-            (e.party, e.seq, header["type"], header["sent"], header["effective"], e.payload, e.signature, e.hash)
-        )
+    rows = [(e.party, e.seq, *columns_of(parse(e.payload)), e.payload, e.signature, e.hash) for e in batch]
     store._write(lambda c: c.exec_driver_sql(_INSERT_QMARK, rows))  # the store's own transaction, as append had it
 
 
