@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from detente.catalog import builtin_catalog
 from detente.counting import Compliance, count, judge, parse_reading
@@ -71,3 +72,34 @@ def schema_properties(node: object, found: set[str] | None = None) -> set[str]:
         for value in node:
             schema_properties(value, found)
     return found
+
+
+def initial_launchers(uids: list[str], when: str = "2011-02-05T00:00:00Z") -> dict[str, Any]:
+    """A New START initial data draft: these Minuteman III launchers, deployed with one RV, at one ICBM base."""
+    item = {"system": "minuteman-iii", "kind": "launcher", "status": "deployed", "facility": "US-ICBM-1", "warheads": 1}
+    return {
+        "type": "initial-data",
+        "sent": when,
+        "effective": when,
+        "treaty_ref": {"treaty": "new-start", "part": "Four"},
+        "content": {
+            "facilities": [{"id": "US-ICBM-1", "kind": "icbm-base"}],
+            "items": [{"uid": u, **item} for u in uids],
+        },
+    }
+
+
+def toggles(uids: list[str], n: int, day: str = "2011-03-01") -> list[dict[str, Any]]:
+    """n status changes after :func:`initial_launchers`, one minute apart, each flipping the next launcher."""
+    status = dict.fromkeys(uids, "deployed")
+    out = []
+    for k in range(n):
+        uid = uids[k % len(uids)]
+        new = "non-deployed" if status[uid] == "deployed" else "deployed"
+        content: dict[str, Any] = {"uid": uid, "from": status[uid], "to": new}
+        if new == "deployed":
+            content["warheads"] = 1 + k % 3
+        status[uid] = new
+        when = f"{day}T{k // 60:02d}:{k % 60:02d}:00Z"
+        out.append({"type": "status-change", "sent": when, "effective": when, "content": content})
+    return out

@@ -22,6 +22,8 @@ from detente.ledger.signer import AHEAD, CHUNK, SigningHelper
 from detente.ledger.writer import Ledger
 from detente.treaty.load import get_treaty
 
+from builders import initial_launchers, toggles
+
 KEY = PartyKey.from_seed("US", bytes([3]) * 32)
 OTHER = PartyKey.from_seed("US", bytes([4]) * 32)
 UIDS = [f"US-MM3-{i}" for i in range(20)]
@@ -70,49 +72,14 @@ def test_signatures_by_another_key_are_caught_before_anything_is_stored(helper: 
         batch.signatures()
 
 
-def _initial() -> dict[str, Any]:
-    return {
-        "type": "initial-data",
-        "sent": "2011-02-05T00:00:00Z",
-        "effective": "2011-02-05T00:00:00Z",
-        "treaty_ref": {"treaty": "new-start", "part": "Four"},
-        "content": {
-            "facilities": [{"id": "US-ICBM-1", "kind": "icbm-base"}],
-            "items": [
-                {
-                    "uid": u,
-                    "system": "minuteman-iii",
-                    "kind": "launcher",
-                    "status": "deployed",
-                    "facility": "US-ICBM-1",
-                    "warheads": 1,
-                }
-                for u in UIDS
-            ],
-        },
-    }
-
-
 def _changes(n: int) -> list[dict[str, Any]]:
-    """n status changes toggling the launchers, one minute apart."""
-    status = dict.fromkeys(UIDS, "deployed")
-    out = []
-    for k in range(n):
-        uid = UIDS[k % len(UIDS)]
-        new = "non-deployed" if status[uid] == "deployed" else "deployed"
-        content: dict[str, Any] = {"uid": uid, "from": status[uid], "to": new}
-        if new == "deployed":
-            content["warheads"] = 1 + k % 3
-        status[uid] = new
-        when = f"2011-03-01T{k // 60:02d}:{k % 60:02d}:00Z"
-        out.append({"type": "status-change", "sent": when, "effective": when, "content": content})
-    return out
+    return toggles(UIDS, n)
 
 
 def _ledger() -> Ledger:
     ledger = Ledger(MemoryStore(), builtin_catalog(), get_treaty)
     ledger.register("US", KEY.public_key, "new-start")
-    ledger.submit("US", [_initial()], KEY)
+    ledger.submit("US", [initial_launchers(UIDS)], KEY)
     return ledger
 
 

@@ -38,6 +38,8 @@ from detente.treaty.load import get_treaty
 from detente.trust.merkle import EMPTY_ROOT, MerkleTree, leaf_hash, verify_consistency, verify_inclusion
 from detente.trust.stored_tree import Frontier, StoredTree, consistency_plan, fold, inclusion_plan, subtrees
 
+from builders import initial_launchers, toggles
+
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -502,50 +504,8 @@ def test_a_frontier_must_have_one_hash_per_set_bit_of_its_size() -> None:
 def _history(ledger: Ledger, key: PartyKey, changes: int) -> None:
     """An initial data of four launchers, then status changes that toggle them (valid under New START)."""
     uids = [f"US-MM3-{i}" for i in range(4)]
-    ledger.submit(
-        "US",
-        [
-            {
-                "type": "initial-data",
-                "sent": "2011-02-05T00:00:00Z",
-                "effective": "2011-02-05T00:00:00Z",
-                "treaty_ref": {"treaty": "new-start", "part": "Four"},
-                "content": {
-                    "facilities": [{"id": "US-ICBM-1", "kind": "icbm-base"}],
-                    "items": [
-                        {
-                            "uid": u,
-                            "system": "minuteman-iii",
-                            "kind": "launcher",
-                            "status": "deployed",
-                            "facility": "US-ICBM-1",
-                            "warheads": 1,
-                        }
-                        for u in uids
-                    ],
-                },
-            }
-        ],
-        key,
-    )
-    state = ledger.state("US")
-    drafts = []
-    for k in range(changes):
-        uid = uids[k % 4]
-        old = state.items[uid].status.value if k < 4 else ("deployed" if (k // 4) % 2 == 0 else "non-deployed")
-        new = "non-deployed" if old == "deployed" else "deployed"
-        when = f"2011-03-{1 + k:02d}T00:00:00Z"
-        content: dict[str, Any] = {"uid": uid, "from": old, "to": new} | ({"warheads": 2} if new == "deployed" else {})
-        drafts.append(
-            {
-                "type": "status-change",
-                "sent": when,
-                "effective": when,
-                "treaty_ref": {"treaty": "new-start"},
-                "content": content,
-            }
-        )
-    ledger.submit("US", drafts, key)
+    ledger.submit("US", [initial_launchers(uids)], key)
+    ledger.submit("US", toggles(uids, changes), key)
 
 
 def test_a_ledger_made_before_effects_were_stored_replays_and_verifies(store_target: str) -> None:
