@@ -29,6 +29,7 @@ import argparse
 import contextlib
 import cProfile
 import datetime as dt
+import functools
 import hashlib
 import io
 import os
@@ -824,10 +825,11 @@ def main() -> None:  # noqa: PLR0915 - one run, phase after phase, in the order 
             chain_seconds = time.perf_counter() - start
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         with progress() as bar:
-            bar.add_task(f"verify_store_parallel ({CORES} threads)", total=None)
+            bar.add_task(f"verify_store_parallel ({CORES} processes)", total=None)
             start = time.perf_counter()
-            # each thread reads its own ranges from the store: the caller only joins them
-            checked_parallel = verify_store_parallel(store, PARTY, key.public_key, total)
+            # each process opens the file and reads its own ranges: the caller only joins them
+            reopen = functools.partial(open_store, ledger_path)
+            checked_parallel = verify_store_parallel(store, PARTY, key.public_key, total, reopen=reopen)
             parallel_seconds = time.perf_counter() - start
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         if checked != total or checked_parallel != total:

