@@ -411,7 +411,9 @@ def test_an_entry_changed_in_the_database_is_caught_by_both_verifiers(
 
 def test_the_last_entries_missing_are_named_by_the_store_verifier(filled: SqlLedgerStore, store_target: str) -> None:
     for reopen in (None, functools.partial(open_store, store_target)):
-        assert verify_store_parallel(filled, "US", US.public_key, N, workers=2, chunk=3, reopen=reopen) == N
+        seen: list[int] = []  # what a progress bar is told: each range's entries, in order
+        assert verify_store_parallel(filled, "US", US.public_key, N, 2, 5, reopen, seen.append) == N
+        assert seen == [5, 5, N - 10]
         with pytest.raises(ChainError, match=f"entry #{N + 1} is missing") as caught:
             verify_store_parallel(filled, "US", US.public_key, N + 2, workers=2, chunk=3, reopen=reopen)
         assert caught.value.seq == N + 1

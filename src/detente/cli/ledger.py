@@ -439,18 +439,26 @@ def changes(
 
 @app.command("verify")
 def verify(target: LedgerArg, party: Annotated[str | None, typer.Option("--party", "-p")] = None) -> None:
-    """Check every hash, link and signature on every core; name the first bad entry (exit 2 if any)."""
+    """Check every hash, link, signature and derived column on every core; name the first bad entry (exit 2 if any)."""
     store = _open(target)
     records = {r.party: r for r in store.parties()}
     for p in _parties(store, party):
         head = store.head(p)
-        try:
-            size = head.seq if head else 0
-            n = verify_store_parallel(
-                store, p, records[p].public_key, size, reopen=functools.partial(open_store, target)
-            )
-        except ChainError as exc:
-            raise InputError(f"verification failed: {exc}") from None
+        size = head.seq if head else 0
+        columns = (TextColumn(f"verifying {p}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
+            task = bar.add_task(p, total=size)
+            try:
+                n = verify_store_parallel(
+                    store,
+                    p,
+                    records[p].public_key,
+                    size,
+                    reopen=functools.partial(open_store, target),
+                    progress=functools.partial(bar.advance, task),
+                )
+            except ChainError as exc:
+                raise InputError(f"verification failed: {exc}") from None
         console.print(
             f"[green]ok[/] {p}: {n:,} entries, chain and signatures verify ({fingerprint(records[p].public_key)})"
         )

@@ -56,8 +56,11 @@ def check_slice(rows: Iterable[Entry], party: str, public_key: bytes, start: int
     return Slice(start, expected - start, first_prev, prev, None)
 
 
-def _join(party: str, slices: Iterable[Slice]) -> int:
-    """Join slices in order (links across boundaries, the first fault); return how many entries verified."""
+def _join(party: str, slices: Iterable[Slice], progress: Callable[[int], object] | None = None) -> int:
+    """Join slices in order (links across boundaries, the first fault); return how many entries verified.
+
+    ``progress`` is told how many entries each slice verified, as the slices are joined.
+    """
     prev, count = GENESIS, 0
     for part in slices:
         if part.good and part.first_prev != prev:
@@ -66,6 +69,8 @@ def _join(party: str, slices: Iterable[Slice]) -> int:
             raise ChainError(party, *part.problem)
         prev = part.last
         count += part.good
+        if progress is not None:
+            progress(part.good)
     return count
 
 
@@ -125,13 +130,15 @@ def verify_store_parallel(
     workers: int | None = None,
     chunk: int = 10_000,
     reopen: Callable[[], LedgerStore] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> int:
     """Verify entries 1..size of a stored party on every core, each worker reading its own ranges.
 
     With ``reopen`` (picklable, such as ``functools.partial(open_store, path)``) the workers are processes, each
     opening the store once: nothing they do waits for another, which on two cores is about 12 % faster than
     threads now that each entry's derived columns are checked too. Without it (a store in memory), threads share
-    ``store``. Either way only the small per-range results come back.
+    ``store``. Either way only the small per-range results come back. ``progress`` is told how many entries each
+    range verified, in order.
     """
     workers = _threads(workers)
     starts = range(1, size + 1, chunk)
@@ -142,7 +149,7 @@ def verify_store_parallel(
                 functools.partial(_check_range, party, public_key, a, b, store)
                 for a, b in zip(starts, stops, strict=True)
             )
-            return _join(party, _in_order(pool, jobs, 2 * workers))
+            return _join(party, _in_order(pool, jobs, 2 * workers), progress)
     with ProcessPoolExecutor(max_workers=workers, initializer=_open_reader, initargs=(reopen,)) as processes:
         n = len(stops)
-        return _join(party, processes.map(_check_range, [party] * n, [public_key] * n, starts, stops))
+        return _join(party, processes.map(_check_range, [party] * n, [public_key] * n, starts, stops), progress)
