@@ -71,6 +71,10 @@ class Entry(NamedTuple):
         """The entry's hash as hex, as ``prev`` of the next entry names it."""
         return self.hash.hex()
 
+    def stored_columns(self) -> Columns:
+        """The derived columns to store it with: as sealed, or computed from the payload (an imported entry)."""
+        return self.columns or columns_of(parse(self.payload))
+
     def notification(self) -> dict[str, Any]:
         """The payload parsed back into a dict."""
         return dict(parse(self.payload))

@@ -10,8 +10,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 
 from detente.errors import StoreError, TreeError
-from detente.ledger.canonical import parse
-from detente.ledger.chain import Entry, columns_of
+from detente.ledger.chain import Entry
 from detente.ledger.port import CheckpointRecord, PartyRecord, Position
 from detente.trust.stored_tree import Frontier, grow, low_nodes
 
@@ -64,7 +63,7 @@ class MemoryStore:
         except TreeError as exc:
             raise StoreError(f"the store refused the write: {exc.why}") from None
         for e in batch:
-            columns = e.columns or columns_of(parse(e.payload))
+            columns = e.stored_columns()
             self._entries[e.party].append(e._replace(columns=columns))
             self._effective[e.party].append((columns.effective, columns.sent))
         for party, level, index, digest in nodes:

@@ -35,8 +35,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, insert, s
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from detente.errors import StoreError, TreeError
-from detente.ledger.canonical import parse
-from detente.ledger.chain import Columns, Entry, columns_of
+from detente.ledger.chain import Columns, Entry
 from detente.ledger.port import CheckpointRecord, PartyRecord, Position
 from detente.store.tables import checkpoints, entries, parties
 from detente.trust.stored_tree import Frontier, grow, is_stored, low_nodes
@@ -126,7 +125,7 @@ class SqlLedgerStore:
             if checkpoints:
                 raise StoreError("the store refused the write: a checkpoint comes with the entries it covers")
             return
-        rows = [(e.party, e.seq, *_columns(e), e.payload, e.signature, e.hash) for e in batch]
+        rows = [(e.party, e.seq, *e.stored_columns(), e.payload, e.signature, e.hash) for e in batch]
         qmark = self.engine.dialect.paramstyle == "qmark"
         claims = [(c.party, c.size, c.root) for c in checkpoints]
         grown: dict[str, Frontier] = {}
@@ -327,11 +326,6 @@ class SqlLedgerStore:
 
 
 _ENTRY_COLUMNS = "seq, payload, signature, hash, type, sent, effective, effect"
-
-
-def _columns(entry: Entry) -> Columns:
-    """The derived columns an entry is stored with: as sealed, or computed from the payload (an import)."""
-    return entry.columns or columns_of(parse(entry.payload))
 
 
 def _reason(exc: DBAPIError) -> str:
