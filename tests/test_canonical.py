@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from typing import Any
 
 import orjson
@@ -21,7 +23,9 @@ from detente.ledger.canonical import (
     canonical_validated,
     is_canonical,
 )
-from detente.ledger.notifications import Type, parse_notification
+from detente.ledger.chain import Entry, check_entry
+from detente.ledger.keys import PartyKey
+from detente.ledger.notifications import GENESIS, Type, parse_notification
 
 
 def _chars(low: int, high: int) -> st.SearchStrategy[str]:
@@ -349,3 +353,39 @@ def test_the_fast_canonical_check_equals_the_reference(value: Any, encoding: str
 )
 def test_the_canonical_check_on_the_cases_its_fast_path_must_not_get_wrong(data: bytes) -> None:
     assert is_canonical(data, orjson.loads(data)) == _reference_is_canonical(data)
+
+
+def _nested(depth: int) -> bytes:
+    """An object holding ``depth - 1`` nested arrays: ``depth`` levels in all."""
+    return b'{"a":' + b"[" * (depth - 1) + b"]" * (depth - 1) + b"}"
+
+
+@pytest.mark.parametrize("depth", [2, 254, 255, 300, 1_000])
+def test_nesting_deeper_than_254_levels_is_unsignable_and_not_canonical(depth: int) -> None:
+    """orjson writes at most 254 levels: deeper is refused by name, and verify says not canonical (no crash)."""
+    data = _nested(depth)
+    value = orjson.loads(data)
+    if depth <= 254:
+        assert canonical(value) == canonical_reference(value) == data
+        assert is_canonical(data, value)
+        return
+    with pytest.raises(CanonicalError, match="nested deeper than 254 levels"):
+        canonical(value)
+    with pytest.raises(CanonicalError, match="nested deeper than 254 levels"):
+        canonical_reference(value)
+    assert not is_canonical(data, value)
+
+
+def test_verify_reports_a_signed_payload_nested_too_deep_as_not_canonical() -> None:
+    """A party that signs such bytes (the writer never would) gets a finding, not a traceback, from verify."""
+    key = PartyKey.from_seed("US", bytes(32))
+    body = {"party": "US", "seq": 1, "prev": GENESIS, "deep": orjson.loads(_nested(300))["a"]}
+    data = _deep_bytes(body)
+    entry = Entry("US", 1, data, key.sign(data), hashlib.sha256(data).digest())
+    problem, _ = check_entry(entry, key.public_key, 1, GENESIS)
+    assert problem == "payload is not in canonical form"
+
+
+def _deep_bytes(body: dict[str, Any]) -> bytes:
+    """Sorted compact JSON of a value too deep for orjson to write (the standard library has no such limit)."""
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()

@@ -4,7 +4,8 @@ Rules:
 
 1. A signed payload holds only objects, arrays, strings, booleans, null and integers in ±(2**53 − 1).
    Floats are refused (their canonical text is a source of disagreement between implementations); so are
-   larger integers, non-string keys and strings that are not valid Unicode (lone surrogates).
+   larger integers, non-string keys, strings that are not valid Unicode (lone surrogates), and nesting deeper
+   than 254 levels (as deep as orjson writes; verify reports such a payload as not canonical, it does not fail).
 2. The canonical bytes are RFC 8785's: keys sorted by UTF-16 code units, no insignificant whitespace, strings
    escaped as the RFC says, UTF-8.
 3. The fast path (orjson with sorted keys) is used when every key is below U+D800, where sorting by code point
@@ -23,6 +24,7 @@ import rfc8785
 from detente.errors import CanonicalError, Location
 
 MAX_SAFE_INTEGER = 2**53 - 1
+MAX_DEPTH = 254  # the deepest nesting orjson writes; nothing signed comes near it
 _FAST_KEY_LIMIT = "\ud800"
 
 
@@ -57,18 +59,20 @@ def _scan(node: Any) -> bool:
 _LEAVES = frozenset({str, bool, type(None)})
 
 
-def _locate(node: Any, where: str) -> None:
+def _locate(node: Any, where: str, depth: int = 0) -> None:
     """Walk depth first, left to right, and raise a :class:`CanonicalError` at the first unsignable value."""
     here = where or "$"
+    if isinstance(node, dict | list | tuple) and depth >= MAX_DEPTH:
+        raise CanonicalError(f"nested deeper than {MAX_DEPTH} levels", Location(field=here))
     if isinstance(node, dict):
         for key, child in node.items():
             if not isinstance(key, str):
                 raise CanonicalError(f"object key {key!r} is not a string", Location(field=here))
             _utf8(key, here, "object key")
-            _locate(child, f"{where}.{key}" if where else key)
+            _locate(child, f"{where}.{key}" if where else key, depth + 1)
     elif isinstance(node, list | tuple):
         for i, child in enumerate(node):
-            _locate(child, f"{where}[{i}]")
+            _locate(child, f"{where}[{i}]", depth + 1)
     elif isinstance(node, bool) or node is None:
         return
     elif isinstance(node, int):
@@ -100,13 +104,15 @@ def _check(value: Any) -> bool:
 
 def canonical(value: Any) -> bytes:
     """The RFC 8785 canonical UTF-8 bytes of a payload (rule 1 enforced)."""
-    if not _check(value):
-        return canonical_reference(value)
     try:
+        if not _check(value):
+            return canonical_reference(value)
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-    except orjson.JSONEncodeError:  # a lone surrogate somewhere: name it
+    except orjson.JSONEncodeError:  # a lone surrogate somewhere (named here), or nesting too deep
         _locate(value, "")
-        raise
+        raise CanonicalError(f"nested deeper than {MAX_DEPTH} levels") from None
+    except RecursionError:
+        raise CanonicalError(f"nested deeper than {MAX_DEPTH} levels") from None
 
 
 def canonical_validated(payload: dict[str, Any]) -> bytes:
@@ -137,33 +143,38 @@ def canonical_reference(value: Any) -> bytes:
 _BEYOND_BMP = re.compile(rb"[\xf0-\xf4]")
 
 
-def _plain_numbers(value: Any) -> bool:
-    """No float and no integer beyond ±(2**53 − 1) anywhere in a parsed JSON value (an explicit stack: fast)."""
-    stack = [value]
-    pop, push = stack.pop, stack.append
-    while stack:
-        node = pop()
-        for child in node.values() if type(node) is dict else node:
-            kind = type(child)
-            if kind is str:  # most values: skip them first
-                continue
-            if kind is dict or kind is list:
-                push(child)
-            elif kind is float or (kind is int and not -MAX_SAFE_INTEGER <= child <= MAX_SAFE_INTEGER):
+def _plain_numbers(node: Any) -> bool:
+    """No float and no integer beyond ±(2**53 − 1) in a parsed JSON object or array (recursive: the fastest walk).
+
+    A value nested deeper than Python's recursion limit raises RecursionError; :func:`is_canonical` says no.
+    """
+    for child in node.values() if type(node) is dict else node:
+        kind = type(child)
+        if kind is str:  # most values: skip them first
+            continue
+        if kind is dict or kind is list:
+            if not _plain_numbers(child):
                 return False
+        elif kind is float or (kind is int and not -MAX_SAFE_INTEGER <= child <= MAX_SAFE_INTEGER):
+            return False
     return True
 
 
 def is_canonical(data: bytes, parsed: Any) -> bool:
-    """Whether stored bytes are the canonical encoding of what they parse to (fast for ordinary payloads)."""
-    fast = (
-        type(parsed) in (dict, list) and _plain_numbers(parsed) and (data.isascii() or _BEYOND_BMP.search(data) is None)
-    )
-    if fast:
-        return orjson.dumps(parsed, option=orjson.OPT_SORT_KEYS) == data
+    """Whether stored bytes are the canonical encoding of what they parse to (fast for ordinary payloads).
+
+    A value nested deeper than the encoders go (orjson writes 254 levels) is not signable, so not canonical.
+    """
     try:
+        fast = (
+            type(parsed) in (dict, list)
+            and _plain_numbers(parsed)
+            and (data.isascii() or _BEYOND_BMP.search(data) is None)
+        )
+        if fast:
+            return orjson.dumps(parsed, option=orjson.OPT_SORT_KEYS) == data
         return canonical(parsed) == data
-    except CanonicalError:
+    except (CanonicalError, orjson.JSONEncodeError, RecursionError):
         return False
 
 
