@@ -75,6 +75,10 @@ class Entry(NamedTuple):
         """The derived columns to store it with: as sealed, or computed from the payload (an imported entry)."""
         return self.columns or columns_of(parse(self.payload))
 
+    def signed(self, signature: bytes) -> Entry:
+        """The entry with its signature (built directly: ``_replace`` costs a microsecond, a batch has thousands)."""
+        return Entry(self.party, self.seq, self.payload, signature, self.hash, self.columns)
+
     def notification(self) -> dict[str, Any]:
         """The payload parsed back into a dict."""
         return dict(parse(self.payload))
@@ -83,7 +87,7 @@ class Entry(NamedTuple):
 def seal(payload: dict[str, Any], key: PartyKey) -> Entry:
     """Canonicalise, sign and hash a schema-valid notification payload (``party``, ``seq``, ``prev`` set)."""
     entry = prepare(payload)
-    return entry._replace(signature=key.sign(entry.payload))
+    return entry.signed(key.sign(entry.payload))
 
 
 def prepare(payload: dict[str, Any]) -> Entry:

@@ -56,6 +56,11 @@ HOLDS: dict[FacilityKind, frozenset[Category] | None] = {
     FacilityKind.SPACE_LAUNCH: frozenset({Category.ICBM, Category.SLBM}),
 }  # kinds not listed hold any type
 
+# Members used on the hot path are module constants: reading an enum member from its class costs 0.2 µs in 3.11.
+_INITIAL, _UPDATE, _CONVERSION = Type.INITIAL_DATA, Type.DATA_UPDATE, Type.CONVERSION
+_DEPLOYED, _CONVERTED, _LAUNCHER = Status.DEPLOYED, Status.CONVERTED, Kind.LAUNCHER
+_GONE = frozenset({Status.CONVERTED, Status.ELIMINATED})
+
 
 @dataclass(frozen=True)
 class Flag:
@@ -177,12 +182,12 @@ _NO_DEADLINE = frozenset({Type.RECEIPT, Type.EXHIBITION, Type.INITIAL_DATA, Type
 def _late(payload: dict[str, Any], ctx: Context) -> list[Flag]:
     kind = payload["type"]
     rules = ctx.rules
-    if kind == Type.INITIAL_DATA and ctx.entry_into_force is not None:
+    if kind == _INITIAL and ctx.entry_into_force is not None:
         eif = dt.datetime.combine(ctx.entry_into_force, dt.time(), dt.UTC)
         return _overdue(_time(payload["sent"]), eif + dt.timedelta(rules.initial_deadline_days))
     if kind in _NO_DEADLINE:
         return []
-    days = rules.update_deadline_days if kind == Type.DATA_UPDATE else rules.change_deadline_days
+    days = rules.update_deadline_days if kind == _UPDATE else rules.change_deadline_days
     # canonical times (YYYY-MM-DDTHH:MM:SSZ) compare as text; parse only when the fast test cannot decide
     effective, sent = payload["effective"], payload["sent"]
     if days >= 1 and sent[:8] == effective[:8] and int(sent[8:10]) < int(effective[8:10]) + days:
@@ -216,10 +221,18 @@ def late_reference(payload: dict[str, Any], ctx: Context) -> list[Flag]:
     return [Flag("late", f"sent {days:.1f} days after the deadline of {due:%Y-%m-%d %H:%M}Z")]
 
 
-def check(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag]:  # noqa: PLR0915
-    """Apply rules 2–10 to a schema-valid notification (as its payload dict); return its flags."""
+def _item(state: PartyState, uid: str) -> Any:
+    """The declared item a notification is about, or the refusal naming why there is none."""
+    found = state.items.get(uid)
+    if found is None:
+        why = "was eliminated and cannot return" if uid in state.retired else "is not declared"
+        raise _fail("item" if uid not in state.retired else "state", f"item {uid!r} {why}", "content.uid")
+    return found
+
+
+def check(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag]:
+    """Apply rules 2–11 to a schema-valid notification (as its payload dict); return its flags."""
     kind = payload["type"]
-    content = payload["content"]
     if payload["party"] != state.party:
         raise _fail("sender", f"this is {state.party}'s ledger, not {payload['party']}'s", "party")
     if payload["seq"] != state.seq + 1:
@@ -234,7 +247,7 @@ def check(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag
         if touched is not None and effective < touched.since:
             why = f"takes effect {effective}, before item {uid}'s last change ({touched.since})"
             raise _fail("order", why, "effective")
-    if (state.seq == 0) != (kind == Type.INITIAL_DATA):
+    if (state.seq == 0) != (kind == _INITIAL):
         why = "the first notification must be initial data" if state.seq == 0 else "initial data was already given"
         raise _fail("initial", why, "type")
     for i, ref in enumerate(payload.get("follows", [])):
@@ -242,93 +255,114 @@ def check(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag
         if (own and ref["seq"] > state.seq) or not ctx.entry_exists(ref["party"], ref["seq"]):
             raise _fail("references", f"follows {ref['party']} #{ref['seq']}, which does not exist", f"follows[{i}]")
     flags = _late(payload, ctx)
+    return flags + _BY_TYPE[kind](state, payload, ctx)
 
-    def item(uid: str) -> Any:
-        found = state.items.get(uid)
-        if found is None:
-            why = "was eliminated and cannot return" if uid in state.retired else "is not declared"
-            raise _fail("item" if uid not in state.retired else "state", f"item {uid!r} {why}", "content.uid")
-        return found
 
-    if kind in (Type.INITIAL_DATA, Type.DATA_UPDATE):
-        _check_declaration(content, ctx)
-        if kind == Type.DATA_UPDATE:
-            flags += discrepancies(content, ctx.state_at(effective))
-    elif kind == Type.NEW_ITEM:
-        decl = content["item"]
-        if decl["uid"] in state.items or decl["uid"] in state.retired:
-            raise _fail("item", f"uid {decl['uid']!r} is already used", "content.item.uid")
-        if decl["status"] in (Status.CONVERTED, Status.ELIMINATED):
-            raise _fail("state", f"a new item cannot be {decl['status']}", "content.item.status")
-        _check_item_decl(decl, ctx, "content.item", _open_facilities(state))
-    elif kind == Type.STATUS_CHANGE:
-        it = item(content["uid"])
-        if it.status in (Status.CONVERTED, Status.ELIMINATED):
-            raise _fail("state", f"item {it.uid!r} is {it.status.value}: it cannot return to service", "content.to")
-        if content["from"] != it.status:  # a StrEnum equals its text
-            raise _fail("state", f"item {it.uid!r} is {it.status.value}, not {content['from']}", "content.from")
-        if content["to"] not in MOVABLE:  # schema-valid text; a StrEnum hashes as its text
-            raise _fail(
-                "state", f"{content['to']} is reached by its own notification, not a status change", "content.to"
-            )
-        if content["to"] == content["from"]:
-            raise _fail("state", "status does not change", "content.to")
-        becomes_deployed_launcher = content["to"] == Status.DEPLOYED and it.kind is Kind.LAUNCHER
-        if becomes_deployed_launcher and "warheads" not in content:
-            raise _fail("state", "a launcher becoming deployed must declare the RVs on its missile", "content.warheads")
-        if "warheads" in content:
-            if not becomes_deployed_launcher:
-                raise _fail("state", "warheads are declared only for a launcher becoming deployed", "content.warheads")
-            _check_rvs(it.system, content["warheads"], ctx)
-    elif kind == Type.MOVEMENT:
-        it = item(content["uid"])
-        if content["from"] != it.facility:
-            raise _fail("state", f"item {it.uid!r} is at {it.facility}, not {content['from']}", "content.from")
-        if content["to"] == content["from"]:
-            raise _fail("facility", "the item does not move", "content.to")
-        _check_holds(it.system, content["to"], _open_facilities(state), ctx, "content.to")
-    elif kind in (Type.CONVERSION, Type.ELIMINATION):
-        it = item(content["uid"])
-        if kind == Type.CONVERSION and it.status is Status.CONVERTED:
-            raise _fail("state", f"item {it.uid!r} is already converted", "content.uid")
-    elif kind == Type.WARHEADS_CHANGE:
-        it = item(content["uid"])
-        if it.kind is not Kind.LAUNCHER or it.status is not Status.DEPLOYED:
-            raise _fail("state", "a change of warheads is for a deployed launcher", "content.uid")
+# Each type's own rules (7-11), one function per type, looked up by the type's text. They return any flags.
+
+
+def _check_exchange(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag]:
+    content = payload["content"]
+    _check_declaration(content, ctx)
+    if payload["type"] == _UPDATE:
+        return discrepancies(content, ctx.state_at(payload["effective"]))
+    return []
+
+
+def _check_new_item(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag]:
+    decl = payload["content"]["item"]
+    if decl["uid"] in state.items or decl["uid"] in state.retired:
+        raise _fail("item", f"uid {decl['uid']!r} is already used", "content.item.uid")
+    if decl["status"] in _GONE:
+        raise _fail("state", f"a new item cannot be {decl['status']}", "content.item.status")
+    _check_item_decl(decl, ctx, "content.item", _open_facilities(state))
+    return []
+
+
+def _check_status_change(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag]:
+    content = payload["content"]
+    it = _item(state, content["uid"])
+    if it.status in _GONE:
+        raise _fail("state", f"item {it.uid!r} is {it.status.value}: it cannot return to service", "content.to")
+    if content["from"] != it.status:  # a StrEnum equals its text
+        raise _fail("state", f"item {it.uid!r} is {it.status.value}, not {content['from']}", "content.from")
+    if content["to"] not in MOVABLE:  # schema-valid text; a StrEnum hashes as its text
+        raise _fail("state", f"{content['to']} is reached by its own notification, not a status change", "content.to")
+    if content["to"] == content["from"]:
+        raise _fail("state", "status does not change", "content.to")
+    becomes_deployed_launcher = content["to"] == _DEPLOYED and it.kind is _LAUNCHER
+    if becomes_deployed_launcher and "warheads" not in content:
+        raise _fail("state", "a launcher becoming deployed must declare the RVs on its missile", "content.warheads")
+    if "warheads" in content:
+        if not becomes_deployed_launcher:
+            raise _fail("state", "warheads are declared only for a launcher becoming deployed", "content.warheads")
         _check_rvs(it.system, content["warheads"], ctx)
-    elif kind == Type.FACILITY_CHANGE:
-        f = content["facility"]
-        existing = state.facilities.get(f["id"])
-        if content["action"] == "opened" and existing is not None and existing.open:
-            raise _fail("facility", f"facility {f['id']!r} is already open", "content.facility.id")
-        if content["action"] == "closed":
-            if existing is None or not existing.open:
-                raise _fail("facility", f"facility {f['id']!r} is not open", "content.facility.id")
-            there = sorted(i.uid for i in state.items.values() if i.facility == f["id"])
-            if there:
-                raise _fail(
-                    "facility",
-                    f"facility {f['id']!r} still holds {len(there)} items ({there[0]}, …)",
-                    "content.facility.id",
-                )
-    elif kind == Type.EXHIBITION:
-        if ctx.catalog.find(content["system"]) is None:
-            raise _fail("item", f"unknown system {content['system']!r}", "content.system")
-        if content["facility"] not in _open_facilities(state):
-            why = f"facility {content['facility']!r} is not declared or not open"
-            raise _fail("facility", why, "content.facility")
-        for i, uid in enumerate(content.get("uids", [])):
-            if uid not in state.items:
-                raise _fail("item", f"item {uid!r} is not declared", f"content.uids[{i}]")
-    elif kind == Type.RECEIPT:
-        of = content["of"]
-        if of["party"] == state.party:
-            raise _fail("references", "a receipt acknowledges another party's notification", "content.of.party")
-        if not ctx.entry_exists(of["party"], of["seq"]):
-            raise _fail("references", f"{of['party']} #{of['seq']} does not exist", "content.of")
-    elif kind == Type.INSPECTION:
-        flags += _check_inspection(state, payload, ctx)
-    return flags
+    return []
+
+
+def _check_movement(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag]:
+    content = payload["content"]
+    it = _item(state, content["uid"])
+    if content["from"] != it.facility:
+        raise _fail("state", f"item {it.uid!r} is at {it.facility}, not {content['from']}", "content.from")
+    if content["to"] == content["from"]:
+        raise _fail("facility", "the item does not move", "content.to")
+    _check_holds(it.system, content["to"], _open_facilities(state), ctx, "content.to")
+    return []
+
+
+def _check_retirement(state: PartyState, payload: dict[str, Any], _ctx: Context) -> list[Flag]:
+    """Conversion and elimination."""
+    it = _item(state, payload["content"]["uid"])
+    if payload["type"] == _CONVERSION and it.status is _CONVERTED:
+        raise _fail("state", f"item {it.uid!r} is already converted", "content.uid")
+    return []
+
+
+def _check_warheads_change(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag]:
+    content = payload["content"]
+    it = _item(state, content["uid"])
+    if it.kind is not _LAUNCHER or it.status is not _DEPLOYED:
+        raise _fail("state", "a change of warheads is for a deployed launcher", "content.uid")
+    _check_rvs(it.system, content["warheads"], ctx)
+    return []
+
+
+def _check_facility_change(state: PartyState, payload: dict[str, Any], _ctx: Context) -> list[Flag]:
+    content = payload["content"]
+    f = content["facility"]
+    existing = state.facilities.get(f["id"])
+    if content["action"] == "opened" and existing is not None and existing.open:
+        raise _fail("facility", f"facility {f['id']!r} is already open", "content.facility.id")
+    if content["action"] == "closed":
+        if existing is None or not existing.open:
+            raise _fail("facility", f"facility {f['id']!r} is not open", "content.facility.id")
+        there = sorted(i.uid for i in state.items.values() if i.facility == f["id"])
+        if there:
+            why = f"facility {f['id']!r} still holds {len(there)} items ({there[0]}, …)"
+            raise _fail("facility", why, "content.facility.id")
+    return []
+
+
+def _check_exhibition(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag]:
+    content = payload["content"]
+    if ctx.catalog.find(content["system"]) is None:
+        raise _fail("item", f"unknown system {content['system']!r}", "content.system")
+    if content["facility"] not in _open_facilities(state):
+        raise _fail("facility", f"facility {content['facility']!r} is not declared or not open", "content.facility")
+    for i, uid in enumerate(content.get("uids", [])):
+        if uid not in state.items:
+            raise _fail("item", f"item {uid!r} is not declared", f"content.uids[{i}]")
+    return []
+
+
+def _check_receipt(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag]:
+    of = payload["content"]["of"]
+    if of["party"] == state.party:
+        raise _fail("references", "a receipt acknowledges another party's notification", "content.of.party")
+    if not ctx.entry_exists(of["party"], of["seq"]):
+        raise _fail("references", f"{of['party']} #{of['seq']} does not exist", "content.of")
+    return []
 
 
 def _check_inspection(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag]:
@@ -383,3 +417,19 @@ def _check_inspection(state: PartyState, payload: dict[str, Any], ctx: Context) 
     if len(set(uids)) != len(uids):
         raise _fail("inspection", "an item is listed twice among those seen", "content.seen")
     return [Flag("discrepancy", d.describe(inspected, site.id), d.uid, d.kind) for d in compare(content, other, itype)]
+
+
+_BY_TYPE: dict[str, Callable[[PartyState, dict[str, Any], Context], list[Flag]]] = {
+    Type.INITIAL_DATA: _check_exchange,
+    Type.DATA_UPDATE: _check_exchange,
+    Type.NEW_ITEM: _check_new_item,
+    Type.STATUS_CHANGE: _check_status_change,
+    Type.MOVEMENT: _check_movement,
+    Type.CONVERSION: _check_retirement,
+    Type.ELIMINATION: _check_retirement,
+    Type.WARHEADS_CHANGE: _check_warheads_change,
+    Type.FACILITY_CHANGE: _check_facility_change,
+    Type.EXHIBITION: _check_exhibition,
+    Type.RECEIPT: _check_receipt,
+    Type.INSPECTION: _check_inspection,
+}

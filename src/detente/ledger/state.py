@@ -124,12 +124,15 @@ def _new_item(state: PartyState, content: dict[str, Any], effective: str) -> Non
     state.items[content["item"]["uid"]] = item_from_decl(content["item"], effective)
 
 
+_LAUNCHER, _DEPLOYED = Kind.LAUNCHER, Status.DEPLOYED  # an enum member read from its class costs 0.2 µs in 3.11
+
+
 def _status_change(state: PartyState, content: dict[str, Any], effective: str) -> None:
     item = state.items[content["uid"]]
     item.status = status = _STATUS[content["to"]]
     item.pending_warheads = None  # the missile a pending change was for is loaded or unloaded now
-    if item.kind is Kind.LAUNCHER:
-        item.warheads = int(content.get("warheads", 0)) if status is Status.DEPLOYED else 0
+    if item.kind is _LAUNCHER:
+        item.warheads = int(content.get("warheads", 0)) if status is _DEPLOYED else 0
     item.since = effective
 
 

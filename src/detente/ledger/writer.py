@@ -149,12 +149,13 @@ class Ledger:
             signing = helper.batch() if helper is not None else None
             try:
                 for i, draft in enumerate(drafts):
-                    where = f"{origin or 'notification'} #{i + 1}"
-                    data = {**draft, "party": draft.get("party", party)}
-                    data.setdefault("seq", state.seq + 1)
-                    data.setdefault("prev", state.head)
-                    payload = parse_notification(data, where)
-                    flags = _located(where, state, payload, ctx)
+                    # the draft's own party, number and prev win; the notification's name is made only for errors
+                    data = {"party": party, "seq": state.seq + 1, "prev": state.head, **draft}
+                    try:
+                        payload = parse_notification(data)
+                        flags = check(state, payload, ctx)
+                    except NotificationError as exc:
+                        raise _named(exc, f"{origin or 'notification'} #{i + 1}") from None
                     if signing is None:
                         entry = seal(payload, key)
                     else:  # rule 4: signed on the helper's core while this one validates the next
@@ -166,7 +167,7 @@ class Ledger:
                     batch.append(entry)
                     accepted.append(Accepted(party, entry.seq, digest, tuple(flags)))
                 if signing is not None:
-                    batch = [e._replace(signature=s) for e, s in zip(batch, signing.signatures(), strict=True)]
+                    batch = [e.signed(s) for e, s in zip(batch, signing.signatures(), strict=True)]
                 # Issue 4: a signed checkpoint at each data exchange, recorded in the same transaction.
                 checkpoints = exchange_checkpoints(self.store, record, batch, [p["type"] for p, _ in pending], key)
                 self.store.append(batch, checkpoints)
@@ -239,7 +240,12 @@ def _located(where: str, state: PartyState, payload: dict[str, Any], ctx: Contex
     try:
         return check(state, payload, ctx)
     except NotificationError as exc:
-        raise NotificationError(exc.why, Location(file=where, field=exc.where.field), exc.hint) from None
+        raise _named(exc, where) from None
+
+
+def _named(exc: NotificationError, where: str) -> NotificationError:
+    """The same refusal, naming the notification (its place in the batch or file) before the field."""
+    return NotificationError(exc.why, Location(file=where, field=exc.where.field), exc.hint)
 
 
 __all__ = ["GENESIS", "Accepted", "Ledger", "LedgerError"]
