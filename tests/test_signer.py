@@ -18,7 +18,7 @@ from detente.errors import LedgerError, NotificationError
 from detente.ledger import writer
 from detente.ledger.keys import PartyKey, verify
 from detente.ledger.memory import MemoryStore
-from detente.ledger.signer import AHEAD, CHUNK, SigningHelper
+from detente.ledger.signer import AHEAD, CHUNK, TAIL, SigningHelper
 from detente.ledger.writer import Ledger
 from detente.treaty.load import get_treaty
 
@@ -47,6 +47,19 @@ def test_the_helper_signs_exactly_as_the_key_does(helper: SigningHelper) -> None
     second = helper.batch()  # the same helper serves the next batch
     second.add(b"again")
     assert second.signatures() == [KEY.sign(b"again")]
+
+
+@pytest.mark.parametrize(
+    "count",
+    [1, TAIL - 1, TAIL, TAIL + 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK - 1, 2 * CHUNK, 2 * CHUNK + TAIL + 3, 1_000],
+)
+def test_a_batch_that_gives_its_size_is_signed_whole_and_in_order(helper: SigningHelper, count: int) -> None:
+    """Its first and last chunks are small (rule 2): around every boundary each payload gets its own signature."""
+    messages = [i.to_bytes(4, "big") * 10 for i in range(count)]
+    batch = helper.batch(count)
+    for m in messages:
+        batch.add(m)
+    assert batch.signatures() == [KEY.sign(m) for m in messages]
 
 
 def test_a_helper_that_dies_refuses_the_batch_and_the_next_starts_afresh(helper: SigningHelper) -> None:
@@ -102,8 +115,8 @@ def test_a_batch_whose_helper_fails_stores_nothing(monkeypatch: pytest.MonkeyPat
     before = ledger.state("US").copy()
     real = SigningHelper.batch
 
-    def dying(self: SigningHelper) -> Any:
-        batch = real(self)
+    def dying(self: SigningHelper, size: int | None = None) -> Any:
+        batch = real(self, size)
         assert self._proc is not None
         self._proc.kill()  # dies as the writer feeds it
         return batch

@@ -9,8 +9,10 @@ Rules:
 1. The helper is ``python -m detente.ledger.signer``, started with pipes. The 32-byte seed goes down its stdin
    first: never in its arguments or environment. It writes nothing but signatures, and never logs.
 2. A request is a 4-byte big-endian count, then per payload a 4-byte length and the bytes; the reply is the
-   count's 64-byte signatures in order. At most ``AHEAD`` chunks are outstanding (the writer reads replies before
-   sending more), so neither pipe fills while the other side waits.
+   count's 64-byte signatures in order. At most ``AHEAD`` × ``CHUNK`` payloads are outstanding (the writer reads
+   replies before sending more), so neither pipe fills while the other side waits. A batch that says how long it
+   is sends its first and last ``CHUNK`` payloads in chunks of ``TAIL``: the helper starts after the first few, not
+   the first 128, and the writer waits at the end only for it to sign the last few.
 3. The writer checks the first and the last signature of every batch with the public key before storing (a
    helper signing with another key, or out of step, is caught before anything is written), and the store's
    entries are verified like any others by ``ledger verify``.
@@ -33,7 +35,8 @@ from detente.errors import LedgerError
 from detente.ledger.keys import PartyKey, verify
 
 CHUNK = 128  # payloads per request
-AHEAD = 4  # requests outstanding at most (replies: at most 4 x 128 x 64 bytes, well inside a pipe's buffer)
+TAIL = 16  # payloads per request among a batch's first and last CHUNK
+AHEAD = 4  # payloads outstanding at most: AHEAD x CHUNK (replies: 32 KiB, well inside a pipe's buffer)
 
 
 class SigningHelper:
@@ -58,9 +61,9 @@ class SigningHelper:
             self._finalizer = weakref.finalize(self, _stop, proc)
         return self._proc
 
-    def batch(self) -> SigningBatch:
-        """A new batch of payloads to sign, in order."""
-        return SigningBatch(self, self._started())
+    def batch(self, size: int | None = None) -> SigningBatch:
+        """A new batch of payloads to sign, in order; ``size``, if known, lets its last chunks be small (rule 2)."""
+        return SigningBatch(self, self._started(), size)
 
     def close(self) -> None:
         """Stop the helper (it also stops when this object is collected, or when the writer's process ends)."""
@@ -89,7 +92,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 class SigningBatch:
     """Payloads sent as they come, in chunks; :meth:`signatures` returns all of theirs, in order (rules 2-4)."""
 
-    def __init__(self, helper: SigningHelper, proc: subprocess.Popen[bytes]) -> None:
+    def __init__(self, helper: SigningHelper, proc: subprocess.Popen[bytes], size: int | None = None) -> None:
         self._helper = helper
         self._stdin: BinaryIO = proc.stdin  # type: ignore[assignment]
         self._stdout: BinaryIO = proc.stdout  # type: ignore[assignment]
@@ -97,16 +100,18 @@ class SigningBatch:
         self._sent: deque[int] = deque()  # sizes of the requests not yet answered
         self._signatures: list[bytes] = []
         self._messages: list[bytes] = []
+        self._tail_from = sys.maxsize if size is None else size - CHUNK  # payloads added before the small chunks
 
     def add(self, message: bytes) -> None:
         """Queue one payload; a full chunk goes to the helper at once."""
         self._messages.append(message)
         self._chunk.append(message)
-        if len(self._chunk) >= CHUNK:
+        n = len(self._messages)
+        if len(self._chunk) >= (CHUNK if CHUNK < n <= self._tail_from else TAIL):
             self._send()
 
     def _send(self) -> None:
-        if len(self._sent) >= AHEAD:
+        while self._sent and sum(self._sent) + len(self._chunk) > AHEAD * CHUNK:
             self._receive()
         frame = bytearray(len(self._chunk).to_bytes(4, "big"))
         for message in self._chunk:

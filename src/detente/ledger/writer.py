@@ -146,7 +146,7 @@ class Ledger:
             accepted: list[Accepted] = []
             ctx = self._context(record, pending)
             helper = self._helper(key, len(drafts))
-            signing = helper.batch() if helper is not None else None
+            signing = helper.batch(len(drafts)) if helper is not None else None
             try:
                 for i, draft in enumerate(drafts):
                     # the draft's own party, number and prev win; the notification's name is made only for errors
