@@ -25,7 +25,7 @@ from detente.ledger.canonical import (
 )
 from detente.ledger.chain import Entry, check_entry
 from detente.ledger.keys import PartyKey
-from detente.ledger.notifications import GENESIS, Type, parse_notification
+from detente.ledger.notifications import GENESIS, NOTIFICATION_FORMAT, Type, parse_notification
 
 
 def _chars(low: int, high: int) -> st.SearchStrategy[str]:
@@ -349,9 +349,38 @@ def test_the_fast_canonical_check_equals_the_reference(value: Any, encoding: str
         b'{"a":5e-324}',
         b'{"a":[-0.0]}',
         b'{"format":"detente.notification/1","n":7}',  # a dot between letters
+        # payloads that name the format, with a float or an integer too large somewhere else:
+        b'{"a":1.5,"format":"detente.notification/1"}',  # a second '.'
+        b'{"a":1e+16,"format":"detente.notification/1"}',  # "e+"
+        b'{"a":1e16,"format":"detente.notification/1"}',  # orjson writes this float otherwise
+        b'{"a":1E5,"format":"detente.notification/1"}',
+        b'{"b":{"format":"detente.notification/1"},"c":[1e-7]}',  # the format nested, and "e-"
+        b'{"a":9007199254740991,"format":"detente.notification/1"}',
+        b'{"a":9007199254740992,"format":"detente.notification/1"}',
+        b'{"a":[-9007199254740992],"format":"detente.notification/1"}',
+        b'{"format":"detente.notification/1","r":"time-sensitive"}',
+        b'{"format":"detente.notification/1", "a":1}',
+        b'{"format":"detente.notification/2","r":"x"}',
     ],
 )
 def test_the_canonical_check_on_the_cases_its_fast_path_must_not_get_wrong(data: bytes) -> None:
+    assert is_canonical(data, orjson.loads(data)) == _reference_is_canonical(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(TEXT, ANY_JSON, max_size=5), st.sampled_from(["orjson", "sorted", "reference"]))
+def test_the_canonical_check_equals_the_reference_on_values_that_name_the_format(
+    value: dict[str, Any], encoding: str
+) -> None:
+    """Values shaped like payloads (they name the format) with arbitrary members: the same answer as the reference."""
+    value = {**value, "format": NOTIFICATION_FORMAT}
+    if encoding == "reference":
+        try:
+            data = canonical_reference(value)
+        except CanonicalError:
+            return
+    else:
+        data = orjson.dumps(value, option=orjson.OPT_SORT_KEYS if encoding == "sorted" else 0)
     assert is_canonical(data, orjson.loads(data)) == _reference_is_canonical(data)
 
 
