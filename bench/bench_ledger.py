@@ -980,9 +980,9 @@ def main() -> None:  # noqa: PLR0915 - one run, phase after phase, in the order 
     )
     print("-- the ledger")
     print(
-        f"append (signed, batched {BATCH}): {append_rate:,.0f} notifications/s = {append_ratio:.2f} x raw sign rate"
+        f"append (signed, batched {BATCH}): {append_rate:,.0f} notifications/s = {append_ratio:.3f} x raw sign rate"
         f" beside it, {sign_beside}   [target >= {APPEND_TARGET}: {verdict(append_ratio >= APPEND_TARGET)}; "
-        f"{append_rate / prim.sign:.2f} x the start-of-run rate; on {appended:,}; first tenth "
+        f"{append_rate / prim.sign:.3f} x the start-of-run rate; on {appended:,}; first tenth "
         f"{first_rate:,.0f}/s, last tenth {last_rate:,.0f}/s; the initial data of {ITEMS:,} items took "
         f"{app.initial_seconds * 1e3:.0f} ms]"
     )
@@ -1013,16 +1013,16 @@ def main() -> None:  # noqa: PLR0915 - one run, phase after phase, in the order 
         for line in lines[start_at:]:
             print(f"     {line.rstrip()}")
     print(
-        f"verify_chain (one core): {chain_rate:,.0f} notifications/s = {chain_ratio:.2f} x raw verify rate (one core)"
+        f"verify_chain (one core): {chain_rate:,.0f} notifications/s = {chain_ratio:.3f} x raw verify rate (one core)"
         f" beside it, {verify_beside}   [target >= {VERIFY_TARGET}: {verdict(chain_ratio >= VERIFY_TARGET)}; "
-        f"{chain_rate / prim.verify:.2f} x the start-of-run rate; {chain_rate / prim.verify_one_message:.2f} x the "
+        f"{chain_rate / prim.verify:.3f} x the start-of-run rate; {chain_rate / prim.verify_one_message:.3f} x the "
         f"start-of-run one-message rate; on {total:,}]"
     )
     print(
-        f"verify_parallel ({CORES} cores): {parallel_rate:,.0f} notifications/s = {parallel_ratio:.2f} x raw verify "
+        f"verify_parallel ({CORES} cores): {parallel_rate:,.0f} notifications/s = {parallel_ratio:.3f} x raw verify "
         f"rate (one core, beside verify_chain) x {CORES} cores   [target >= {VERIFY_TARGET}: "
-        f"{verdict(parallel_ratio >= VERIFY_TARGET)}; {parallel_rate / all_beside.mean:.2f} x the {CORES}-process "
-        f"raw rate beside it, {all_beside}; {parallel_rate / (prim.verify * CORES):.2f} x the start-of-run rate x "
+        f"{verdict(parallel_ratio >= VERIFY_TARGET)}; {parallel_rate / all_beside.mean:.3f} x the {CORES}-process "
+        f"raw rate beside it, {all_beside}; {parallel_rate / (prim.verify * CORES):.3f} x the start-of-run rate x "
         f"{CORES}; on {total:,}; peak RSS {rss_before / 1024:,.0f} MB before, {rss_after / 1024:,.0f} MB after]"
     )
     print("   per entry in verify_chain's check_entry (µs, on 5,000 entries):")
@@ -1063,7 +1063,7 @@ def main() -> None:  # noqa: PLR0915 - one run, phase after phase, in the order 
         f"append, signed, batched {BATCH:,}",
         f"{appended:,}",
         f"{append_rate:,.0f}",
-        f"{append_ratio:.2f} x sign",
+        f"{append_ratio:.3f} x sign",
         f">= {APPEND_TARGET} x sign",
         verdict(append_ratio >= APPEND_TARGET),
     )
@@ -1087,7 +1087,7 @@ def main() -> None:  # noqa: PLR0915 - one run, phase after phase, in the order 
         "verify_chain, one core",
         f"{total:,}",
         f"{chain_rate:,.0f}",
-        f"{chain_ratio:.2f} x verify",
+        f"{chain_ratio:.3f} x verify",
         f">= {VERIFY_TARGET} x verify",
         verdict(chain_ratio >= VERIFY_TARGET),
     )
@@ -1095,7 +1095,7 @@ def main() -> None:  # noqa: PLR0915 - one run, phase after phase, in the order 
         f"verify_parallel, {CORES} cores",
         f"{total:,}",
         f"{parallel_rate:,.0f}",
-        f"{parallel_ratio:.2f} x verify x {CORES}",
+        f"{parallel_ratio:.3f} x verify x {CORES}",
         f">= {VERIFY_TARGET} x verify x {CORES}",
         verdict(parallel_ratio >= VERIFY_TARGET),
     )
