@@ -34,7 +34,7 @@ from detente.ledger.exchange import read_export
 from detente.ledger.keys import PartyKey
 from detente.ledger.notifications import GENESIS, format_time
 from detente.ledger.port import PartyRecord
-from detente.ledger.replay import replay
+from detente.ledger.replay import replay, replay_store
 from detente.ledger.state import PartyState
 from detente.ledger.verify import verify_parallel, verify_store_parallel
 from detente.ledger.writer import Ledger
@@ -407,6 +407,27 @@ def test_an_entry_changed_in_the_database_is_caught_by_both_verifiers(
             assert (stored.value.party, stored.value.seq) == ("US", TAMPERED)
     assert verify_parallel(filled.entries("RU"), "RU", RU.public_key, workers=2) == 3  # the other party is intact
     assert verify_store_parallel(filled, "RU", RU.public_key, 3, workers=2, chunk=2) == 3
+
+
+@pytest.mark.parametrize(
+    "effect",
+    [
+        b"not json",
+        b'["receipt"]',  # not [type, effective, content]
+        b'["status-change","2021-01-06T00:00:00Z",{"uid":"US-NONE","to":"deployed"}]',  # an item never declared
+    ],
+    ids=["garbage", "wrong-shape", "unknown-item"],
+)
+def test_a_row_that_cannot_be_replayed_is_named_not_a_traceback(filled: SqlLedgerStore, effect: bytes) -> None:
+    """Replay trusts the derived effect (verify checks it); one edited past reading still names its entry."""
+    assert replay_store(filled, "US").seq == N
+    with triggers_bypassed(filled) as c:
+        c.execute(update(entries_table).where(entries_table.c.seq == TAMPERED).values(effect=effect))
+    with pytest.raises(ChainError, match=r"does not replay.*ledger verify") as caught:
+        replay_store(filled, "US")
+    assert (caught.value.party, caught.value.seq) == ("US", TAMPERED)
+    assert replay_store(filled, "US", until=format_time(T0 + dt.timedelta(days=TAMPERED - 1))).seq == TAMPERED - 1
+    assert replay_store(filled, "RU").seq == 3  # the other party replays as before
 
 
 def test_the_last_entries_missing_are_named_by_the_store_verifier(filled: SqlLedgerStore, store_target: str) -> None:

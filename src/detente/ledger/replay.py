@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from detente.errors import ChainError
 from detente.ledger.canonical import parse
 from detente.ledger.chain import Entry
 from detente.ledger.notifications import format_time
@@ -38,27 +39,62 @@ def replay(party: str, entries: Iterable[Entry], until: str | None = None) -> Pa
 def replay_store(store: LedgerStore, party: str, until: str | None = None) -> PartyState:
     """Replay a party's stored entries (the lean path: each entry's stored effect, or its payload if none).
 
-    The effects are checked against the signed payloads by verify (:mod:`detente.ledger.chain`, rule 6).
+    The effects are checked against the signed payloads by verify (:mod:`detente.ledger.chain`, rule 6). A row
+    that cannot be replayed at all (a hand-edited database) raises :class:`ChainError` naming its entry.
     """
     state = PartyState(party)
     latest = ""
     loads = orjson.loads  # no call in between: this loop runs millions of times
     effects, nothing = EFFECTS, effect_of("")
-    for effect, payload in store.replay_rows(party, until):
-        if effect is not None:
-            kind, effective, content = loads(effect)
-        else:
-            data = loads(payload or b"")  # the port gives the payload where there is no effect
-            kind, effective, content = data["type"], data["effective"], data["content"]
-        effects.get(kind, nothing)(state, content, effective)
-        if effective > latest:  # noqa: PLR1730 - max() costs a call on replay's hottest line
-            latest = effective
+    try:
+        for effect, payload in store.replay_rows(party, until):
+            if effect is not None:  # what _replay_row does, inlined
+                kind, effective, content = loads(effect)
+            else:
+                data = loads(payload or b"")  # the port gives the payload where there is no effect
+                kind, effective, content = data["type"], data["effective"], data["content"]
+            effects.get(kind, nothing)(state, content, effective)
+            if effective > latest:  # noqa: PLR1730 - max() costs a call on replay's hottest line
+                latest = effective
+    except _UNREPLAYABLE as exc:
+        raise _unreplayable(store, party, until, exc) from None
     last = store.last_entry(party, until)
     if last is not None:
         header = parse(last.payload)
         state.seq, state.last_sent, state.head = last.seq, header["sent"], last.hash.hex()
         state.latest_effective = latest
     return state
+
+
+# What a row that does not decode, or does not fit the state, raises on the way through replay.
+_UNREPLAYABLE = (ValueError, TypeError, KeyError, AttributeError, IndexError)
+
+
+def _replay_row(state: PartyState, effect: bytes | None, payload: bytes) -> None:
+    """Apply one stored row: its effect, or its payload where it has none."""
+    if effect is not None:
+        kind, effective, content = orjson.loads(effect)
+    else:
+        data = orjson.loads(payload)
+        kind, effective, content = data["type"], data["effective"], data["content"]
+    effect_of(kind)(state, content, effective)
+
+
+def _unreplayable(store: LedgerStore, party: str, until: str | None, exc: Exception) -> ChainError:
+    """Find the first row replay fails on, again and slowly (with its sequence number this time), and name it."""
+    state = PartyState(party)
+    for entry in store.entries(party, until=until):
+        try:
+            _replay_row(state, None if entry.columns is None else entry.columns.effect, entry.payload)
+        except _UNREPLAYABLE as again:
+            exc = again
+            seq = entry.seq
+            break
+    else:
+        seq = 0
+    why = f"its stored effect or payload does not replay ({type(exc).__name__}: {exc})"
+    hint = "; was the database edited? `detente ledger verify` checks every entry"
+    return ChainError(party, seq, why + hint)
 
 
 def replay_payloads(party: str, payloads: Iterable[tuple[dict[str, Any], str]], until: str | None = None) -> PartyState:
