@@ -34,7 +34,7 @@ from detente.ledger.exchange import read_export
 from detente.ledger.keys import PartyKey
 from detente.ledger.notifications import GENESIS, format_time
 from detente.ledger.port import PartyRecord
-from detente.ledger.replay import replay, replay_store
+from detente.ledger.replay import history, replay, replay_store
 from detente.ledger.state import PartyState
 from detente.ledger.verify import verify_parallel, verify_store_parallel
 from detente.ledger.writer import Ledger
@@ -428,6 +428,24 @@ def test_a_row_that_cannot_be_replayed_is_named_not_a_traceback(filled: SqlLedge
     assert (caught.value.party, caught.value.seq) == ("US", TAMPERED)
     assert replay_store(filled, "US", until=format_time(T0 + dt.timedelta(days=TAMPERED - 1))).seq == TAMPERED - 1
     assert replay_store(filled, "RU").seq == 3  # the other party replays as before
+
+
+@pytest.mark.parametrize(
+    "payload", [b"garbage{", b"[1, 2]", b'{"party": "US", "seq": 5}'], ids=["not-json", "a-list", "keys-missing"]
+)
+def test_a_payload_that_is_not_a_notification_is_named_where_it_is_read(filled: SqlLedgerStore, payload: bytes) -> None:
+    """Show, history and the full replay read payloads: an edited one is a finding about its entry."""
+    with triggers_bypassed(filled) as c:
+        c.execute(update(entries_table).where(entries_table.c.seq == TAMPERED).values(payload=payload))
+    for read in (
+        lambda: next(filled.entries("US", TAMPERED, TAMPERED)).notification(),
+        lambda: history(filled.entries("US"), "US-NONE"),
+        lambda: replay("US", filled.entries("US")),
+    ):
+        with pytest.raises(ChainError, match="payload is not a notification") as caught:
+            read()
+        assert (caught.value.party, caught.value.seq) == ("US", TAMPERED)
+    assert next(filled.entries("US", TAMPERED - 1, TAMPERED - 1)).notification()["seq"] == TAMPERED - 1
 
 
 def test_the_last_entries_missing_are_named_by_the_store_verifier(filled: SqlLedgerStore, store_target: str) -> None:

@@ -34,6 +34,7 @@ from detente.ledger.keys import PartyKey, verify
 from detente.ledger.notifications import GENESIS
 
 EXCHANGES = frozenset({"initial-data", "data-update"})
+_ENVELOPE = frozenset({"party", "seq", "prev", "sent", "effective", "type", "content"})  # what readers rely on
 _SORTED = orjson.OPT_SORT_KEYS
 _sha256 = hashlib.sha256
 
@@ -80,8 +81,19 @@ class Entry(NamedTuple):
         return Entry(self.party, self.seq, self.payload, signature, self.hash, self.columns)
 
     def notification(self) -> dict[str, Any]:
-        """The payload parsed back into a dict."""
-        return dict(parse(self.payload))
+        """The payload parsed back into a dict.
+
+        A payload that is not a notification's (a row edited in the database) raises a :class:`ChainError` naming
+        the entry: what reads it gets a finding, not a traceback.
+        """
+        try:
+            value = parse(self.payload)
+        except ValueError:
+            value = None
+        if type(value) is not dict or not value.keys() >= _ENVELOPE:
+            why = "payload is not a notification (edited in the database? `detente ledger verify` checks every entry)"
+            raise ChainError(self.party, self.seq, why)
+        return value
 
 
 def seal(payload: dict[str, Any], key: PartyKey) -> Entry:

@@ -10,7 +10,6 @@ from typing import Any
 import orjson
 
 from detente.errors import ChainError
-from detente.ledger.canonical import parse
 from detente.ledger.chain import Entry
 from detente.ledger.notifications import format_time
 from detente.ledger.port import LedgerStore
@@ -30,7 +29,7 @@ def replay(party: str, entries: Iterable[Entry], until: str | None = None) -> Pa
     """Apply entries in sequence order; with ``until``, only those whose change took effect by then."""
     state = PartyState(party)
     for entry in entries:
-        payload = parse(entry.payload)
+        payload = entry.notification()
         if until is None or payload["effective"] <= until:
             apply(state, payload, entry.hash.hex())
     return state
@@ -60,7 +59,7 @@ def replay_store(store: LedgerStore, party: str, until: str | None = None) -> Pa
         raise _unreplayable(store, party, until, exc) from None
     last = store.last_entry(party, until)
     if last is not None:
-        header = parse(last.payload)
+        header = last.notification()
         state.seq, state.last_sent, state.head = last.seq, header["sent"], last.hash.hex()
         state.latest_effective = latest
     return state
@@ -145,7 +144,7 @@ def history(entries: Iterable[Entry], uid: str) -> list[Change]:
     """Every notification that declared or changed an item, in order."""
     changes = []
     for entry in entries:
-        payload = parse(entry.payload)
+        payload = entry.notification()
         summary = _touches(payload, uid)
         if summary is not None:
             changes.append(Change(entry.seq, payload["sent"], payload["effective"], payload["type"], summary))
