@@ -108,9 +108,9 @@ def canonical(value: Any) -> bytes:
         if not _check(value):
             return canonical_reference(value)
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-    except orjson.JSONEncodeError:  # a lone surrogate somewhere (named here), or nesting too deep
+    except orjson.JSONEncodeError as exc:  # a lone surrogate somewhere, or nesting too deep: named here
         _locate(value, "")
-        raise CanonicalError(f"nested deeper than {MAX_DEPTH} levels") from None
+        raise CanonicalError(f"cannot be canonicalised: {exc}") from None
     except RecursionError:
         raise CanonicalError(f"nested deeper than {MAX_DEPTH} levels") from None
 

@@ -62,7 +62,7 @@ class SigningHelper:
         return self._proc
 
     def batch(self, size: int | None = None) -> SigningBatch:
-        """A new batch of payloads to sign, in order; ``size``, if known, lets its last chunks be small (rule 2)."""
+        """A new batch of payloads to sign, in order; ``size``, if known, lets its first and last chunks be small."""
         return SigningBatch(self, self._started(), size)
 
     def close(self) -> None:
