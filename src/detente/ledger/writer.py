@@ -13,8 +13,8 @@ Rules, in order:
    by the same key for each data exchange in it (:mod:`detente.ledger.checkpoints`). A batch of at least
    ``HELPER_BATCH`` notifications is signed by a helper process on another core while this one validates
    (:mod:`detente.ledger.signer`); the chain needs only the payloads' hashes, so nothing else changes.
-5. Importing signed entries (from an export) checks every link and signature and every rule first, and then
-   appends them all, or nothing.
+5. Importing signed entries (from an export) checks every link and signature, the schema and every rule first,
+   and then appends them all, or nothing.
 """
 
 from __future__ import annotations
@@ -223,6 +223,7 @@ class Ledger:
                 problem, payload = check_entry(entry, record.public_key, state.seq + 1, state.head)
                 if problem is not None:
                     raise ChainError(party, entry.seq, problem)
+                _in_schema(f"{party} #{entry.seq}", payload)
                 _located(f"{party} #{entry.seq}", state, payload, ctx)
                 apply(state, payload, entry.hash_hex)
                 pending.append((payload, entry.hash_hex))
@@ -241,6 +242,17 @@ def _located(where: str, state: PartyState, payload: dict[str, Any], ctx: Contex
         return check(state, payload, ctx)
     except NotificationError as exc:
         raise _named(exc, where) from None
+
+
+def _in_schema(where: str, payload: dict[str, Any]) -> None:
+    """Rule 1 for a signed entry: its payload passes the schema and is exactly what the schema makes of it.
+
+    A party's signature says who wrote a payload, not that it is a notification: an export may hold one that is
+    signed and chained but misses a field, has an unknown type, or holds a value the schema would convert.
+    """
+    if parse_notification(payload, where) != payload:
+        why = "[schema] the signed payload holds a value in another form than the schema's (text for a number?)"
+        raise NotificationError(why, Location(file=where))
 
 
 def _named(exc: NotificationError, where: str) -> NotificationError:
