@@ -89,8 +89,9 @@ def _unreplayable(store: LedgerStore, party: str, until: str | None, exc: Except
             exc = again
             seq = entry.seq
             break
-    else:
-        seq = 0
+    else:  # no row fails when read again: say so rather than guess one
+        why = f"replay failed ({type(exc).__name__}: {exc}) but no entry fails when read again"
+        return ChainError(party, 0, why + "; `detente ledger verify` checks every entry")
     why = f"its stored effect or payload does not replay ({type(exc).__name__}: {exc})"
     hint = "; was the database edited? `detente ledger verify` checks every entry"
     return ChainError(party, seq, why + hint)
