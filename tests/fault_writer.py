@@ -1,12 +1,14 @@
 """A bulk writer for the fault tests, run as a subprocess and killed with SIGKILL at a random moment.
 
-Usage: ``python fault_writer.py TARGET SEED [SECONDS]``. TARGET is a SQLite file or a ``postgresql://`` URL. The
+Usage: ``python fault_writer.py TARGET SEED [SECONDS [streamed]]``. TARGET is a SQLite file or a ``postgresql://``
+URL. The
 writer opens the ledger (resuming one a killed writer left), registers US with a fixed key if it is not yet
 registered, submits a small initial data if the ledger is empty, and then submits batches of 1–50 status changes
 toggling items between deployed and non-deployed (declaring warheads when an item becomes deployed), each at a
 later time than the last. After every submit returns, it prints the last acknowledged sequence number on a line
 of its own and flushes, so that every number printed is of a committed entry. It stops by itself after SECONDS
-(default 60), in case nobody kills it.
+(default 60), in case nobody kills it. With ``streamed``, it first waits for the store's appending helper, and its
+batches are of 300-600 status changes: large enough to be signed and stored by the helpers as they are validated.
 """
 
 from __future__ import annotations
@@ -59,11 +61,14 @@ def ack(accepted: list[Accepted]) -> None:
     sys.stdout.flush()
 
 
-def main(target: str, seed: int, seconds: float) -> None:
+def main(target: str, seed: int, seconds: float, streamed: bool = False) -> None:
     """Write until killed (or until ``seconds`` have passed)."""
     deadline = time.monotonic() + seconds
     rng = random.Random(seed)  # noqa: S311 - reproducible test data, not cryptography
     store = open_store(target)
+    if streamed and not store.start_streaming(wait=60):
+        raise SystemExit("the appending helper did not start")
+    sizes = (300, 600) if streamed else (1, 50)
     ledger = Ledger(store, builtin_catalog(), get_treaty)
     if PARTY not in {r.party for r in store.parties()}:
         ledger.register(PARTY, KEY.public_key, "new-start")
@@ -75,7 +80,7 @@ def main(target: str, seed: int, seconds: float) -> None:
     clock = dt.datetime.fromisoformat(state.last_sent.replace("Z", "+00:00"))
     while time.monotonic() < deadline:
         batch = []
-        for _ in range(rng.randint(1, 50)):
+        for _ in range(rng.randint(*sizes)):
             clock += dt.timedelta(minutes=1)
             uid = rng.choice(uids)
             frm = statuses[uid]
@@ -89,4 +94,9 @@ def main(target: str, seed: int, seconds: float) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]) if len(sys.argv) > 3 else 60.0)
+    main(
+        sys.argv[1],
+        int(sys.argv[2]),
+        float(sys.argv[3]) if len(sys.argv) > 3 else 60.0,
+        len(sys.argv) > 4 and sys.argv[4] == "streamed",
+    )

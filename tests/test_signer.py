@@ -115,8 +115,8 @@ def test_a_batch_whose_helper_fails_stores_nothing(monkeypatch: pytest.MonkeyPat
     before = ledger.state("US").copy()
     real = SigningHelper.batch
 
-    def dying(self: SigningHelper, size: int | None = None) -> Any:
-        batch = real(self, size)
+    def dying(self: SigningHelper, size: int | None = None, signed: Any = None) -> Any:
+        batch = real(self, size, signed)
         assert self._proc is not None
         self._proc.kill()  # dies as the writer feeds it
         return batch

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 
 from detente.errors import StoreError, TreeError
 from detente.ledger.chain import Entry
-from detente.ledger.port import CheckpointRecord, PartyRecord, Position
+from detente.ledger.port import AppendStream, CheckpointRecord, PartyRecord, Position
 from detente.trust.stored_tree import Frontier, grow, low_nodes
 
 
@@ -70,6 +70,10 @@ class MemoryStore:
             self._nodes[party][(level, index)] = digest
         for k in checkpoints:
             self._checkpoints[k.party][k.size] = k
+
+    def stream(self) -> AppendStream | None:
+        """None: appending in memory has nothing to overlap, so the writer appends each batch whole."""
+        return None
 
     def entries(
         self, party: str, start: int = 1, stop: int | None = None, until: str | None = None, known_at: str | None = None

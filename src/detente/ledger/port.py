@@ -3,6 +3,10 @@
 Beside the entries, a store keeps each party's RFC 9162 Merkle tree as nodes (one leaf per entry: the hash of its
 signed payload; see :mod:`detente.trust.stored_tree`), written in the same transaction as the entries, and the
 signed checkpoints the writer issues at data exchanges. Nodes and checkpoints are append-only, as entries are.
+
+A store may also take a batch as a *stream* (:class:`AppendStream`): entries handed over in chunks as they are
+signed, written inside one open transaction (on another core, where the store can), and committed whole or not at
+all. The writer uses it for large batches, so that storing overlaps validating and signing.
 """
 
 from __future__ import annotations
@@ -36,6 +40,25 @@ class CheckpointRecord:
     note: str
 
 
+class AppendStream(Protocol):
+    """One batch appended in chunks: all of it is stored at :meth:`commit`, or none of it."""
+
+    def add(self, entries: Sequence[Entry]) -> None:
+        """Hand over the batch's next entries, signed and in order (they may be written while the caller goes on).
+
+        A refusal (a duplicate entry, a database failure) may surface here or only at :meth:`commit`.
+        """
+        ...
+
+    def commit(self) -> None:
+        """Store everything added, with the tree nodes it completes, in one transaction; raise if it was refused."""
+        ...
+
+    def abort(self) -> None:
+        """Store none of it. Safe to call after a failed :meth:`add` or :meth:`commit`."""
+        ...
+
+
 class LedgerStore(Protocol):
     """Append-only storage of entries, per party. Implementations refuse updates and deletes."""
 
@@ -54,6 +77,10 @@ class LedgerStore(Protocol):
         in the same transaction; each must be of a size this batch reaches, with the root the store computes for
         it, or the whole batch is refused.
         """
+        ...
+
+    def stream(self) -> AppendStream | None:
+        """A stream for one batch (no checkpoints), or None where this store has none to offer right now."""
         ...
 
     def entries(

@@ -23,16 +23,22 @@ Rules:
 from __future__ import annotations
 
 import contextlib
+import os
+import select
 import subprocess
 import sys
 import weakref
 from collections import deque
+from collections.abc import Callable
 from typing import BinaryIO
 
 from nacl.bindings import crypto_sign, crypto_sign_seed_keypair
 
 from detente.errors import LedgerError
 from detente.ledger.keys import PartyKey, verify
+
+Sink = Callable[[int, list[bytes]], None]
+"""Called with each chunk's signatures as they arrive: the position of the first in the batch, and the signatures."""
 
 CHUNK = 128  # payloads per request
 TAIL = 16  # payloads per request among a batch's first and last CHUNK
@@ -61,9 +67,13 @@ class SigningHelper:
             self._finalizer = weakref.finalize(self, _stop, proc)
         return self._proc
 
-    def batch(self, size: int | None = None) -> SigningBatch:
-        """A new batch of payloads to sign, in order; ``size``, if known, lets its first and last chunks be small."""
-        return SigningBatch(self, self._started(), size)
+    def batch(self, size: int | None = None, signed: Sink | None = None) -> SigningBatch:
+        """A new batch of payloads to sign, in order; ``size``, if known, lets its first and last chunks be small.
+
+        ``signed(first, signatures)``, if given, is called as each chunk's signatures come back (``first`` is the
+        position in the batch of the first of them), so that the caller can store them as they come.
+        """
+        return SigningBatch(self, self._started(), size, signed)
 
     def close(self) -> None:
         """Stop the helper (it also stops when this object is collected, or when the writer's process ends)."""
@@ -92,15 +102,18 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 class SigningBatch:
     """Payloads sent as they come, in chunks; :meth:`signatures` returns all of theirs, in order (rules 2-4)."""
 
-    def __init__(self, helper: SigningHelper, proc: subprocess.Popen[bytes], size: int | None = None) -> None:
+    def __init__(
+        self, helper: SigningHelper, proc: subprocess.Popen[bytes], size: int | None = None, signed: Sink | None = None
+    ) -> None:
         self._helper = helper
         self._stdin: BinaryIO = proc.stdin  # type: ignore[assignment]
-        self._stdout: BinaryIO = proc.stdout  # type: ignore[assignment]
+        self._replies = proc.stdout.fileno()  # type: ignore[union-attr]  # read with os.read: select sees all of it
         self._chunk: list[bytes] = []
         self._sent: deque[int] = deque()  # sizes of the requests not yet answered
         self._signatures: list[bytes] = []
         self._messages: list[bytes] = []
         self._tail_from = sys.maxsize if size is None else size - CHUNK  # payloads added before the small chunks
+        self._sink = signed
 
     def add(self, message: bytes) -> None:
         """Queue one payload; a full chunk goes to the helper at once."""
@@ -111,8 +124,10 @@ class SigningBatch:
             self._send()
 
     def _send(self) -> None:
-        while self._sent and sum(self._sent) + len(self._chunk) > AHEAD * CHUNK:
-            self._receive()
+        while self._sent and (
+            sum(self._sent) + len(self._chunk) > AHEAD * CHUNK or select.select([self._replies], [], [], 0)[0]
+        ):
+            self._receive()  # room for this chunk, and any reply already here: signatures reach the sink soon
         frame = bytearray(len(self._chunk).to_bytes(4, "big"))
         for message in self._chunk:
             frame += len(message).to_bytes(4, "big")
@@ -127,10 +142,13 @@ class SigningBatch:
 
     def _receive(self) -> None:
         count = self._sent.popleft()
-        reply = self._stdout.read(64 * count)
-        if reply is None or len(reply) != 64 * count:
+        reply = _read(self._replies, 64 * count)
+        if len(reply) != 64 * count:
             self._failed("the signing helper stopped before answering")
-        self._signatures += [reply[i : i + 64] for i in range(0, len(reply), 64)]
+        signatures = [reply[i : i + 64] for i in range(0, len(reply), 64)]
+        if self._sink is not None:
+            self._sink(len(self._signatures), signatures)
+        self._signatures += signatures
 
     def _failed(self, why: str) -> None:
         self._helper.reset()
@@ -154,6 +172,15 @@ class SigningBatch:
         ):
             self._failed("the signing helper's signatures do not verify with the party's key")
         return self._signatures
+
+
+def _read(fd: int, size: int) -> bytes:
+    """``size`` bytes from a pipe, or fewer if it ends first."""
+    parts = []
+    while size > 0 and (part := os.read(fd, size)):
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
 
 
 def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:

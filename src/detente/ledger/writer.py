@@ -12,28 +12,34 @@ Rules, in order:
    one) and chained to the previous entry; the batch is appended in one transaction, with a checkpoint signed
    by the same key for each data exchange in it (:mod:`detente.ledger.checkpoints`). A batch of at least
    ``HELPER_BATCH`` notifications is signed by a helper process on another core while this one validates
-   (:mod:`detente.ledger.signer`); the chain needs only the payloads' hashes, so nothing else changes.
+   (:mod:`detente.ledger.signer`); the chain needs only the payloads' hashes, so nothing else changes. Where the
+   store offers a stream (a database another process can open) and the batch holds no data exchange, each chunk
+   of signed entries goes on to the store as it comes back, and is inserted inside one open transaction while
+   this process validates the rest; the commit, after every signature is in and the first and last are checked,
+   stores all of it or none.
 5. Importing signed entries (from an export) checks every link and signature, the schema and every rule first,
    and then appends them all, or nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from detente.catalog.model import Catalog
 from detente.errors import ChainError, LedgerError, Location, NotificationError
 from detente.ledger.chain import Entry, check_entry, prepare, seal
-from detente.ledger.checkpoints import exchange_checkpoints
+from detente.ledger.checkpoints import EXCHANGES, exchange_checkpoints
 from detente.ledger.keys import PartyKey, fingerprint
 from detente.ledger.notifications import GENESIS, parse_notification
-from detente.ledger.port import LedgerStore, PartyRecord
+from detente.ledger.port import AppendStream, LedgerStore, PartyRecord
 from detente.ledger.replay import replay_payloads, replay_store
 from detente.ledger.rules import Context, Flag, check
-from detente.ledger.signer import SigningHelper
+from detente.ledger.signer import SigningHelper, Sink
 from detente.ledger.state import PartyState, apply
 from detente.treaty.model import Treaty
 
@@ -139,14 +145,17 @@ class Ledger:
                 f"the key {fingerprint(key.public_key)} is not {party}'s registered key "
                 f"{fingerprint(record.public_key)}"
             )
-        with self._lock:
+        with self._lock, _collector_paused():
             state = self.state(party)
             pending: list[tuple[dict[str, Any], str]] = []
             batch: list[Entry] = []
             accepted: list[Accepted] = []
             ctx = self._context(record, pending)
             helper = self._helper(key, len(drafts))
-            signing = helper.batch(len(drafts)) if helper is not None else None
+            # rule 4: a large batch is signed on another core, and stored on one as it is signed, where it can be
+            stream = self.store.stream() if helper is not None and not _has_exchange(drafts) else None
+            sink = None if stream is None else _storing(stream, batch)
+            signing = None if helper is None else helper.batch(len(drafts), sink)
             try:
                 for i, draft in enumerate(drafts):
                     # the draft's own party, number and prev win; the notification's name is made only for errors
@@ -158,7 +167,7 @@ class Ledger:
                         raise _named(exc, f"{origin or 'notification'} #{i + 1}") from None
                     if signing is None:
                         entry = seal(payload, key)
-                    else:  # rule 4: signed on the helper's core while this one validates the next
+                    else:  # signed on the helper's core while this one validates the next
                         entry = prepare(payload)
                         signing.add(entry.payload)
                     digest = entry.hash.hex()
@@ -167,7 +176,11 @@ class Ledger:
                     batch.append(entry)
                     accepted.append(Accepted(party, entry.seq, digest, tuple(flags)))
                 if signing is not None:
-                    batch = [e.signed(s) for e, s in zip(batch, signing.signatures(), strict=True)]
+                    signatures = signing.signatures()  # checked before anything is committed; streamed as they came
+                    if stream is not None:
+                        stream.commit()
+                        return accepted
+                    batch = [e.signed(s) for e, s in zip(batch, signatures, strict=True)]
                 # Issue 4: a signed checkpoint at each data exchange, recorded in the same transaction.
                 checkpoints = exchange_checkpoints(self.store, record, batch, [p["type"] for p, _ in pending], key)
                 self.store.append(batch, checkpoints)
@@ -175,6 +188,8 @@ class Ledger:
                 self._states.pop(party, None)
                 if signing is not None:
                     signing.abandon()
+                if stream is not None:
+                    stream.abort()
                 raise
         return accepted
 
@@ -234,6 +249,38 @@ class Ledger:
                 finally:
                     self._states.pop(party, None)
         return len(fresh)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for one batch, as it was after.
+
+    A batch makes thousands of short-lived dicts and tuples but no reference cycles, so reference counting frees
+    them all; the collector would only walk the process's long-lived objects (the catalog, the treaty, the
+    schemas) again and again, a full pass costing tens of milliseconds. Paused, it runs once the batch is over.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _storing(stream: AppendStream, batch: list[Entry]) -> Sink:
+    """What the signing helper calls with each chunk's signatures: the entries, signed, go on to the store."""
+
+    def signed(first: int, signatures: list[bytes]) -> None:
+        chunk = batch[first : first + len(signatures)]
+        stream.add([entry.signed(signature) for entry, signature in zip(chunk, signatures, strict=True)])
+
+    return signed
+
+
+def _has_exchange(drafts: Sequence[dict[str, Any]]) -> bool:
+    """Whether a batch holds a data exchange, which gets a checkpoint, so is appended whole, not streamed."""
+    return any(isinstance(d, dict) and d.get("type") in EXCHANGES for d in drafts)
 
 
 def _located(where: str, state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag]:

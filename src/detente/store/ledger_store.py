@@ -20,23 +20,29 @@ Rules:
 7. The frontier a committed append left is kept in memory and used by the next append of that party if the batch
    starts right after it; otherwise it is read inside the transaction. Nodes never change, so a kept frontier is
    never wrong: if another writer appended meanwhile, the batch's entries collide with its rows and are refused.
+8. A large batch may be *streamed* (:meth:`SqlLedgerStore.stream`): its entries go, chunk by chunk as they are
+   signed, to a helper process that holds one transaction open on its own connection and inserts them there, on
+   another core, while the writer validates the rest (:mod:`detente.store.appender`). Rules 3-7 hold for it as for
+   ``append``: the same code writes the rows, and the commit is all or nothing. A database only this process can
+   open (SQLite in memory) has no stream.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 from collections.abc import Iterator, Sequence
 from importlib import resources
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from detente.errors import StoreError, TreeError
 from detente.ledger.chain import Columns, Entry
-from detente.ledger.port import CheckpointRecord, PartyRecord, Position
+from detente.ledger.port import AppendStream, CheckpointRecord, PartyRecord, Position
+from detente.store.appender import AppendingHelper, row
 from detente.store.tables import checkpoints, entries, parties
 from detente.trust.stored_tree import Frontier, grow, is_stored, low_nodes
 
@@ -79,6 +85,9 @@ def _url(target: str) -> str:
 
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to the latest migration (or to ``revision``, which tests of older ledgers use)."""
+    from alembic import command  # noqa: PLC0415 - half a second of imports that the appending helper never needs
+    from alembic.config import Config  # noqa: PLC0415
+
     config = Config()
     config.set_main_option("script_location", str(resources.files("detente.store").joinpath("migrations")))
     with engine.begin() as connection:
@@ -99,9 +108,11 @@ def _nodes_query(mark: str, positions: Sequence[Position]) -> str:
 class SqlLedgerStore:
     """A :class:`~detente.ledger.port.LedgerStore` on one database."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, streams: bool = True) -> None:
         self.engine = engine
         self._edges: dict[str, Frontier] = {}  # rule 7: each party's frontier after its last committed append
+        self._target = _reopenable(engine) if streams else None  # rule 8: where a helper process can open it too
+        self._appender: AppendingHelper | None = None
 
     def parties(self) -> list[PartyRecord]:
         """Registered parties, by code."""
@@ -125,50 +136,57 @@ class SqlLedgerStore:
             if checkpoints:
                 raise StoreError("the store refused the write: a checkpoint comes with the entries it covers")
             return
-        rows = [(e.party, e.seq, *e.stored_columns(), e.payload, e.signature, e.hash) for e in batch]
-        qmark = self.engine.dialect.paramstyle == "qmark"
-        claims = [(c.party, c.size, c.root) for c in checkpoints]
-        grown: dict[str, Frontier] = {}
+        transaction = self.transaction()
+        try:
+            transaction.add([row(e) for e in batch], [(c.party, c.size, c.root) for c in checkpoints])
+            transaction.record(checkpoints)
+            transaction.commit()
+        except BaseException:
+            transaction.rollback()
+            raise
 
-        def write(c: Connection) -> None:
-            c.exec_driver_sql(_INSERT_QMARK if qmark else _INSERT_FORMAT, rows)
+    def transaction(self) -> Appending:
+        """An open append transaction (rule 3): rows added in order, then committed or rolled back whole."""
+        return Appending(self)
 
-            def edge(party: str, size: int) -> Frontier:
-                kept = self._edges.get(party)
-                if kept is not None and kept.size == size:
-                    grown[party] = kept.copy()
-                    return grown[party]
-                try:
-                    grown[party] = Frontier(size, self._nodes(c, party, Frontier.positions(size)))
-                except StoreError as exc:
-                    raise StoreError(
-                        f"the store refused the write: {party} #{size + 1} does not follow the stored tree; {exc}"
-                    ) from None
-                return grown[party]
+    def stream(self, wait: float = 0.0) -> AppendStream | None:
+        """A batch streamed to the appending helper (rule 8), or None: a database in memory, or no helper ready.
 
+        The helper is started by the first call; until it is ready (about a second), batches are appended whole.
+        ``wait`` is how many seconds to wait for it.
+        """
+        if self._target is None:
+            return None
+        if self._appender is None:
+            self._appender = AppendingHelper(self._target)
+        return self._appender.stream(wait)
+
+    def start_streaming(self, wait: float = 0.0) -> bool:
+        """Start the appending helper now, so that the next large batch streams; True once it is ready.
+
+        A service calls it at start; ``wait`` is how many seconds to wait for the helper (by default, none).
+        """
+        stream = self.stream(wait)
+        if stream is None:
+            return False
+        stream.abort()
+        return True
+
+    def checkpoint_wal(self) -> None:
+        """On SQLite, copy what the write-ahead log holds into the database file, as far as readers allow."""
+        if self.engine.dialect.name == "sqlite":
+            connection = self.engine.raw_connection()  # outside any transaction, which would hold the log back
             try:
-                nodes = grow([(e.party, e.seq, e.payload) for e in batch], edge, claims)
-            except TreeError as exc:
-                raise StoreError(f"the store refused the write: {exc.why}") from None
-            if nodes:  # one per 16 entries (stored_tree, rule 6): most small batches complete none
-                c.exec_driver_sql(_NODES_QMARK if qmark else _NODES_QMARK.replace("?", "%s"), nodes)
-            if checkpoints:
-                notes = [(k.party, k.size, k.root, k.note) for k in checkpoints]
-                c.exec_driver_sql(_CHECKPOINTS_QMARK if qmark else _CHECKPOINTS_QMARK.replace("?", "%s"), notes)
-
-        self._write(write)
-        self._edges.update(grown)  # committed: grow left each frontier at the end of the batch
+                with _mapped():
+                    connection.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            finally:
+                connection.close()
 
     def _write(self, action: Any) -> None:
-        try:
-            with self.engine.connect() as c:
-                c.execution_options(detente_write=True)
-                with c.begin():
-                    action(c)
-        except IntegrityError as exc:
-            raise StoreError(f"the database refused the write: {_reason(exc)}") from None
-        except (OperationalError, DBAPIError) as exc:
-            raise StoreError(f"the database failed: {_reason(exc)}") from None
+        with _mapped(), self.engine.connect() as c:
+            c.execution_options(detente_write=True)
+            with c.begin():
+                action(c)
 
     def entries(
         self, party: str, start: int = 1, stop: int | None = None, until: str | None = None, known_at: str | None = None
@@ -320,8 +338,105 @@ class SqlLedgerStore:
         return [CheckpointRecord(r.party, int(r.size), bytes(r.root), r.note) for r in rows]
 
     def close(self) -> None:
-        """Release the engine's connections."""
+        """Stop the appending helper, if one was started, and release the engine's connections."""
+        if self._appender is not None:
+            self._appender.close()
+            self._appender = None
         self.engine.dispose()
+
+
+class Appending:
+    """One append transaction (rules 3, 6, 7): rows inserted chunk by chunk, tree nodes grown as they come."""
+
+    def __init__(self, store: SqlLedgerStore) -> None:
+        self._store = store
+        self._qmark = store.engine.dialect.paramstyle == "qmark"
+        self._grown: dict[str, Frontier] = {}  # each party's frontier as this transaction has grown it
+        with _mapped():
+            self._connection = store.engine.connect()
+            try:
+                self._connection.execution_options(detente_write=True)
+                self._transaction = self._connection.begin()
+            except BaseException:
+                self._connection.close()
+                raise
+
+    def add(self, rows: Sequence[tuple[Any, ...]], claims: Sequence[tuple[str, int, bytes]] = ()) -> None:
+        """Insert rows (made by :func:`~detente.store.appender.row`) and the nodes they complete; check ``claims``.
+
+        Rows come in sequence; ``claims`` are checkpoints' (party, size, root), each checked as the tree passes it.
+        """
+        c = self._connection
+        with _mapped():
+            c.exec_driver_sql(_INSERT_QMARK if self._qmark else _INSERT_FORMAT, rows)
+            try:
+                nodes = grow([(r[0], r[1], r[6]) for r in rows], self._edge, claims)
+            except TreeError as exc:
+                raise StoreError(f"the store refused the write: {exc.why}") from None
+            if nodes:  # one per 16 entries (stored_tree, rule 6): most small batches complete none
+                c.exec_driver_sql(_NODES_QMARK if self._qmark else _NODES_QMARK.replace("?", "%s"), nodes)
+
+    def _edge(self, party: str, size: int) -> Frontier:
+        grown = self._grown.get(party)
+        if grown is not None and grown.size == size:
+            return grown  # a later chunk of this transaction: grow goes on from where the last one left it
+        kept = self._store._edges.get(party)
+        if kept is not None and kept.size == size:
+            self._grown[party] = kept.copy()
+            return self._grown[party]
+        try:
+            positions = Frontier.positions(size)
+            self._grown[party] = Frontier(size, self._store._nodes(self._connection, party, positions))
+        except StoreError as exc:
+            raise StoreError(
+                f"the store refused the write: {party} #{size + 1} does not follow the stored tree; {exc}"
+            ) from None
+        return self._grown[party]
+
+    def record(self, checkpoints: Sequence[CheckpointRecord]) -> None:
+        """Insert signed checkpoints (their roots were checked as ``claims`` with the rows they cover)."""
+        if checkpoints:
+            notes = [(k.party, k.size, k.root, k.note) for k in checkpoints]
+            with _mapped():
+                mark = _CHECKPOINTS_QMARK if self._qmark else _CHECKPOINTS_QMARK.replace("?", "%s")
+                self._connection.exec_driver_sql(mark, notes)
+
+    def commit(self) -> None:
+        """Commit all of it; the frontiers it grew are kept for the next append (rule 7)."""
+        try:
+            with _mapped():
+                self._transaction.commit()
+        finally:
+            self._connection.close()
+        self._store._edges.update(self._grown)
+
+    def rollback(self) -> None:
+        """Store none of it (also after a failure, when the database may have rolled back already)."""
+        with contextlib.suppress(DBAPIError):
+            self._transaction.rollback()
+        self._connection.close()
+
+
+@contextlib.contextmanager
+def _mapped() -> Iterator[None]:
+    """Rule 4: the driver's errors as :class:`StoreError`, with the database's reason."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise StoreError(f"the database refused the write: {_reason(exc)}") from None
+    except (OperationalError, DBAPIError) as exc:
+        raise StoreError(f"the database failed: {_reason(exc)}") from None
+
+
+def _reopenable(engine: Engine) -> str | None:
+    """The URL another process opens this database by, or None for a database in this process's memory."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        database = url.database or ""
+        if not database or database == ":memory:" or "mode=memory" in database or database.startswith("file:"):
+            return None
+        return f"sqlite:///{os.path.abspath(database)}"
+    return url.render_as_string(hide_password=False)
 
 
 _ENTRY_COLUMNS = "seq, payload, signature, hash, type, sent, effective, effect"
@@ -331,14 +446,19 @@ def _reason(exc: DBAPIError) -> str:
     return str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
 
 
+def engine_for(url: str) -> Engine:
+    """An engine for a database URL, with SQLite's settings (rule 5); nothing is read or migrated yet."""
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
 def open_store(target: str) -> SqlLedgerStore:
     """Open (and migrate) a ledger store: a file path for SQLite, or a ``postgresql://`` URL."""
-    url = _url(target)
     try:
-        engine = create_engine(url, future=True)
-        if engine.dialect.name == "sqlite":
-            event.listen(engine, "connect", _sqlite_pragmas)
-            event.listen(engine, "begin", _sqlite_begin)
+        engine = engine_for(_url(target))
         migrate(engine)
     except (OperationalError, DBAPIError) as exc:
         raise StoreError(f"cannot open the ledger at {target}: {_reason(exc)}") from None
