@@ -23,9 +23,9 @@ from detente.ledger.canonical import (
     canonical_validated,
     is_canonical,
 )
-from detente.ledger.chain import Entry, check_entry
+from detente.ledger.chain import GENESIS, Entry, check_entry
 from detente.ledger.keys import PartyKey
-from detente.ledger.notifications import GENESIS, NOTIFICATION_FORMAT, Type, parse_notification
+from detente.ledger.notifications import NOTIFICATION_FORMAT, Type, parse_notification
 
 
 def _chars(low: int, high: int) -> st.SearchStrategy[str]:

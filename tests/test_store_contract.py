@@ -28,11 +28,11 @@ from detente.cli.ledger import export, import_
 from detente.data.forces import load_force
 from detente.errors import FileFormatError
 from detente.ledger.canonical import canonical
-from detente.ledger.chain import ChainError, Entry, seal, verify_chain
+from detente.ledger.chain import GENESIS, ChainError, Entry, seal, verify_chain
 from detente.ledger.convert import initial_data
 from detente.ledger.exchange import read_export
 from detente.ledger.keys import PartyKey
-from detente.ledger.notifications import GENESIS, format_time
+from detente.ledger.notifications import format_time
 from detente.ledger.port import PartyRecord
 from detente.ledger.replay import history, replay, replay_store
 from detente.ledger.state import PartyState

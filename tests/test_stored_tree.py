@@ -25,10 +25,9 @@ from sqlalchemy.exc import DBAPIError
 from detente.catalog.load import builtin_catalog
 from detente.errors import StoreError, TreeError
 from detente.ledger.canonical import canonical
-from detente.ledger.chain import Entry, verify_chain
+from detente.ledger.chain import GENESIS, Entry, verify_chain
 from detente.ledger.keys import PartyKey
 from detente.ledger.memory import MemoryStore
-from detente.ledger.notifications import GENESIS
 from detente.ledger.port import CheckpointRecord, LedgerStore, PartyRecord
 from detente.ledger.replay import replay, replay_store
 from detente.ledger.state import PartyState

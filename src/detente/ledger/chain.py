@@ -31,8 +31,8 @@ import orjson
 from detente.errors import ChainError
 from detente.ledger.canonical import canonical_validated, is_canonical, parse
 from detente.ledger.keys import PartyKey, verify
-from detente.ledger.notifications import GENESIS
 
+GENESIS = "0" * 64  # the prev of a party's first entry
 EXCHANGES = frozenset({"initial-data", "data-update"})
 _ENVELOPE = frozenset({"party", "seq", "prev", "sent", "effective", "type", "content"})  # what readers rely on
 _SORTED = orjson.OPT_SORT_KEYS

@@ -25,7 +25,6 @@ from detente.errors import Location, NotificationError
 from detente.forces.vocabulary import FacilityKind, Kind, Role, Status
 
 NOTIFICATION_FORMAT = "detente.notification/1"
-GENESIS = "0" * 64
 _TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
 _STRICT = ConfigDict(extra="forbid", use_enum_values=True)
 

@@ -23,8 +23,7 @@ from itertools import islice
 from typing import NamedTuple
 
 from detente.errors import ChainError
-from detente.ledger.chain import Entry, check_entry
-from detente.ledger.notifications import GENESIS
+from detente.ledger.chain import GENESIS, Entry, check_entry
 from detente.ledger.port import LedgerStore
 
 

@@ -32,10 +32,10 @@ from typing import Any, NamedTuple
 
 from detente.catalog.model import Catalog
 from detente.errors import ChainError, LedgerError, Location, NotificationError
-from detente.ledger.chain import Entry, check_entry, prepare, seal
+from detente.ledger.chain import GENESIS, Entry, check_entry, prepare, seal
 from detente.ledger.checkpoints import EXCHANGES, exchange_checkpoints
 from detente.ledger.keys import PartyKey, fingerprint
-from detente.ledger.notifications import GENESIS, parse_notification
+from detente.ledger.notifications import parse_notification
 from detente.ledger.port import AppendStream, LedgerStore, PartyRecord
 from detente.ledger.replay import replay_payloads, replay_store
 from detente.ledger.rules import Context, Flag, check

@@ -69,11 +69,10 @@ from detente.errors import (
     WithheldError,
 )
 from detente.ledger.canonical import canonical
-from detente.ledger.chain import Entry, check_entry, seal
+from detente.ledger.chain import GENESIS, Entry, check_entry, seal
 from detente.ledger.convert import declaration_from_state
 from detente.ledger.keys import PartyKey
 from detente.ledger.memory import MemoryStore
-from detente.ledger.notifications import GENESIS
 from detente.ledger.writer import Accepted, Ledger
 from detente.treaty.load import get_treaty
 from detente.trust.escrow import Commitment, Escrow, Opened, Opening
