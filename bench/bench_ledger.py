@@ -5,8 +5,10 @@ Measures, in one run, with every file in a temporary directory that is removed a
      1,000 rows per commit) and single-row commits; Ed25519 sign and verify (PyNaCl, and `cryptography` if
      importable) on 5,000 distinct 400-byte messages, one core, and verify on every core; SHA-256;
   2. append, signed, batched: ``Ledger.submit`` of 1,000 notifications per call (validate, sign, chain, one
-     transaction), after one initial data of 2,000 Minuteman III launchers at an ICBM base; the notifications
-     are status changes toggling launchers deployed <-> non-deployed, one second apart, all valid;
+     transaction; signed by the signing helper and, from the second call on, stored by the appending helper, each
+     a process of its own, as the writer validates), after one initial data of 2,000 Minuteman III launchers at
+     an ICBM base; the notifications are status changes toggling launchers deployed <-> non-deployed, one second
+     apart, all valid;
   3. append, one commit each: M notifications, one ``Ledger.submit`` call (one fsync'd transaction) each;
   4. replay: ``replay_store(store, party)`` over all N entries (a breakdown and a cProfile if slow);
   5. verify: ``verify_chain`` (one core) and ``verify_parallel`` (every core) over all N entries;

@@ -25,7 +25,7 @@ from builders import initial_launchers, toggles
 
 KEY = PartyKey.from_seed("US", bytes([3]) * 32)
 UIDS = [f"US-MM3-{i}" for i in range(20)]
-SIZE = writer.HELPER_BATCH + 2 * CHUNK + 9  # several chunks, and a small last one
+SIZE = 560  # several chunks of CHUNK and a part one; each of the 20 launchers flipped an even number of times
 
 
 def _ledger(store: Any) -> writer.Ledger:
@@ -33,6 +33,17 @@ def _ledger(store: Any) -> writer.Ledger:
     ledger.register("US", KEY.public_key, "new-start")
     ledger.submit("US", [initial_launchers(UIDS)], KEY)
     return ledger
+
+
+def _streaming(store: Any) -> writer.Ledger:
+    """A ledger that has taken its first large batch (appended whole), so that the next ones stream."""
+    ledger = _ledger(store)
+    ledger.submit("US", toggles(UIDS, WARM, day="2011-02-28"), KEY)
+    return ledger
+
+
+WARM = 280  # a large batch (at least HELPER_BATCH) that leaves every launcher deployed again
+BASE = 1 + WARM  # entries in a ledger from _streaming
 
 
 @pytest.fixture
@@ -65,32 +76,42 @@ def _root(store: Any, size: int) -> bytes:
 def test_a_streamed_batch_is_stored_as_one_appended_whole(store: SqlLedgerStore, commits: list[int]) -> None:
     streamed = _ledger(store)
     whole = _ledger(MemoryStore())
-    drafts = toggles(UIDS, 2 * SIZE)
     for ledger in (streamed, whole):
-        ledger.submit("US", drafts[:SIZE], KEY)
-        ledger.submit("US", drafts[SIZE:], KEY)  # the second continues the tree the first grew
+        for day in ("2011-03-01", "2011-03-02", "2011-03-03"):  # the first is appended whole, the next two stream
+            ledger.submit("US", toggles(UIDS, SIZE, day=day), KEY)
     assert len(commits) == 2
     assert list(store.entries("US")) == list(whole.store.entries("US"))
-    size = 1 + 2 * SIZE
+    size = 1 + 3 * SIZE
     assert [p["seq"] for p in verify_chain(store.entries("US"), "US", KEY.public_key)] == list(range(1, size + 1))
-    for at in (SIZE, SIZE + 1, size):
+    for at in (1 + SIZE, 2 + SIZE, 1 + 2 * SIZE, size):
         assert _root(store, at) == _root(whole.store, at)
     assert store.tree_size("US") == size
     streamed.close()
 
 
+def test_a_process_that_submits_one_large_batch_starts_no_helper_to_store_it(store_target: str) -> None:
+    plain = open_store(store_target)
+    ledger = _ledger(plain)
+    ledger.submit("US", toggles(UIDS, SIZE), KEY)
+    assert plain._appender is None
+    ledger.submit("US", toggles(UIDS, SIZE, day="2011-03-02"), KEY)  # the second asks for the stream
+    assert plain._appender is not None
+    ledger.close()
+    plain.close()
+
+
 def test_a_batch_refused_midway_stores_nothing_and_the_next_streams(store: SqlLedgerStore, commits: list[int]) -> None:
-    ledger = _ledger(store)
+    ledger = _streaming(store)
     drafts = toggles(UIDS, SIZE)
     drafts[CHUNK * 3 + 5]["content"]["uid"] = "US-NOWHERE"  # refused after chunks were stored in the transaction
     with pytest.raises(NotificationError, match="not declared"):
         ledger.submit("US", drafts, KEY)
-    assert store.tree_size("US") == 1
-    assert [e.seq for e in store.entries("US")] == [1]
+    assert store.tree_size("US") == BASE
+    assert [e.seq for e in store.entries("US")] == list(range(1, BASE + 1))
     assert not commits
     accepted = ledger.submit("US", toggles(UIDS, SIZE), KEY)
     assert len(commits) == 1
-    assert [e.seq for e in store.entries("US")] == list(range(1, SIZE + 2))
+    assert [e.seq for e in store.entries("US")] == list(range(1, BASE + SIZE + 1))
     assert accepted[-1].hash == store.head("US").hash_hex  # type: ignore[union-attr]
     ledger.close()
 
@@ -98,7 +119,7 @@ def test_a_batch_refused_midway_stores_nothing_and_the_next_streams(store: SqlLe
 def test_a_helper_killed_midway_refuses_the_batch_and_nothing_is_stored(
     store: SqlLedgerStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ledger = _ledger(store)
+    ledger = _streaming(store)
     real = appender.Stream.add
     sent: list[int] = []
 
@@ -116,11 +137,12 @@ def test_a_helper_killed_midway_refuses_the_batch_and_nothing_is_stored(
     with pytest.raises(StoreError, match="appending helper stopped"):
         ledger.submit("US", toggles(UIDS, SIZE), KEY)
     assert len(sent) >= 2
-    assert [e.seq for e in store.entries("US")] == [1]
+    assert [e.seq for e in store.entries("US")] == list(range(1, BASE + 1))
     assert ledger.state("US") == before
     monkeypatch.setattr(appender.Stream, "add", real)
     ledger.submit("US", toggles(UIDS, SIZE), KEY)  # appended whole while a new helper starts
-    assert [p["seq"] for p in verify_chain(store.entries("US"), "US", KEY.public_key)] == list(range(1, SIZE + 2))
+    size = BASE + SIZE
+    assert [p["seq"] for p in verify_chain(store.entries("US"), "US", KEY.public_key)] == list(range(1, size + 1))
     ledger.close()
 
 
@@ -172,3 +194,22 @@ def test_a_database_in_memory_has_no_stream() -> None:
     store = open_store(":memory:")
     assert store.stream(wait=1) is None
     store.close()
+
+
+def test_a_stream_thrown_out_of_step_ends_the_helper_and_stores_nothing(store: SqlLedgerStore) -> None:
+    """A write cut short leaves the next frame misaligned: the helper reads no token there, so it stops (and
+    never reads a payload's bytes as a pickle); its transaction is rolled back, and the batch is refused."""
+    ledger = _ledger(store)
+    fresh = _ledger(MemoryStore())
+    fresh.submit("US", toggles(UIDS, 3), KEY)
+    following = list(fresh.store.entries("US"))[1:]
+    stream = store.stream(wait=60)
+    assert isinstance(stream, appender.Stream)
+    stream.add(following[:1])
+    stream._stdin.write(b"\0\0\0\x40" + following[1].payload[:30])  # half a frame, as if the write was cut short
+    stream.add(following[1:])
+    with pytest.raises(StoreError, match="appending helper stopped"):
+        stream.commit()
+    assert [e.seq for e in store.entries("US")] == [1]
+    assert store.start_streaming(wait=60)  # a new helper, with a new token
+    ledger.close()

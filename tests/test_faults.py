@@ -11,7 +11,9 @@ A process killed while creating a new ledger's schema must leave a file (or data
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import random
 import signal
 import sqlite3
@@ -48,6 +50,7 @@ class Run:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=True,  # its own process group: the writer and its helpers
         )
         self.acks: list[int] = []
         self.first = threading.Event()
@@ -62,10 +65,23 @@ class Run:
                 self.first.set()
         self.first.set()
 
-    def kill(self) -> tuple[list[int], str]:
-        """SIGKILL the writer; return what it acknowledged (all of it, read to the end) and its stderr."""
-        self.process.send_signal(signal.SIGKILL)
+    def kill(self, everything: bool = False) -> tuple[list[int], str]:
+        """SIGKILL the writer (with ``everything``, its helper processes too); return what it acknowledged (all of
+        it, read to the end) and its stderr, once every process of its group has ended.
+
+        Helpers outlive a writer killed alone, until they read the end of their pipes: an appending helper the
+        writer had asked to commit commits first (those entries were never acknowledged, and may be stored).
+        """
+        if everything:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        else:
+            self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=10)
+        deadline = time.monotonic() + 30
+        with contextlib.suppress(ProcessLookupError):
+            while time.monotonic() < deadline:
+                os.killpg(self.process.pid, 0)  # raises once no process of the group is left
+                time.sleep(0.02)
         self.reader.join(timeout=10)
         assert self.process.stderr is not None
         errors = self.process.stderr.read()
@@ -75,7 +91,7 @@ class Run:
         return self.acks, errors
 
 
-def kill_at_random(target: str, rng: random.Random, mode: str = "") -> list[int]:
+def kill_at_random(target: str, rng: random.Random, mode: str = "", everything: bool = False) -> list[int]:
     """Run the writer and SIGKILL it at a random moment; return the acknowledged sequence numbers."""
     run = Run(target, rng.randrange(2**31), mode)
     try:
@@ -85,7 +101,7 @@ def kill_at_random(target: str, rng: random.Random, mode: str = "") -> list[int]
             assert run.first.wait(timeout=30), "the writer acknowledged nothing in 30 s"
             time.sleep(rng.uniform(0.05, 0.6))
     finally:
-        acks, errors = run.kill()
+        acks, errors = run.kill(everything)
     assert run.process.returncode == -signal.SIGKILL, f"the writer stopped before it was killed:\n{errors}"
     return acks
 
@@ -167,8 +183,8 @@ def test_sigkill_while_batches_stream_loses_nothing_acknowledged(store_target: s
     rng = random.Random(200 + seed)  # noqa: S311 - reproducible kill times, not cryptography
     open_store(store_target).close()
     head = 0
-    for _ in range(2):
-        acks = kill_at_random(store_target, rng, "streamed")
+    for everything in (False, True):  # the writer alone (its helpers end when they read so), then all of them
+        acks = kill_at_random(store_target, rng, "streamed", everything)
         head = check_ledger(store_target, acks, head)
     continue_appending(store_target, head)
 

@@ -13,10 +13,11 @@ Rules, in order:
    by the same key for each data exchange in it (:mod:`detente.ledger.checkpoints`). A batch of at least
    ``HELPER_BATCH`` notifications is signed by a helper process on another core while this one validates
    (:mod:`detente.ledger.signer`); the chain needs only the payloads' hashes, so nothing else changes. Where the
-   store offers a stream (a database another process can open) and the batch holds no data exchange, each chunk
-   of signed entries goes on to the store as it comes back, and is inserted inside one open transaction while
-   this process validates the rest; the commit, after every signature is in and the first and last are checked,
-   stores all of it or none.
+   store offers a stream (a database another process can open), the batch holds no data exchange, and it is not
+   the first large batch this object takes (a command that submits one would start the store's helper for
+   nothing), each chunk of signed entries goes on to the store as it comes back, and is inserted inside one open
+   transaction while this process validates the rest; the commit, after every signature is in and the first and
+   last are checked, stores all of it or none.
 5. Importing signed entries (from an export) checks every link and signature, the schema and every rule first,
    and then appends them all, or nothing.
 """
@@ -66,6 +67,7 @@ class Ledger:
         self._states: dict[str, PartyState] = {}
         self._records: dict[str, PartyRecord] = {}
         self._helpers: dict[bytes, SigningHelper] = {}
+        self._large = 0  # large batches submitted: the store's stream is asked for from the second on
 
     def party(self, party: str) -> PartyRecord:
         """The registered party, or a :class:`LedgerError` (registrations never change, so they are cached)."""
@@ -153,7 +155,7 @@ class Ledger:
             ctx = self._context(record, pending)
             helper = self._helper(key, len(drafts))
             # rule 4: a large batch is signed on another core, and stored on one as it is signed, where it can be
-            stream = self.store.stream() if helper is not None and not _has_exchange(drafts) else None
+            stream = self._stream(drafts) if helper is not None else None
             sink = None if stream is None else _storing(stream, batch)
             signing = None if helper is None else helper.batch(len(drafts), sink)
             try:
@@ -192,6 +194,16 @@ class Ledger:
                     stream.abort()
                 raise
         return accepted
+
+    def _stream(self, drafts: Sequence[dict[str, Any]]) -> AppendStream | None:
+        """The store's stream for a large batch without data exchanges, from the second large batch on (rule 4).
+
+        A process that submits one large batch (a command line) would start the store's helper for nothing.
+        """
+        self._large += 1
+        if self._large < 2 or _has_exchange(drafts):
+            return None
+        return self.store.stream()
 
     def _helper(self, key: PartyKey, size: int) -> SigningHelper | None:
         """The key's signing helper for a batch this large, where there is a core for it (rule 4)."""

@@ -8,19 +8,23 @@ Rules:
 
 1. The helper is ``python -m detente.store.appender``, started with pipes. The database URL, with any password,
    goes down its stdin first: never in its arguments or environment. It opens the database without migrating
-   (the writer's process did), answers ``("ok",)`` when it has, writes nothing but answers, and never logs. Until
+   (the writer's process did), answers ``["ok"]`` when it has, writes nothing but answers, and never logs. Until
    it has answered (it takes about a second to start), and for good if it cannot open the database, batches are
    appended the ordinary way.
-2. Frames both ways are a 4-byte big-endian length and a pickle (the pipes join two processes of this program and
-   nothing else). Requests: ``("rows", rows)``, the batch's next ledger rows in order; ``("commit",)``;
-   ``("abort",)``. Only commit and abort are answered: ``("ok",)`` or ``("refused", why)``.
+2. Requests are frames of a 16-byte token, a 4-byte big-endian length and a pickle: ``("rows", rows)``, the
+   batch's next ledger rows in order; ``("commit",)``; ``("abort",)``. The token is random, made for each helper
+   and sent first of all; a frame without it ends the helper, so a stream thrown out of step (a write cut short)
+   can never have bytes of a payload read as a pickle. Only commit and abort are answered, in frames of a length
+   and JSON: ``["ok"]`` or ``["refused", why]``.
 3. The first rows of a batch begin the transaction (``BEGIN IMMEDIATE`` on SQLite: the write lock is held until the
    batch ends). The rows go through the store's own :class:`~detente.store.ledger_store.Appending`, as in
    ``append``. A refusal (a duplicate entry, a tree that does not follow, a database failure) rolls the
    transaction back at once; the rest of the batch's rows are ignored, and its commit is answered with the refusal.
 4. An acknowledged commit is stored. If the helper dies, or answers out of step, the batch fails with a
    :class:`StoreError` and the next batch starts a new helper; the database rolls back a transaction whose process
-   died. The helper rolls back and exits when its stdin closes (the writer closed it, or died).
+   died. The helper rolls back and exits when its stdin closes (the writer closed it, or died); a writer that died
+   after asking for the commit may find it done (entries stored that it never acknowledged, as when a process dies
+   between a commit and its answer).
 5. On SQLite, the helper's commits do not copy the write-ahead log into the database file (SQLite's automatic
    checkpoint, which every thousand pages makes one commit take several times as long): the helper checkpoints
    after it has answered each commit, while the writer goes on.
@@ -31,6 +35,7 @@ Rules:
 from __future__ import annotations
 
 import contextlib
+import os
 import pickle
 import select
 import subprocess
@@ -40,11 +45,13 @@ import weakref
 from collections.abc import Sequence
 from typing import Any, BinaryIO, cast
 
+import orjson
 from sqlalchemy import event
 
 from detente.errors import StoreError
 from detente.ledger.chain import Entry
 
+TOKEN_BYTES = 16
 PIPE_BYTES = 1 << 20  # ask for a 1 MiB pipe (Linux): a few chunks of rows in flight without the writer blocking
 _STOPPED = "the appending helper stopped"
 
@@ -58,6 +65,7 @@ class AppendingHelper:
         self._finalizer: weakref.finalize | None = None  # type: ignore[type-arg]
         self._busy = threading.Lock()
         self._ready = False  # the helper has opened the database (rule 1)
+        self.token = b""  # the running helper's frame token (rule 2)
         self._failed = False  # it could not: this database is appended the ordinary way from now on
 
     def _started(self) -> subprocess.Popen[bytes]:
@@ -73,7 +81,9 @@ class AppendingHelper:
             self._proc = proc
             self._ready = False
             self._finalizer = weakref.finalize(self, _stop, proc)
-            _send(cast(BinaryIO, proc.stdin), self._target)
+            self.token = os.urandom(TOKEN_BYTES)
+            proc.stdin.write(self.token)
+            _send(cast(BinaryIO, proc.stdin), self.token, self._target)
         return self._proc
 
     def stream(self, wait: float = 0.0) -> Stream | None:
@@ -98,7 +108,7 @@ class AppendingHelper:
         replies = cast(BinaryIO, proc.stdout)
         if not select.select([replies], [], [], wait)[0]:
             return False  # still starting: this batch is appended the ordinary way
-        if _receive(replies) != ("ok",):
+        if _answer(replies) != ["ok"]:
             raise StoreError(f"{_STOPPED} before it was ready")
         self._ready = True
         return True
@@ -141,6 +151,7 @@ class Stream:
         self._helper = helper
         self._stdin: BinaryIO = proc.stdin  # type: ignore[assignment]
         self._stdout: BinaryIO = proc.stdout  # type: ignore[assignment]
+        self._token = helper.token
         self._open = True
 
     def add(self, entries: Sequence[Entry]) -> None:
@@ -171,18 +182,18 @@ class Stream:
         if not self._open:
             raise StoreError("this stream has ended: a batch is streamed once")
         try:
-            _send(self._stdin, message)
+            _send(self._stdin, self._token, message)
         except OSError:
             self._failed(why)
 
-    def _reply(self, why: str) -> tuple[Any, ...]:
+    def _reply(self, why: str) -> list[Any]:
         try:
-            reply = _receive(self._stdout)
-        except (OSError, EOFError, pickle.UnpicklingError):
+            reply = _answer(self._stdout)
+        except OSError:
             reply = None
-        if type(reply) is not tuple or not reply or reply[0] not in {"ok", "refused"}:
+        if type(reply) is not list or not reply or reply[0] not in {"ok", "refused"}:
             self._failed(why)
-        return cast(tuple[Any, ...], reply)
+        return cast(list[Any], reply)
 
     def _failed(self, why: str) -> None:
         self._helper.close()
@@ -200,29 +211,49 @@ def row(e: Entry) -> tuple[Any, ...]:
     return (e.party, e.seq, *e.stored_columns(), e.payload, e.signature, e.hash)
 
 
-def _send(pipe: BinaryIO, message: object) -> None:
+def _send(pipe: BinaryIO, token: bytes, message: object) -> None:
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    pipe.write(token + len(data).to_bytes(4, "big") + data)
+    pipe.flush()
+
+
+def _receive(pipe: BinaryIO, token: bytes) -> Any:
+    """The next request, or None at the end of the pipe or at a frame without the token (rule 2)."""
+    head = pipe.read(TOKEN_BYTES + 4)
+    if len(head) < TOKEN_BYTES + 4 or head[:TOKEN_BYTES] != token:
+        return None
+    size = int.from_bytes(head[TOKEN_BYTES:], "big")
+    data = pipe.read(size)
+    if len(data) < size:
+        return None
+    return pickle.loads(data)  # noqa: S301 - a whole frame, token checked: written by the writer's _send (rule 2)
+
+
+def _reply_with(pipe: BinaryIO, *answer: str) -> None:
+    data = orjson.dumps(answer)
     pipe.write(len(data).to_bytes(4, "big") + data)
     pipe.flush()
 
 
-def _receive(pipe: BinaryIO) -> Any:
-    """The next frame's message, or None at the end of the pipe."""
+def _answer(pipe: BinaryIO) -> Any:
+    """The helper's next answer (JSON), or None at the end of the pipe or if it is not JSON."""
     head = pipe.read(4)
     if len(head) < 4:
         return None
     size = int.from_bytes(head, "big")
     data = pipe.read(size)
-    if len(data) < size:
+    try:
+        return orjson.loads(data) if len(data) == size else None
+    except orjson.JSONDecodeError:
         return None
-    return pickle.loads(data)  # noqa: S301 - frames come only from this program's other process (rule 2)
 
 
 def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
     """The helper's loop (rules 1-4): read the URL, then take rows, commits and aborts until stdin closes."""
     from detente.store.ledger_store import Appending, SqlLedgerStore, engine_for  # noqa: PLC0415 - the child only
 
-    target = _receive(stdin)
+    token = stdin.read(TOKEN_BYTES)
+    target = _receive(stdin, token) if len(token) == TOKEN_BYTES else None
     if not isinstance(target, str):
         return
     engine = engine_for(target)
@@ -232,13 +263,13 @@ def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
     try:
         store.engine.connect().close()
     except Exception as exc:
-        _send(stdout, ("refused", f"cannot open the database: {type(exc).__name__}"))
+        _reply_with(stdout, "refused", f"cannot open the database: {type(exc).__name__}")
         return
-    _send(stdout, ("ok",))
+    _reply_with(stdout, "ok")
     transaction: Appending | None = None
     refused: str | None = None
     try:
-        while (message := _receive(stdin)) is not None:
+        while (message := _receive(stdin, token)) is not None:
             if message[0] == "rows":
                 if refused is not None:
                     continue
@@ -260,7 +291,10 @@ def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
             elif transaction is not None:  # an abort, or a commit of a refused batch
                 transaction.rollback()
             transaction = None
-            _send(stdout, ("ok",) if refused is None or message[0] == "abort" else ("refused", refused))
+            if refused is None or message[0] == "abort":
+                _reply_with(stdout, "ok")
+            else:
+                _reply_with(stdout, "refused", refused)
             refused = None
             store.checkpoint_wal()  # after the answer: the writer goes on meanwhile (rule 5)
     finally:
