@@ -23,7 +23,8 @@ have none: their content is most of their payload, so replay reads the payload i
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Any, NamedTuple
 
 import orjson
@@ -37,6 +38,7 @@ EXCHANGES = frozenset({"initial-data", "data-update"})
 _ENVELOPE = frozenset({"party", "seq", "prev", "sent", "effective", "type", "content"})  # what readers rely on
 _SORTED = orjson.OPT_SORT_KEYS
 _sha256 = hashlib.sha256
+RUN = 512  # entries checked together, their signatures first (see check_run)
 
 
 class Columns(NamedTuple):
@@ -108,36 +110,111 @@ def prepare(payload: dict[str, Any]) -> Entry:
     return Entry(payload["party"], payload["seq"], data, b"", hashlib.sha256(data).digest(), columns_of(payload))
 
 
-def check_entry(  # noqa: PLR0911 - one return per rule, in the module's order
+def check_entry(
     entry: Entry, public_key: bytes, expected_seq: int, prev: str | None
 ) -> tuple[str | None, dict[str, Any]]:
     """Rules 1–6 for one entry given the previous hash; return (problem or None, parsed payload).
 
     ``prev`` None leaves rule 3 to the caller (a verifier that checks slices of a ledger in parallel).
     """
-    party, seq, data, signature, digest, columns = entry
+    before, payload, after = _unsigned(entry, expected_seq, prev)
+    if before is not None:
+        return before, payload
+    if not verify(public_key, entry.payload, entry.signature):
+        return _BAD_SIGNATURE, payload
+    return after, payload
+
+
+_BAD_SIGNATURE = "signature does not verify with the party's public key"
+
+
+def _unsigned(  # noqa: PLR0911 - one return per rule, in the module's order
+    entry: Entry, expected_seq: int, prev: str | None
+) -> tuple[str | None, dict[str, Any], str | None]:
+    """Every rule but the signature's: (the first fault of rules 1–3, parsed payload, the first of rules 5–6).
+
+    Rule 4 comes between the two: a fault there is reported before a fault of rules 5 and 6.
+    """
+    party, seq, data, _, digest, columns = entry
     if seq != expected_seq:
-        return f"sequence number {seq} where {expected_seq} was expected (an entry is missing)", {}
+        return f"sequence number {seq} where {expected_seq} was expected (an entry is missing)", {}, None
     if _sha256(data).digest() != digest:
-        return "stored hash does not match the payload (the payload was altered)", {}
+        return "stored hash does not match the payload (the payload was altered)", {}, None
     try:
         payload = orjson.loads(data)
     except ValueError:
-        return "payload is not JSON", {}
+        return "payload is not JSON", {}, None
     if type(payload) is not dict:
-        return "payload is not a JSON object", {}
+        return "payload is not a JSON object", {}, None
     get = payload.get
     if get("party") != party or get("seq") != seq:
-        return "payload names another party or sequence number than its row", payload
+        return "payload names another party or sequence number than its row", payload, None
     if prev is not None and get("prev") != prev:
-        return "prev does not match the previous entry's hash (the chain is broken)", payload
-    if not verify(public_key, data, signature):
-        return "signature does not verify with the party's public key", payload
+        return "prev does not match the previous entry's hash (the chain is broken)", payload, None
     if not is_canonical(data, payload):
-        return "payload is not in canonical form", payload
+        return None, payload, "payload is not in canonical form"
     if columns is not None and not _columns_match(columns, payload):
-        return "the row's type, times or effect differ from its payload (edited in the database?)", payload
-    return None, payload
+        return None, payload, "the row's type, times or effect differ from its payload (edited in the database?)"
+    return None, payload, None
+
+
+class Run(NamedTuple):
+    """What :func:`check_run` found in consecutive entries."""
+
+    good: int  # how many entries, from the first, passed every rule
+    payloads: list[dict[str, Any]]  # their parsed payloads, in order (empty unless asked for)
+    last: str | None  # the hash (hex) of the last of them; ``prev`` as given when there are none
+    first_prev: str  # the first entry's ``prev`` as its payload says ("" if it has none or was not parsed)
+    problem: tuple[int, str] | None  # the first fault: (sequence number, why)
+
+
+def check_run(
+    entries: Sequence[Entry], party: str, public_key: bytes, start: int, prev: str | None, keep: bool = True
+) -> Run:
+    """Rules 1–6 for consecutive entries expected to begin at ``start``, finding the first fault as one by one.
+
+    The fault found is the one :func:`check_entry` applied to each entry in turn would find. ``prev`` None
+    leaves rule 3 at the first entry to the caller; ``keep`` False keeps no payloads. The signatures are
+    verified first, in one tight pass over the run, then everything else entry by entry: interleaved with the
+    Python work, libsodium's verify ran 3 to 5 µs slower per entry here (its code and tables fall out of the
+    processor's caches).
+    """
+    signed = [verify(public_key, entry.payload, entry.signature) for entry in entries]
+    payloads: list[dict[str, Any]] = []
+    expected, link, first_prev = start, prev, ""
+    for entry, valid in zip(entries, signed, strict=True):
+        if entry.party != party:
+            return Run(expected - start, payloads, link, first_prev, (expected, "the row belongs to another party"))
+        before, payload, after = _unsigned(entry, expected, link)
+        if expected == start:
+            first_prev = str(payload.get("prev", ""))
+        problem = before or (after if valid else _BAD_SIGNATURE)
+        if problem is not None:
+            return Run(expected - start, payloads, link, first_prev, (expected, problem))
+        if keep:
+            payloads.append(payload)
+        link = entry.hash.hex()
+        expected += 1
+    return Run(expected - start, payloads, link, first_prev, None)
+
+
+def check_runs(
+    entries: Iterable[Entry],
+    party: str,
+    public_key: bytes,
+    start: int,
+    prev: str | None,
+    keep: bool = True,
+    size: int = RUN,
+) -> Iterator[Run]:
+    """:func:`check_run` over consecutive runs of ``size`` entries, each linked to the last; stop after a fault."""
+    it = iter(entries)
+    while chunk := list(islice(it, size)):
+        run = check_run(chunk, party, public_key, start, prev, keep)
+        yield run
+        if run.problem is not None:
+            return
+        start, prev = start + len(chunk), run.last
 
 
 def _columns_match(stored: Columns, payload: dict[str, Any]) -> bool:
@@ -152,13 +229,11 @@ def _columns_match(stored: Columns, payload: dict[str, Any]) -> bool:
 
 
 def verify_chain(entries: Iterable[Entry], party: str, public_key: bytes) -> Iterator[dict[str, Any]]:
-    """Check a party's entries in order, yielding each parsed payload; raise :class:`ChainError` at the first fault."""
-    prev = GENESIS
-    expected = 1
-    for entry in entries:
-        problem, payload = check_entry(entry, public_key, expected, prev)
-        if problem is not None:
-            raise ChainError(party, expected if entry.seq != expected else entry.seq, problem)
-        prev = entry.hash_hex
-        expected += 1
-        yield payload
+    """Check a party's entries in order, yielding each parsed payload; raise :class:`ChainError` at the first fault.
+
+    Entries are checked in runs (:func:`check_run`): the payloads before a fault are yielded before it is raised.
+    """
+    for run in check_runs(entries, party, public_key, 1, GENESIS):
+        yield from run.payloads
+        if run.problem is not None:
+            raise ChainError(party, *run.problem)

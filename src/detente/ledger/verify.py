@@ -23,7 +23,7 @@ from itertools import islice
 from typing import NamedTuple
 
 from detente.errors import ChainError
-from detente.ledger.chain import GENESIS, Entry, check_entry
+from detente.ledger.chain import GENESIS, Entry, check_runs
 from detente.ledger.port import LedgerStore
 
 
@@ -39,20 +39,14 @@ class Slice(NamedTuple):
 
 def check_slice(rows: Iterable[Entry], party: str, public_key: bytes, start: int) -> Slice:
     """Check consecutive entries expected to begin at ``start``, stopping at the first fault."""
-    expected, prev, first_prev = start, "", ""
-    for entry in rows:
-        good = expected - start
-        if entry.party != party:
-            return Slice(start, good, first_prev, prev, (expected, "the row belongs to another party"))
-        # rule 3 needs the previous hash: inside the slice it is checked here, at its start by the caller
-        problem, payload = check_entry(entry, public_key, expected, prev if expected != start else None)
-        if problem is not None:
-            return Slice(start, good, first_prev, prev, (expected if entry.seq != expected else entry.seq, problem))
-        if expected == start:
-            first_prev = str(payload.get("prev", ""))
-        prev = entry.hash.hex()
-        expected += 1
-    return Slice(start, expected - start, first_prev, prev, None)
+    good, first_prev, last, problem = 0, "", "", None
+    for i, run in enumerate(check_runs(rows, party, public_key, start, None, keep=False)):
+        if i == 0:
+            first_prev = run.first_prev
+        good += run.good
+        last = run.last or last
+        problem = run.problem
+    return Slice(start, good, first_prev, last, problem)
 
 
 def _join(party: str, slices: Iterable[Slice], progress: Callable[[int], object] | None = None) -> int:
