@@ -8,6 +8,7 @@ bad signature, a non-canonical payload) compete inside one run and across runs.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 from collections.abc import Callable
 from typing import Any
@@ -164,3 +165,28 @@ def test_a_run_checked_without_its_first_link_reports_the_prev_it_names() -> Non
     assert [p["seq"] for p in run.payloads] == [6, 7, 8, 9]
     empty = check_run([], "US", KEY.public_key, 1, GENESIS)
     assert (empty.payloads, empty.last, empty.problem) == ([], GENESIS, None)
+
+
+def test_the_cycle_collector_is_paused_only_while_a_run_is_checked() -> None:
+    """Between runs, and after a fault, an abandoned verify or a row that is not an entry, the collector is on."""
+    seen: list[bool] = []
+    for payload in verify_chain(LEDGER, "US", KEY.public_key):
+        seen.append(gc.isenabled())  # the caller's code between yields runs with the collector as it was
+        assert payload["seq"] == len(seen)
+    assert seen == [True] * LENGTH
+    with pytest.raises(ChainError):
+        list(verify_chain([*LEDGER[:5], FAULTS["hash"](LEDGER[5])], "US", KEY.public_key))
+    assert gc.isenabled()
+    abandoned = verify_chain(LEDGER, "US", KEY.public_key)
+    next(abandoned)
+    abandoned.close()
+    assert gc.isenabled()
+    with pytest.raises(AttributeError):
+        list(verify_chain([LEDGER[0], "not an entry"], "US", KEY.public_key))  # type: ignore[list-item]
+    assert gc.isenabled()
+    gc.disable()
+    try:  # paused by the caller: left paused
+        assert len(list(verify_chain(LEDGER, "US", KEY.public_key))) == LENGTH
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

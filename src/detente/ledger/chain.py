@@ -31,6 +31,7 @@ import orjson
 
 from detente.errors import ChainError
 from detente.ledger.canonical import canonical_validated, is_canonical, parse
+from detente.ledger.collector import collector_paused
 from detente.ledger.keys import PartyKey, verify
 
 GENESIS = "0" * 64  # the prev of a party's first entry
@@ -209,8 +210,12 @@ def check_runs(
 ) -> Iterator[Run]:
     """:func:`check_run` over consecutive runs of ``size`` entries, each linked to the last; stop after a fault."""
     it = iter(entries)
-    while chunk := list(islice(it, size)):
-        run = check_run(chunk, party, public_key, start, prev, keep)
+    while True:
+        with collector_paused():  # reading and checking a run make thousands of objects, and no cycles
+            chunk = list(islice(it, size))
+            if not chunk:
+                return
+            run = check_run(chunk, party, public_key, start, prev, keep)
         yield run
         if run.problem is not None:
             return

@@ -24,17 +24,16 @@ Rules, in order:
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from detente.catalog.model import Catalog
 from detente.errors import ChainError, LedgerError, Location, NotificationError
 from detente.ledger.chain import GENESIS, Entry, check_entry, prepare, seal
 from detente.ledger.checkpoints import EXCHANGES, exchange_checkpoints
+from detente.ledger.collector import collector_paused
 from detente.ledger.keys import PartyKey, fingerprint
 from detente.ledger.notifications import parse_notification
 from detente.ledger.port import AppendStream, LedgerStore, PartyRecord
@@ -147,7 +146,7 @@ class Ledger:
                 f"the key {fingerprint(key.public_key)} is not {party}'s registered key "
                 f"{fingerprint(record.public_key)}"
             )
-        with self._lock, _collector_paused():
+        with self._lock, collector_paused():
             state = self.state(party)
             pending: list[tuple[dict[str, Any], str]] = []
             batch: list[Entry] = []
@@ -261,23 +260,6 @@ class Ledger:
                 finally:
                     self._states.pop(party, None)
         return len(fresh)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off for one batch, as it was after.
-
-    A batch makes thousands of short-lived dicts and tuples but no reference cycles, so reference counting frees
-    them all; the collector would only walk the process's long-lived objects (the catalog, the treaty, the
-    schemas) again and again, a full pass costing tens of milliseconds. Paused, it runs once the batch is over.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _storing(stream: AppendStream, batch: list[Entry]) -> Sink:
