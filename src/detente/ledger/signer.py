@@ -22,7 +22,6 @@ Rules:
 
 from __future__ import annotations
 
-import contextlib
 import os
 import select
 import subprocess
@@ -35,6 +34,7 @@ from typing import BinaryIO
 from nacl.bindings import crypto_sign, crypto_sign_seed_keypair
 
 from detente.errors import LedgerError
+from detente.ledger import child
 from detente.ledger.keys import PartyKey, verify
 
 Sink = Callable[[int, list[bytes]], None]
@@ -55,16 +55,11 @@ class SigningHelper:
 
     def _started(self) -> subprocess.Popen[bytes]:
         if self._proc is None or self._proc.poll() is not None:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "detente.ledger.signer"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-            )
+            proc = child.start("detente.ledger.signer")
             assert proc.stdin is not None  # noqa: S101 - Popen with PIPE always gives one
             proc.stdin.write(self.key.seed())
             self._proc = proc
-            self._finalizer = weakref.finalize(self, _stop, proc)
+            self._finalizer = weakref.finalize(self, child.stop, proc)
         return self._proc
 
     def batch(self, size: int | None = None, signed: Sink | None = None) -> SigningBatch:
@@ -84,19 +79,6 @@ class SigningHelper:
     def reset(self) -> None:
         """Forget a helper that failed; the next batch starts a new one."""
         self.close()
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.stdin is not None:
-        with contextlib.suppress(OSError):  # already broken: the helper is gone
-            proc.stdin.close()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    if proc.stdout is not None:
-        proc.stdout.close()
 
 
 class SigningBatch:

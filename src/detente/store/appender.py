@@ -49,6 +49,7 @@ import orjson
 from sqlalchemy import event
 
 from detente.errors import StoreError
+from detente.ledger import child
 from detente.ledger.chain import Entry
 
 TOKEN_BYTES = 16
@@ -70,17 +71,12 @@ class AppendingHelper:
 
     def _started(self) -> subprocess.Popen[bytes]:
         if self._proc is None or self._proc.poll() is not None:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "detente.store.appender"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-            )
+            proc = child.start("detente.store.appender")
             assert proc.stdin is not None  # noqa: S101 - Popen with PIPE always gives one
             _widen(cast(BinaryIO, proc.stdin))
             self._proc = proc
             self._ready = False
-            self._finalizer = weakref.finalize(self, _stop, proc)
+            self._finalizer = weakref.finalize(self, child.stop, proc)
             self.token = os.urandom(TOKEN_BYTES)
             proc.stdin.write(self.token)
             _send(cast(BinaryIO, proc.stdin), self.token, self._target)
@@ -129,19 +125,6 @@ def _widen(pipe: BinaryIO) -> None:
         import fcntl  # noqa: PLC0415 - Linux only
 
         fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.stdin is not None:
-        with contextlib.suppress(OSError):  # already broken: the helper is gone
-            proc.stdin.close()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    if proc.stdout is not None:
-        proc.stdout.close()
 
 
 class Stream:
