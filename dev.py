@@ -2,7 +2,8 @@
 """Set up detente in a local virtual environment and run its main job or its checks.
 
     python3 dev.py demo    set everything up, then count the shipped forces under the shipped treaties
-    python3 dev.py test    set everything up, then lint (ruff), type-check (mypy) and run the tests (pytest)
+    python3 dev.py test    set everything up, then lint (ruff), check the package graph (import-linter), type-check
+                           (mypy) and run the tests (pytest)
 
 Only Python 3.11+ and the package registries are needed. Extra arguments after ``test`` go to pytest.
 """
@@ -52,6 +53,7 @@ def main() -> None:
         return
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")
+    run(BIN / "lint-imports", "--no-cache")
     run(BIN / "mypy")
     run(BIN / "python", "-m", "pytest", *sys.argv[2:])
 

@@ -1,14 +1,13 @@
 """A bulk writer for the fault tests, run as a subprocess and killed with SIGKILL at a random moment.
 
-Usage: ``python fault_writer.py TARGET SEED [SECONDS [streamed]]``. TARGET is a SQLite file or a ``postgresql://``
-URL. The
-writer opens the ledger (resuming one a killed writer left), registers US with a fixed key if it is not yet
+Usage: ``python fault_writer.py TARGET SEED [SECONDS [large]]``. TARGET is a SQLite file or a ``postgresql://``
+URL. The writer opens the ledger (resuming one a killed writer left), registers US with a fixed key if it is not yet
 registered, submits a small initial data if the ledger is empty, and then submits batches of 1–50 status changes
 toggling items between deployed and non-deployed (declaring warheads when an item becomes deployed), each at a
 later time than the last. After every submit returns, it prints the last acknowledged sequence number on a line
 of its own and flushes, so that every number printed is of a committed entry. It stops by itself after SECONDS
-(default 60), in case nobody kills it. With ``streamed``, it first waits for the store's appending helper, and its
-batches are of 300-600 status changes: large enough to be signed and stored by the helpers as they are validated.
+(default 60), in case nobody kills it. With ``large``, its batches are of 300-600 status changes, the size of a
+data exchange's worth of notices.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ import time
 from typing import Any
 
 from detente.catalog import builtin_catalog
-from detente.ledger.keys import PartyKey
+from detente.crypto.keys import PartyKey
 from detente.ledger.writer import Accepted, Ledger
 from detente.store.ledger_store import open_store
 from detente.treaty.load import get_treaty
@@ -61,19 +60,17 @@ def ack(accepted: list[Accepted]) -> None:
     sys.stdout.flush()
 
 
-def main(target: str, seed: int, seconds: float, streamed: bool = False) -> None:
+def main(target: str, seed: int, seconds: float, large: bool = False) -> None:
     """Write until killed (or until ``seconds`` have passed)."""
     deadline = time.monotonic() + seconds
     rng = random.Random(seed)  # noqa: S311 - reproducible test data, not cryptography
     store = open_store(target)
-    if streamed and not store.start_streaming(wait=60):
-        raise SystemExit("the appending helper did not start")
-    sizes = (300, 600) if streamed else (1, 50)
-    ledger = Ledger(store, builtin_catalog(), get_treaty)
+    sizes = (300, 600) if large else (1, 50)
+    ledger = Ledger(store, KEY, builtin_catalog(), get_treaty)
     if PARTY not in {r.party for r in store.parties()}:
         ledger.register(PARTY, KEY.public_key, "new-start")
     if ledger.state(PARTY).seq == 0:
-        ack(ledger.submit(PARTY, [initial()], KEY))
+        ack(ledger.submit(PARTY, [initial()]))
     state = ledger.state(PARTY)
     statuses = {uid: item.status.value for uid, item in state.items.items()}
     uids = sorted(statuses)
@@ -90,7 +87,7 @@ def main(target: str, seed: int, seconds: float, streamed: bool = False) -> None
                 content["warheads"] = rng.randint(1, 3)
             batch.append({"type": "status-change", "effective": clock, "sent": clock, "content": content})
             statuses[uid] = to
-        ack(ledger.submit(PARTY, batch, KEY))
+        ack(ledger.submit(PARTY, batch))
 
 
 if __name__ == "__main__":
@@ -98,5 +95,5 @@ if __name__ == "__main__":
         sys.argv[1],
         int(sys.argv[2]),
         float(sys.argv[3]) if len(sys.argv) > 3 else 60.0,
-        len(sys.argv) > 4 and sys.argv[4] == "streamed",
+        len(sys.argv) > 4 and sys.argv[4] == "large",
     )

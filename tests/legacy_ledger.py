@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from detente.catalog import builtin_catalog
+from detente.crypto.keys import PartyKey
 from detente.data.forces import load_force
 from detente.ledger.convert import initial_data
-from detente.ledger.keys import PartyKey
 
 KEYS = {"RU": PartyKey.from_seed("RU", bytes([21]) * 32), "US": PartyKey.from_seed("US", bytes([20]) * 32)}
 
@@ -38,8 +38,12 @@ def drafts() -> Iterator[tuple[str, list[dict[str, Any]]]]:
         for k, uid in enumerate(uids):
             when = as_of + dt.timedelta(days=1, minutes=k)
             changes.append(
-                {"type": "status-change", "sent": when, "effective": when,
-                 "content": {"uid": uid, "from": "deployed", "to": "non-deployed"}}
+                {
+                    "type": "status-change",
+                    "sent": when,
+                    "effective": when,
+                    "content": {"uid": uid, "from": "deployed", "to": "non-deployed"},
+                }
             )
         yield party, changes[:5]
         yield party, changes[5:]

@@ -14,8 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detente.catalog.model import Armament
-from detente.forces.vocabulary import FacilityKind, Kind, Role, Status
-from detente.ledger.canonical import (
+from detente.crypto.canonical import (
     MAX_SAFE_INTEGER,
     CanonicalError,
     canonical,
@@ -23,8 +22,9 @@ from detente.ledger.canonical import (
     canonical_validated,
     is_canonical,
 )
+from detente.crypto.keys import PartyKey
+from detente.forces.vocabulary import FacilityKind, Kind, Role, Status
 from detente.ledger.chain import GENESIS, Entry, check_entry
-from detente.ledger.keys import PartyKey
 from detente.ledger.notifications import NOTIFICATION_FORMAT, Type, parse_notification
 
 

@@ -10,19 +10,18 @@ import pytest
 
 from detente.catalog.load import builtin_catalog
 from detente.counting.tally import count
-from detente.data.demo_ledger import build_demo_ledger, demo_dates, demo_key
+from detente.crypto.merkle import MerkleTree, leaf_hash, verify_consistency
+from detente.crypto.note import Checkpoint, Verifier, parse_note, verify_note
+from detente.crypto.stored_tree import StoredTree
 from detente.data.official import new_start_aggregates
+from detente.demo.ledger import build_demo_ledger, demo_dates, demo_key, demo_keys
 from detente.ledger.chain import verify_chain
-from detente.ledger.keys import PartyKey
 from detente.ledger.replay import history, moment, replay, replay_store
 from detente.ledger.rules import discrepancies
 from detente.ledger.state import to_force
 from detente.ledger.writer import Accepted, Ledger
 from detente.store.ledger_store import SqlLedgerStore, open_store
 from detente.treaty.load import get_treaty
-from detente.trust.merkle import MerkleTree, leaf_hash, verify_consistency
-from detente.trust.note import Checkpoint, Verifier, parse_note, verify_note
-from detente.trust.stored_tree import StoredTree
 
 CATALOG = builtin_catalog()
 TREATY = get_treaty("new-start")
@@ -35,8 +34,8 @@ class RecordingLedger(Ledger):
         super().__init__(*args)
         self.accepted: list[tuple[str, Accepted]] = []
 
-    def submit(self, party: str, drafts: Sequence[dict[str, Any]], key: PartyKey, origin: str = "") -> list[Accepted]:
-        accepted = super().submit(party, drafts, key, origin)
+    def submit(self, party: str, drafts: Sequence[dict[str, Any]], origin: str = "") -> list[Accepted]:
+        accepted = super().submit(party, drafts, origin)
         self.accepted += [(d["type"], a) for d, a in zip(drafts, accepted, strict=True)]
         return accepted
 
@@ -45,7 +44,7 @@ class RecordingLedger(Ledger):
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SqlLedgerStore, RecordingLedger, list[str]]]:
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
     store = open_store(str(path))
-    ledger = RecordingLedger(store, CATALOG, get_treaty)
+    ledger = RecordingLedger(store, demo_keys(), CATALOG, get_treaty)
     messages: list[str] = []
     build_demo_ledger(ledger, messages.append)
     yield store, ledger, messages

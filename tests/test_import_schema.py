@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from detente.catalog.load import builtin_catalog
+from detente.crypto.canonical import canonical
+from detente.crypto.keys import PartyKey
 from detente.errors import NotificationError
-from detente.ledger.canonical import canonical
 from detente.ledger.chain import Entry
-from detente.ledger.keys import PartyKey
 from detente.ledger.memory import MemoryStore
 from detente.ledger.notifications import NOTIFICATION_FORMAT
 from detente.ledger.writer import Ledger
@@ -27,7 +27,7 @@ DRAFTS = toggles(UIDS, 5)  # the fifth sets the first launcher deployed again, w
 
 
 def _ledger() -> Ledger:
-    ledger = Ledger(MemoryStore(), builtin_catalog(), get_treaty)
+    ledger = Ledger(MemoryStore(), KEY, builtin_catalog(), get_treaty)
     ledger.register("US", KEY.public_key, "new-start")
     return ledger
 
@@ -35,7 +35,7 @@ def _ledger() -> Ledger:
 def _source() -> list[Entry]:
     """Entries 1-5 of a ledger: the initial data and the first four status changes."""
     ledger = _ledger()
-    ledger.submit("US", [initial_launchers(UIDS), *DRAFTS[:4]], KEY)
+    ledger.submit("US", [initial_launchers(UIDS), *DRAFTS[:4]])
     return list(ledger.store.entries("US"))
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from detente.catalog.load import builtin_catalog
-from detente.data.demo_ledger import build_demo_ledger, demo_key
-from detente.ledger.keys import PartyKey, load_key
+from detente.crypto.keys import PartyKey, load_key
+from detente.demo.ledger import build_demo_ledger, demo_key, demo_keys
 from detente.ledger.replay import replay_store
 from detente.ledger.writer import Ledger
 from detente.store.ledger_store import open_store
@@ -28,7 +28,7 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The illustrative demo ledger, built once."""
     path = tmp_path_factory.mktemp("inspect-cli") / "demo.sqlite"
     store = open_store(str(path))
-    build_demo_ledger(Ledger(store, builtin_catalog(), get_treaty))
+    build_demo_ledger(Ledger(store, demo_keys(), builtin_catalog(), get_treaty))
     store.close()
     return path
 

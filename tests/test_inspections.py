@@ -16,11 +16,11 @@ import pytest
 
 from detente._files import parse_toml
 from detente.catalog.load import builtin_catalog
-from detente.data.demo_ledger import build_demo_ledger, demo_key
+from detente.crypto.keys import PartyKey
+from detente.demo.ledger import build_demo_ledger, demo_key, demo_keys
 from detente.errors import InspectionError, NotificationError, TreatyError
 from detente.forces.vocabulary import FacilityKind, Kind, Status
 from detente.ledger.findings import compare
-from detente.ledger.keys import PartyKey
 from detente.ledger.replay import moment, replay_store
 from detente.ledger.state import FacilityState, ItemState, PartyState
 from detente.ledger.writer import Ledger
@@ -47,7 +47,7 @@ START, END = year_bounds(dt.date(2011, 2, 5), YEAR)
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SqlLedgerStore, Ledger]]:
     store = open_store(str(tmp_path_factory.mktemp("inspections") / "demo.sqlite"))
-    ledger = Ledger(store, builtin_catalog(), get_treaty)
+    ledger = Ledger(store, demo_keys(), builtin_catalog(), get_treaty)
     build_demo_ledger(ledger)
     yield store, ledger
     store.close()
@@ -65,7 +65,7 @@ def _sent(ledger: Ledger, party: str, at: dt.datetime) -> dt.datetime:
 
 def _record(ledger: Ledger, findings: dict[str, Any], at: dt.datetime) -> list[tuple[str, str | None]]:
     draft = notification(findings, at, _sent(ledger, "US", at), TREATY.id)
-    [accepted] = ledger.submit("US", [draft], demo_key("US"))
+    [accepted] = ledger.submit("US", [draft])
     return [(f.detail, f.uid) for f in accepted.flags]
 
 
@@ -75,7 +75,7 @@ def assert_refused_unchanged(
     """The draft is refused naming ``[rule]``, the field and why; the party's head and state are unchanged."""
     head, before = ledger.store.head(party), ledger.state(party).copy()
     with pytest.raises(NotificationError) as caught:
-        ledger.submit(party, [draft], key)
+        ledger.submit(party, [draft])
     message = str(caught.value)
     assert f"[{rule}]" in message, message
     assert f": {field}: " in message, message
@@ -130,7 +130,7 @@ def test_a_scripted_year_finds_every_planted_discrepancy_and_enforces_quotas(
     with pytest.raises(
         NotificationError, match=r"\[inspection\] the quota of 10 Type One inspections in treaty year 6"
     ):
-        ledger.submit("US", [eleventh], demo_key("US"))
+        ledger.submit("US", [eleventh])
     assert ledger.state("US").seq == seq  # refused: nothing appended
 
     use = {q.itype.id: (q.used, q.left) for q in quota_use(TREATY, ledger.state("US").inspections, year=YEAR)}

@@ -29,8 +29,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from detente.errors import DetenteError, InputError
-from detente.trust.merkle import (
+from detente.crypto.merkle import (
     EMPTY_ROOT,
     MerkleTree,
     ProofError,
@@ -40,6 +39,7 @@ from detente.trust.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from detente.errors import DetenteError, InputError
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

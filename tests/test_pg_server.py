@@ -5,8 +5,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from detente.crypto.keys import PartyKey
 from detente.ledger.chain import GENESIS, Entry, seal
-from detente.ledger.keys import PartyKey
 from detente.ledger.port import PartyRecord
 from detente.store.ledger_store import open_store
 

@@ -23,10 +23,12 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 
 from detente.catalog.load import builtin_catalog
+from detente.crypto.canonical import canonical
+from detente.crypto.keys import PartyKey
+from detente.crypto.merkle import EMPTY_ROOT, MerkleTree, leaf_hash, verify_consistency, verify_inclusion
+from detente.crypto.stored_tree import Frontier, StoredTree, consistency_plan, fold, inclusion_plan, subtrees
 from detente.errors import StoreError, TreeError
-from detente.ledger.canonical import canonical
 from detente.ledger.chain import GENESIS, Entry, verify_chain
-from detente.ledger.keys import PartyKey
 from detente.ledger.memory import MemoryStore
 from detente.ledger.port import CheckpointRecord, LedgerStore, PartyRecord
 from detente.ledger.replay import replay, replay_store
@@ -34,8 +36,6 @@ from detente.ledger.state import PartyState
 from detente.ledger.writer import Ledger
 from detente.store.ledger_store import SqlLedgerStore, _sqlite_begin, _sqlite_pragmas, _url, migrate, open_store
 from detente.treaty.load import get_treaty
-from detente.trust.merkle import EMPTY_ROOT, MerkleTree, leaf_hash, verify_consistency, verify_inclusion
-from detente.trust.stored_tree import Frontier, StoredTree, consistency_plan, fold, inclusion_plan, subtrees
 
 from builders import initial_launchers, toggles
 
@@ -503,14 +503,14 @@ def test_a_frontier_must_have_one_hash_per_set_bit_of_its_size() -> None:
 def _history(ledger: Ledger, key: PartyKey, changes: int) -> None:
     """An initial data of four launchers, then status changes that toggle them (valid under New START)."""
     uids = [f"US-MM3-{i}" for i in range(4)]
-    ledger.submit("US", [initial_launchers(uids)], key)
-    ledger.submit("US", toggles(uids, changes), key)
+    ledger.submit("US", [initial_launchers(uids)])
+    ledger.submit("US", toggles(uids, changes))
 
 
 def test_a_ledger_made_before_effects_were_stored_replays_and_verifies(store_target: str) -> None:
     """Rows written at revision 0003 have no effect: replay reads their payloads, verify passes, new rows get one."""
     key = PartyKey.from_seed("US", bytes([7]) * 32)
-    made = Ledger(MemoryStore(), builtin_catalog(), get_treaty)
+    made = Ledger(MemoryStore(), key, builtin_catalog(), get_treaty)
     made.register("US", key.public_key, "new-start")
     _history(made, key, 8)
     old_entries = list(made.store.entries("US"))
@@ -546,9 +546,9 @@ def test_a_ledger_made_before_effects_were_stored_replays_and_verifies(store_tar
         assert [e.columns.effect if e.columns else "?" for e in stored] == [None] * 9
         assert replay_store(store, "US") == replay("US", old_entries)
         assert len(list(verify_chain(store.entries("US"), "US", key.public_key))) == 9
-        ledger = Ledger(store, builtin_catalog(), get_treaty)
+        ledger = Ledger(store, key, builtin_catalog(), get_treaty)
         assert ledger.state("US").items == made.state("US").items
-        ledger.submit("US", [_next_change(ledger.state("US"), "2011-04-01T00:00:00Z")], key)
+        ledger.submit("US", [_next_change(ledger.state("US"), "2011-04-01T00:00:00Z")])
         both = list(store.entries("US"))
         assert [e.columns.effect is not None for e in both if e.columns] == [False] * 9 + [True]
         assert replay_store(store, "US") == replay("US", both)

@@ -20,15 +20,10 @@ from typing import Any
 import pytest
 
 from detente.catalog import builtin_catalog
+from detente.crypto.keys import PartyKey
+from detente.crypto.note import parse_note, verify_note
 from detente.data.forces import load_force
-from detente.errors import ChainError, EscrowError, MisbehaviourError, NoteError, ProofError
-from detente.ledger.chain import Entry
-from detente.ledger.convert import initial_data
-from detente.ledger.keys import PartyKey
-from detente.ledger.notifications import format_time
-from detente.trust.escrow import Commitment, Escrow, EscrowVerifier, Opening, compare_with_findings
-from detente.trust.note import parse_note, verify_note
-from detente.trust.simulate import (
+from detente.demo.simulate import (
     Counterparty,
     Delivery,
     Fork,
@@ -37,6 +32,11 @@ from detente.trust.simulate import (
     WithheldError,
     exchange,
 )
+from detente.errors import ChainError, EscrowError, MisbehaviourError, NoteError, ProofError
+from detente.ledger.chain import Entry
+from detente.ledger.convert import initial_data
+from detente.ledger.notifications import format_time
+from detente.trust.escrow import Commitment, Escrow, EscrowVerifier, Opening, compare_with_findings
 from detente.trust.witness import Witness, check_evidence
 
 # Fixed test keys: anyone can sign with them; they are for these tests only.

@@ -6,8 +6,8 @@ import base64
 import json
 from pathlib import Path
 
-from detente.ledger.keys import PartyKey, save_key
-from detente.trust.note import Checkpoint, sign_note
+from detente.crypto.keys import PartyKey, save_key
+from detente.crypto.note import Checkpoint, sign_note
 
 
 def _key(tmp: Path, party: str, seed: int) -> tuple[Path, PartyKey]:

@@ -3,7 +3,7 @@
 Notes are checked against published vectors where there are any: the signed-note spec's example
 (c2sp.org/signed-note), golang.org/x/mod/sumdb/note's PeterNeumann and EnochRoot keys and notes, and the
 cosignature verifier key of transparency-dev/formats' tests. Key ids are recomputed here from the spec's formula,
-not with :func:`detente.trust.note.key_id`.
+not with :func:`detente.crypto.note.key_id`.
 """
 
 from __future__ import annotations
@@ -18,23 +18,10 @@ from typing import Any
 
 import pytest
 
-from detente.errors import EscrowError, InputError, MisbehaviourError, NoteError
-from detente.ledger.canonical import canonical
-from detente.ledger.keys import PartyKey
-from detente.trust.escrow import (
-    Commitment,
-    Escrow,
-    EscrowVerifier,
-    Opened,
-    Opening,
-    aggregates_of,
-    commitment_of,
-    compare_with_findings,
-    opening_from_json,
-    opening_to_json,
-)
-from detente.trust.merkle import MerkleTree
-from detente.trust.note import (
+from detente.crypto.canonical import canonical
+from detente.crypto.keys import PartyKey
+from detente.crypto.merkle import MerkleTree
+from detente.crypto.note import (
     COSIGNATURE_V1,
     NOTE_SIGNATURE,
     Checkpoint,
@@ -47,6 +34,19 @@ from detente.trust.note import (
     parse_note,
     sign_note,
     verify_note,
+)
+from detente.errors import EscrowError, InputError, MisbehaviourError, NoteError
+from detente.trust.escrow import (
+    Commitment,
+    Escrow,
+    EscrowVerifier,
+    Opened,
+    Opening,
+    aggregates_of,
+    commitment_of,
+    compare_with_findings,
+    opening_from_json,
+    opening_to_json,
 )
 from detente.trust.witness import Witness, check_evidence
 

@@ -48,22 +48,22 @@ def demo(
         console.print(readings_table(results, f"{force.items:,} items counted as of {as_of}"))
     target = ledger or Path(tempfile.mkdtemp(prefix="detente-demo-")) / "demo-ledger.sqlite"
     console.rule("[bold]New START ledgers of the US and Russia, 2011–2023[/]  (ILLUSTRATIVE item-level history)")
-    store = build_demo(target)
-    reading = parse_reading("new-start", catalog)
-    rows = timeline_with_progress(store, reading, None)
-    console.print(timeline_table(rows, f"Counts replayed from {target} at every data date"))
-    matched = sum(1 for r in rows if r.agrees)
-    published = sum(1 for r in rows if r.official is not None)
-    console.print(f"{matched} of {published} published figures equal the counts replayed from the ledger.")
-    _detection()
-    console.print(
-        "Verdicts: within · within-range (meets the top of a range limit) · over · not-in-force (limits not yet "
-        "binding on that date) · expired · no-limit. 'official' is the published figure for the same date and "
-        "party. More: detente count us-2020-09 --treaty new-start+ru-2022; detente treaty show start-i; "
-        f"detente data aggregates; detente ledger history {target} US-B52H-60-0001; detente inspect plan {target} "
-        "--by US --of RU --at 2016-03-01 --seed 4; detente detect chart --out detection.svg; detente proposals "
-        "bomber-dispute; detente plan us-2020-09 -t new-start+ru-2022 --deadline 2023-09-01."
-    )
+    with build_demo(target) as store:
+        reading = parse_reading("new-start", catalog)
+        rows = timeline_with_progress(store, reading, None)
+        console.print(timeline_table(rows, f"Counts replayed from {target} at every data date"))
+        matched = sum(1 for r in rows if r.agrees)
+        published = sum(1 for r in rows if r.official is not None)
+        console.print(f"{matched} of {published} published figures equal the counts replayed from the ledger.")
+        _detection()
+        console.print(
+            "Verdicts: within · within-range (meets the top of a range limit) · over · not-in-force (limits not yet "
+            "binding on that date) · expired · no-limit. 'official' is the published figure for the same date and "
+            "party. More: detente count us-2020-09 --treaty new-start+ru-2022; detente treaty show start-i; "
+            f"detente data aggregates; detente ledger history {target} US-B52H-60-0001; detente inspect plan {target} "
+            "--by US --of RU --at 2016-03-01 --seed 4; detente detect chart --out detection.svg; detente proposals "
+            "bomber-dispute; detente plan us-2020-09 -t new-start+ru-2022 --deadline 2023-09-01."
+        )
 
 
 def _detection() -> None:

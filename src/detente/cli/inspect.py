@@ -14,8 +14,8 @@ from rich.table import Table
 from detente._files import load_document
 from detente.cli.common import JsonOption, console, print_json
 from detente.cli.ledger import KeyOpt, LedgerArg, _ledger, _open, _parties
+from detente.crypto.keys import load_key
 from detente.errors import FileFormatError, InputError, Location
-from detente.ledger.keys import load_key
 from detente.ledger.notifications import normalize_time
 from detente.ledger.replay import replay_store
 from detente.store.ledger_store import SqlLedgerStore
@@ -79,24 +79,24 @@ def plan_cmd(
 
     The findings template lists what was declared at the site; inspectors edit it to what they found.
     """
-    store = _open(target)
-    _parties(store, by)
-    _parties(store, of)
-    when = _time(at, "--at")
-    inspected = replay_store(store, of, normalize_time(when))  # type: ignore[arg-type]
-    treaty = get_treaty(_treaty_of(store, by))
-    p = plan(treaty, kind, by, inspected, when, site=site, seed=seed, weights=_weights(weight))
-    how = "chosen" if p.selection == "chosen" else f"drawn from {p.candidates} eligible sites (seed {seed})"
-    console.print(f"{p.itype.name} inspection of {of} by {by} at {when:%Y-%m-%d %H:%M}Z")
-    console.print(f"  site: {p.site.id} ({p.site.kind.value}{', ' + p.site.name if p.site.name else ''}) — {how}")
-    if p.designated:
-        console.print(f"  designated: {', '.join(p.designated)}")
-    if out is not None:
-        template = {"at": f"{when:%Y-%m-%dT%H:%M:%SZ}", **declared_findings(p, inspected)}
-        if out.exists():
-            raise InputError("already exists; refusing to overwrite", Location.of(out))
-        out.write_text(json.dumps(template, indent=2) + "\n", encoding="utf-8")
-        console.print(f"  findings template: {out} (what was declared there; edit it to what you find)")
+    with _open(target) as store:
+        _parties(store, by)
+        _parties(store, of)
+        when = _time(at, "--at")
+        inspected = replay_store(store, of, normalize_time(when))  # type: ignore[arg-type]
+        treaty = get_treaty(_treaty_of(store, by))
+        p = plan(treaty, kind, by, inspected, when, site=site, seed=seed, weights=_weights(weight))
+        how = "chosen" if p.selection == "chosen" else f"drawn from {p.candidates} eligible sites (seed {seed})"
+        console.print(f"{p.itype.name} inspection of {of} by {by} at {when:%Y-%m-%d %H:%M}Z")
+        console.print(f"  site: {p.site.id} ({p.site.kind.value}{', ' + p.site.name if p.site.name else ''}) — {how}")
+        if p.designated:
+            console.print(f"  designated: {', '.join(p.designated)}")
+        if out is not None:
+            template = {"at": f"{when:%Y-%m-%dT%H:%M:%SZ}", **declared_findings(p, inspected)}
+            if out.exists():
+                raise InputError("already exists; refusing to overwrite", Location.of(out))
+            out.write_text(json.dumps(template, indent=2) + "\n", encoding="utf-8")
+            console.print(f"  findings template: {out} (what was declared there; edit it to what you find)")
 
 
 def _findings(path: Path) -> tuple[dict[str, Any], dt.datetime]:
@@ -132,19 +132,19 @@ def record(
     if opened is not None:
         matched = match_opening(opened, findings)  # before anything is written
     k = load_key(key)
-    ledger = _ledger(target)
-    treaty = ledger.party(k.party).treaty
-    draft = notification(findings, when, _time(sent, "--sent") if sent else when, treaty)
-    [accepted] = ledger.submit(k.party, [draft], k, str(findings_file))
-    console.print(f"recorded as {k.party} #{accepted.seq}: {findings['inspection_type']} at {findings['site']}")
-    discrepancies = [f for f in accepted.flags if f.kind == "discrepancy"]
-    for flag in discrepancies:
-        console.print(f"  [yellow]{flag.detail}[/] {escape(flag.message)}")
-    if not discrepancies:
-        console.print("  [green]no discrepancy[/]: the findings match the declaration")
-    if opened is not None:
-        for label, uids in matched.items():
-            console.print(f"  escrow {label}: {', '.join(uids) if uids else 'none'}")
+    with _ledger(target, [k]) as ledger:
+        treaty = ledger.party(k.party).treaty
+        draft = notification(findings, when, _time(sent, "--sent") if sent else when, treaty)
+        [accepted] = ledger.submit(k.party, [draft], str(findings_file))
+        console.print(f"recorded as {k.party} #{accepted.seq}: {findings['inspection_type']} at {findings['site']}")
+        discrepancies = [f for f in accepted.flags if f.kind == "discrepancy"]
+        for flag in discrepancies:
+            console.print(f"  [yellow]{flag.detail}[/] {escape(flag.message)}")
+        if not discrepancies:
+            console.print("  [green]no discrepancy[/]: the findings match the declaration")
+        if opened is not None:
+            for label, uids in matched.items():
+                console.print(f"  escrow {label}: {', '.join(uids) if uids else 'none'}")
 
 
 def _opened(opening: Path, commitment: Path | None, escrow_key: str | None) -> list[dict[str, Any]]:
@@ -188,7 +188,8 @@ def report_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Every recorded inspection and its discrepancies, recomputed from the ledger."""
-    reports = [r for r in _reports(_open(target), by) if year is None or r.year == year]
+    with _open(target) as store:
+        reports = [r for r in _reports(store, by) if year is None or r.year == year]
     if as_json:
         print_json([{**r.__dict__, "discrepancies": [d.__dict__ for d in r.discrepancies]} for r in reports])
         return
@@ -215,19 +216,19 @@ def quota(
     as_json: JsonOption = False,
 ) -> None:
     """Inspections used and left per type in a treaty year."""
-    store = _open(target)
-    _parties(store, by)
-    treaty = get_treaty(_treaty_of(store, by))
-    on = None if date is None else _time(date, "--date").date()
-    use = quota_use(treaty, replay_store(store, by).inspections, year=year, on=on)
-    if as_json:
-        print_json([{"year": q.year, "start": q.start, "end": q.end, "type": q.itype.id, "used": q.used,
-                     "quota": q.itype.quota, "left": q.left} for q in use])  # fmt: skip
-        return
-    first = use[0]
-    table = Table(title=f"{by}'s inspections, treaty year {first.year} ({first.start} to {first.end})")
-    for column in ("type", "used", "quota", "left"):
-        table.add_column(column, justify="left" if column == "type" else "right")
-    for q in use:
-        table.add_row(q.itype.name, str(q.used), str(q.itype.quota), str(q.left))
-    console.print(table)
+    with _open(target) as store:
+        _parties(store, by)
+        treaty = get_treaty(_treaty_of(store, by))
+        on = None if date is None else _time(date, "--date").date()
+        use = quota_use(treaty, replay_store(store, by).inspections, year=year, on=on)
+        if as_json:
+            print_json([{"year": q.year, "start": q.start, "end": q.end, "type": q.itype.id, "used": q.used,
+                         "quota": q.itype.quota, "left": q.left} for q in use])  # fmt: skip
+            return
+        first = use[0]
+        table = Table(title=f"{by}'s inspections, treaty year {first.year} ({first.start} to {first.end})")
+        for column in ("type", "used", "quota", "left"):
+            table.add_column(column, justify="left" if column == "type" else "right")
+        for q in use:
+            table.add_row(q.itype.name, str(q.used), str(q.itype.quota), str(q.left))
+        console.print(table)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import functools
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,15 +19,15 @@ from detente.cli.common import JsonOption, console, parse_date, print_json, verd
 from detente.counting.compliance import judge
 from detente.counting.readings import Reading, parse_reading
 from detente.counting.tally import count
+from detente.crypto.keys import PartyKey, fingerprint, load_key, save_key
 from detente.data.forces import load_force
 from detente.errors import ChainError, FileFormatError, InputError, Location
+from detente.ledger.chain import verify_chain
 from detente.ledger.convert import initial_data
 from detente.ledger.exchange import export_lines, read_export
-from detente.ledger.keys import PartyKey, fingerprint, load_key, save_key
 from detente.ledger.replay import diff, history, moment, replay_store
 from detente.ledger.state import to_force
 from detente.ledger.timeline import TimelineRow, data_dates, timeline
-from detente.ledger.verify import verify_store_parallel
 from detente.ledger.writer import Ledger
 from detente.store.ledger_store import SqlLedgerStore, open_store
 from detente.treaty.load import get_treaty
@@ -50,8 +50,9 @@ def _open(target: str, *, create: bool = False) -> SqlLedgerStore:
     return open_store(target)
 
 
-def _ledger(target: str) -> Ledger:
-    return Ledger(_open(target), builtin_catalog(), get_treaty)
+def _ledger(target: str, signers: Iterable[PartyKey] = ()) -> Ledger:
+    """The ledger at ``target``, signing with ``signers``; it closes its store when closed."""
+    return Ledger(_open(target), signers, builtin_catalog(), get_treaty)
 
 
 def _parties(store: SqlLedgerStore, party: str | None) -> list[str]:
@@ -75,7 +76,7 @@ def keys_generate(
 @keys_app.command("demo")
 def keys_demo(party: PartyOpt, out: Annotated[Path, typer.Option("--out", "-o", help="Key file to write.")]) -> None:
     """Write the PUBLIC demo key of a party, to add notifications to a demo ledger (never for real use)."""
-    from detente.data.demo_ledger import demo_key  # noqa: PLC0415 - the demo's keys, only when asked for
+    from detente.demo.ledger import demo_key  # noqa: PLC0415 - the demo's keys, only when asked for
 
     if party not in ("US", "RU"):
         raise InputError(f"the demo ledger has keys for US and RU, not {party!r}")
@@ -122,7 +123,8 @@ def register(
             raise InputError("--public-key: not base64") from None
     else:
         raise InputError("give --key, or --party with --public-key")
-    _ledger(target).register(code, raw, treaty)
+    with _ledger(target) as ledger:
+        ledger.register(code, raw, treaty)
     console.print(f"registered {code} ({fingerprint(raw)}) under {treaty}")
 
 
@@ -154,17 +156,17 @@ def submit(
     key: KeyOpt,
 ) -> None:
     """Validate, sign and append notifications; all of a file, or none of it."""
-    ledger = _ledger(target)
     k = load_key(key)
-    for path in files:
-        accepted = ledger.submit(k.party, _drafts(path), k, str(path))
-        if not accepted:
-            console.print(f"{path}: nothing to append")
-            continue
-        console.print(f"{path}: appended {len(accepted)}, {k.party} #{accepted[0].seq}–#{accepted[-1].seq}")
-        for a in accepted:
-            for flag in a.flags:
-                console.print(f"  [yellow]{flag.kind}[/] #{a.seq}: {escape(flag.message)}")
+    with _ledger(target, [k]) as ledger:
+        for path in files:
+            accepted = ledger.submit(k.party, _drafts(path), str(path))
+            if not accepted:
+                console.print(f"{path}: nothing to append")
+                continue
+            console.print(f"{path}: appended {len(accepted)}, {k.party} #{accepted[0].seq}–#{accepted[-1].seq}")
+            for a in accepted:
+                for flag in a.flags:
+                    console.print(f"  [yellow]{flag.kind}[/] #{a.seq}: {escape(flag.message)}")
 
 
 @app.command("import-force")
@@ -178,7 +180,8 @@ def import_force(
     k = load_key(key)
     f = load_force(force, builtin_catalog())
     effective = dt.datetime.combine(parse_date(date, f.info.as_of), dt.time(), dt.UTC)
-    accepted = _ledger(target).submit(k.party, [initial_data(f, k.party, effective, effective)], k, force)
+    with _ledger(target, [k]) as ledger:
+        accepted = ledger.submit(k.party, [initial_data(f, k.party, effective, effective)], force)
     console.print(f"initial data for {k.party}: #{accepted[0].seq}, {f.items:,} items")
 
 
@@ -190,50 +193,50 @@ def log(
     as_json: JsonOption = False,
 ) -> None:
     """The latest notifications: sequence, sent, effective, type, what."""
-    store = _open(target)
-    rows = []
-    for p in _parties(store, party):
-        head = store.head(p)
-        start = max(1, (head.seq if head else 0) - last + 1)
-        for e in store.entries(p, start):
-            n = e.notification()
-            rows.append(
-                {
-                    "party": p,
-                    "seq": e.seq,
-                    "sent": n["sent"],
-                    "effective": n["effective"],
-                    "type": n["type"],
-                    "hash": e.hash_hex[:16],
-                    "remarks": n.get("remarks", ""),
-                }
-            )
-    if as_json:
-        print_json(rows)
-        return
-    table = Table(title=f"Ledger {target}", title_justify="left")
-    for col in ("party", "seq", "sent", "effective", "type", "hash"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(r["party"], str(r["seq"]), r["sent"], r["effective"], r["type"], r["hash"])
-    console.print(table)
+    with _open(target) as store:
+        rows = []
+        for p in _parties(store, party):
+            head = store.head(p)
+            start = max(1, (head.seq if head else 0) - last + 1)
+            for e in store.entries(p, start):
+                n = e.notification()
+                rows.append(
+                    {
+                        "party": p,
+                        "seq": e.seq,
+                        "sent": n["sent"],
+                        "effective": n["effective"],
+                        "type": n["type"],
+                        "hash": e.hash_hex[:16],
+                        "remarks": n.get("remarks", ""),
+                    }
+                )
+        if as_json:
+            print_json(rows)
+            return
+        table = Table(title=f"Ledger {target}", title_justify="left")
+        for col in ("party", "seq", "sent", "effective", "type", "hash"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(r["party"], str(r["seq"]), r["sent"], r["effective"], r["type"], r["hash"])
+        console.print(table)
 
 
 @app.command("show")
 def show(target: LedgerArg, party: Annotated[str, typer.Argument()], seq: Annotated[int, typer.Argument()]) -> None:
     """One notification as signed, with its hash and signature."""
-    store = _open(target)
-    _parties(store, party)
-    entry = next(store.entries(party, seq, seq), None)
-    if entry is None:
-        raise InputError(f"{party} has no notification #{seq}")
-    print_json(
-        {
-            "notification": entry.notification(),
-            "hash": entry.hash_hex,
-            "signature": base64.b64encode(entry.signature).decode(),
-        }
-    )
+    with _open(target) as store:
+        _parties(store, party)
+        entry = next(store.entries(party, seq, seq), None)
+        if entry is None:
+            raise InputError(f"{party} has no notification #{seq}")
+        print_json(
+            {
+                "notification": entry.notification(),
+                "hash": entry.hash_hex,
+                "signature": base64.b64encode(entry.signature).decode(),
+            }
+        )
 
 
 @app.command("history")
@@ -243,20 +246,20 @@ def item_history(
     party: Annotated[str | None, typer.Option("--party", "-p")] = None,
 ) -> None:
     """The whole history of one item."""
-    store = _open(target)
-    found = False
-    for p in _parties(store, party):
-        changes = history(store.entries(p), uid)
-        if changes:
-            found = True
-            table = Table(title=f"{p} item {uid}", title_justify="left")
-            for col in ("seq", "effective", "sent", "type", "what"):
-                table.add_column(col)
-            for c in changes:
-                table.add_row(str(c.seq), c.effective, c.sent, c.type, c.summary)
-            console.print(table)
-    if not found:
-        raise InputError(f"no notification mentions item {uid!r}")
+    with _open(target) as store:
+        found = False
+        for p in _parties(store, party):
+            changes = history(store.entries(p), uid)
+            if changes:
+                found = True
+                table = Table(title=f"{p} item {uid}", title_justify="left")
+                for col in ("seq", "effective", "sent", "type", "what"):
+                    table.add_column(col)
+                for c in changes:
+                    table.add_row(str(c.seq), c.effective, c.sent, c.type, c.summary)
+                console.print(table)
+        if not found:
+            raise InputError(f"no notification mentions item {uid!r}")
 
 
 def _states(store: SqlLedgerStore, party: str | None, when: dt.date) -> list[Any]:
@@ -271,26 +274,26 @@ def state(
     as_json: JsonOption = False,
 ) -> None:
     """What each party had declared by a date: items by type and status."""
-    store = _open(target)
-    when = parse_date(date, None)
-    summary: dict[str, dict[str, dict[str, int]]] = {}
-    for s in _states(store, party, when):
-        per = summary.setdefault(s.party, {})
-        for item in s.items.values():
-            per.setdefault(item.system, {}).setdefault(item.status.value, 0)
-            per[item.system][item.status.value] += 1
-    if as_json:
-        print_json(summary)
-        return
-    for p, systems in summary.items():
-        table = Table(title=f"{p} as of {when}", title_justify="left")
-        statuses = sorted({st for v in systems.values() for st in v})
-        table.add_column("system")
-        for st in statuses:
-            table.add_column(st, justify="right")
-        for system, counts in sorted(systems.items()):
-            table.add_row(system, *(str(counts.get(st, "")) for st in statuses))
-        console.print(table)
+    with _open(target) as store:
+        when = parse_date(date, None)
+        summary: dict[str, dict[str, dict[str, int]]] = {}
+        for s in _states(store, party, when):
+            per = summary.setdefault(s.party, {})
+            for item in s.items.values():
+                per.setdefault(item.system, {}).setdefault(item.status.value, 0)
+                per[item.system][item.status.value] += 1
+        if as_json:
+            print_json(summary)
+            return
+        for p, systems in summary.items():
+            table = Table(title=f"{p} as of {when}", title_justify="left")
+            statuses = sorted({st for v in systems.values() for st in v})
+            table.add_column("system")
+            for st in statuses:
+                table.add_column(st, justify="right")
+            for system, counts in sorted(systems.items()):
+                table.add_row(system, *(str(counts.get(st, "")) for st in statuses))
+            console.print(table)
 
 
 @app.command("counts")
@@ -298,17 +301,17 @@ def counts(
     target: LedgerArg, date: DateOpt = None, treaty: TreatyOpt = "new-start", as_json: JsonOption = False
 ) -> None:
     """Counts and compliance of every party at a date, through the treaty engine."""
-    store = _open(target)
-    when = parse_date(date, None)
-    reading = parse_reading(treaty)
-    force = to_force(_states(store, None, when), builtin_catalog(), when)
-    result = judge(count(force, reading.treaty, reading.variants), when)
-    if as_json:
-        print_json(result.as_dict())
-        return
-    from detente.cli.render import compliance_table  # noqa: PLC0415
+    with _open(target) as store:
+        when = parse_date(date, None)
+        reading = parse_reading(treaty)
+        force = to_force(_states(store, None, when), builtin_catalog(), when)
+        result = judge(count(force, reading.treaty, reading.variants), when)
+        if as_json:
+            print_json(result.as_dict())
+            return
+        from detente.cli.render import compliance_table  # noqa: PLC0415
 
-    console.print(compliance_table(result))
+        console.print(compliance_table(result))
 
 
 @app.command("timeline")
@@ -319,13 +322,13 @@ def show_timeline(
     as_json: JsonOption = False,
 ) -> None:
     """Counts at every data date, beside the official figures, with the verdicts."""
-    store = _open(target)
-    reading = parse_reading(treaty)
-    rows = timeline_with_progress(store, reading, [parse_date(d, None) for d in dates] if dates else None, as_json)
-    if as_json:
-        print_json([vars(r) for r in rows])
-        return
-    console.print(timeline_table(rows, f"{reading.treaty.title}: counts replayed from {target}"))
+    with _open(target) as store:
+        reading = parse_reading(treaty)
+        rows = timeline_with_progress(store, reading, [parse_date(d, None) for d in dates] if dates else None, as_json)
+        if as_json:
+            print_json([vars(r) for r in rows])
+            return
+        console.print(timeline_table(rows, f"{reading.treaty.title}: counts replayed from {target}"))
 
 
 def timeline_with_progress(
@@ -375,9 +378,12 @@ def timeline_table(rows: list[TimelineRow], title: str) -> Table:
 
 
 def build_demo(out: Path) -> SqlLedgerStore:
-    """Build the illustrative demo ledger into a new SQLite file, with a progress bar; nothing is left on failure."""
-    from detente.data.demo_ledger import build_demo_ledger  # noqa: PLC0415 - a large module, demo only
-    from detente.data.demo_plans import demo_dates  # noqa: PLC0415
+    """Build the illustrative demo ledger into a new SQLite file, with a progress bar; nothing is left on failure.
+
+    The caller closes the store it returns.
+    """
+    from detente.demo.ledger import build_demo_ledger, demo_keys  # noqa: PLC0415 - a large module, demo only
+    from detente.demo.plans import demo_dates  # noqa: PLC0415
 
     if out.exists():
         raise InputError("already exists; refusing to touch an existing file", Location.of(out))
@@ -394,7 +400,7 @@ def build_demo(out: Path) -> SqlLedgerStore:
         ) as bar:
             task = bar.add_task("", total=len(demo_dates()))
             build_demo_ledger(
-                Ledger(store, builtin_catalog(), get_treaty),
+                Ledger(store, demo_keys(), builtin_catalog(), get_treaty),
                 lambda message: bar.update(task, advance=1, description=message[:10]),
             )
     except BaseException:
@@ -408,10 +414,10 @@ def build_demo(out: Path) -> SqlLedgerStore:
 @app.command("demo")
 def demo_ledger(out: Annotated[Path, typer.Argument(help="New SQLite file to build the demo ledger into.")]) -> None:
     """Build the ILLUSTRATIVE US and Russian New START ledgers, 2011–2023, into a new SQLite file."""
-    store = build_demo(out)
-    for record in store.parties():
-        head = store.head(record.party)
-        console.print(f"{record.party}: {head.seq if head else 0:,} notifications, signed with a public demo key")
+    with build_demo(out) as store:
+        for record in store.parties():
+            head = store.head(record.party)
+            console.print(f"{record.party}: {head.seq if head else 0:,} notifications, signed with a public demo key")
     console.print(f"built {out}; try: detente ledger timeline {out}")
 
 
@@ -423,81 +429,75 @@ def changes(
     party: Annotated[str | None, typer.Option("--party", "-p")] = None,
 ) -> None:
     """What changed between two dates, item by item."""
-    store = _open(target)
-    a, b = parse_date(start, None), parse_date(end, None)
-    if b < a:
-        raise InputError(f"--to {b} is before --from {a}")
-    for before, after in zip(_states(store, party, a), _states(store, party, b), strict=True):
-        differences = diff(before, after)
-        table = Table(title=f"{before.party}: {len(differences)} items changed {a} → {b}", title_justify="left")
-        for col in ("uid", str(a), str(b)):
-            table.add_column(col)
-        for d in differences[:200]:
-            table.add_row(d.uid, d.before, d.after)
-        console.print(table)
+    with _open(target) as store:
+        a, b = parse_date(start, None), parse_date(end, None)
+        if b < a:
+            raise InputError(f"--to {b} is before --from {a}")
+        for before, after in zip(_states(store, party, a), _states(store, party, b), strict=True):
+            differences = diff(before, after)
+            table = Table(title=f"{before.party}: {len(differences)} items changed {a} → {b}", title_justify="left")
+            for col in ("uid", str(a), str(b)):
+                table.add_column(col)
+            for d in differences[:200]:
+                table.add_row(d.uid, d.before, d.after)
+            console.print(table)
 
 
 @app.command("verify")
 def verify(target: LedgerArg, party: Annotated[str | None, typer.Option("--party", "-p")] = None) -> None:
-    """Check every hash, link, signature and derived column on every core; name the first bad entry (exit 2 if any)."""
-    store = _open(target)
-    records = {r.party: r for r in store.parties()}
-    for p in _parties(store, party):
-        head = store.head(p)
-        size = head.seq if head else 0
-        columns = (TextColumn(f"verifying {p}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
-            task = bar.add_task(p, total=size)
-            try:
-                n = verify_store_parallel(
-                    store,
-                    p,
-                    records[p].public_key,
-                    size,
-                    reopen=functools.partial(open_store, target),
-                    progress=functools.partial(bar.advance, task),
-                )
-            except ChainError as exc:
-                raise InputError(f"verification failed: {exc}") from None
-        console.print(
-            f"[green]ok[/] {p}: {n:,} entries, chain and signatures verify ({fingerprint(records[p].public_key)})"
-        )
+    """Check every hash, link, signature and derived column; name the first bad entry (exit 2 if any)."""
+    with _open(target) as store:
+        records = {r.party: r for r in store.parties()}
+        for p in _parties(store, party):
+            head = store.head(p)
+            columns = (TextColumn(f"verifying {p}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
+                task = bar.add_task(p, total=head.seq if head else 0)
+                n = 0
+                try:
+                    for n, _ in enumerate(verify_chain(store.entries(p), p, records[p].public_key), start=1):
+                        if n % 1000 == 0:
+                            bar.update(task, completed=n)
+                except ChainError as exc:
+                    raise InputError(f"verification failed: {exc}") from None
+            key = fingerprint(records[p].public_key)
+            console.print(f"[green]ok[/] {p}: {n:,} entries, chain and signatures verify ({key})")
 
 
 @app.command("export")
 def export(target: LedgerArg, out: Annotated[Path, typer.Argument(help="JSON Lines file to write.")]) -> None:
     """Export every party's entries, exactly as signed, to JSON Lines."""
-    store = _open(target)
-    if out.exists():
-        raise InputError("already exists; refusing to overwrite", Location.of(out))
-    records = store.parties()
-    tmp = out.with_name(out.name + ".partial")
-    with tmp.open("w", encoding="utf-8") as handle:
-        for line in export_lines(records, (e for r in records for e in store.entries(r.party))):
-            handle.write(line + "\n")
-    tmp.rename(out)
-    console.print(f"exported {target} → {out}")
+    with _open(target) as store:
+        if out.exists():
+            raise InputError("already exists; refusing to overwrite", Location.of(out))
+        records = store.parties()
+        tmp = out.with_name(out.name + ".partial")
+        with tmp.open("w", encoding="utf-8") as handle:
+            for line in export_lines(records, (e for r in records for e in store.entries(r.party))):
+                handle.write(line + "\n")
+        tmp.rename(out)
+        console.print(f"exported {target} → {out}")
 
 
 @app.command("import")
 def import_(target: LedgerArg, source: Annotated[Path, typer.Argument(help="JSON Lines export.")]) -> None:
     """Import an export: every line, link, signature and rule is checked before anything is written."""
     records, entries = read_export(read_text(source).splitlines(), str(source))
-    ledger = _ledger(target)
-    known = {r.party: r for r in ledger.store.parties()}
-    for record in records:
-        have = known.get(record.party)
-        if have is not None and have.public_key != record.public_key:
-            raise InputError(
-                f"{record.party}'s key in the export ({fingerprint(record.public_key)}) is not the one "
-                f"registered here ({fingerprint(have.public_key)})",
-                Location.of(source, 1),
-            )
-    alongside = frozenset((e.party, e.seq) for batch in entries.values() for e in batch)
-    for record in records:  # check everything before writing anything
-        ledger.import_entries(record, entries[record.party], write=False, alongside=alongside)
-    for record in records:
-        if record.party not in known:
-            ledger.register(record.party, record.public_key, record.treaty)
-        added = ledger.import_entries(record, entries[record.party], alongside=alongside)
-        console.print(f"{record.party}: {added:,} entries imported ({fingerprint(record.public_key)})")
+    with _ledger(target) as ledger:
+        known = {r.party: r for r in ledger.store.parties()}
+        for record in records:
+            have = known.get(record.party)
+            if have is not None and have.public_key != record.public_key:
+                raise InputError(
+                    f"{record.party}'s key in the export ({fingerprint(record.public_key)}) is not the one "
+                    f"registered here ({fingerprint(have.public_key)})",
+                    Location.of(source, 1),
+                )
+        alongside = frozenset((e.party, e.seq) for batch in entries.values() for e in batch)
+        for record in records:  # check everything before writing anything
+            ledger.import_entries(record, entries[record.party], write=False, alongside=alongside)
+        for record in records:
+            if record.party not in known:
+                ledger.register(record.party, record.public_key, record.treaty)
+            added = ledger.import_entries(record, entries[record.party], alongside=alongside)
+            console.print(f"{record.party}: {added:,} entries imported ({fingerprint(record.public_key)})")

@@ -15,17 +15,17 @@ from detente._files import load_document, read_text
 from detente.catalog.load import builtin_catalog
 from detente.cli.common import console, print_json
 from detente.cli.ledger import LedgerArg, _open
+from detente.crypto.keys import fingerprint, load_key
+from detente.crypto.merkle import MerkleTree, leaf_hash, verify_consistency, verify_inclusion
+from detente.crypto.note import COSIGNATURE_V1, Verifier, parse_note, verify_note
+from detente.crypto.stored_tree import ConsistencyProof, StoredTree
 from detente.data.forces import load_force
 from detente.errors import InputError, Location, MisbehaviourError, NoteError
 from detente.ledger.checkpoints import checkpoint_note, log_origin
 from detente.ledger.convert import declaration_from_force
-from detente.ledger.keys import fingerprint, load_key
 from detente.ledger.port import PartyRecord
 from detente.store.ledger_store import SqlLedgerStore
 from detente.trust.escrow import Commitment, Escrow, EscrowVerifier, opening_from_json, opening_to_json
-from detente.trust.merkle import MerkleTree, leaf_hash, verify_consistency, verify_inclusion
-from detente.trust.note import COSIGNATURE_V1, Verifier, parse_note, verify_note
-from detente.trust.stored_tree import ConsistencyProof, StoredTree
 from detente.trust.witness import Witness, check_evidence
 
 app = typer.Typer(help="Checkpoints, cosignatures, proofs, evidence and escrowed declarations.", no_args_is_help=True)
@@ -74,12 +74,12 @@ def _write(out: Path | None, text: str) -> None:
 def checkpoint(target: LedgerArg, key: KeyOpt, out: Annotated[Path | None, typer.Option("--out", "-o")] = None) -> None:
     """Issue a signed checkpoint (C2SP) of your party's log at its current size."""
     k = load_key(key)
-    store = _open(target)
-    record = record_of(store, k.party)
-    if record.public_key != k.public_key:
-        raise InputError(f"the key {fingerprint(k.public_key)} is not {k.party}'s registered key")
-    tree = ledger_tree(store, k.party)
-    _write(out, checkpoint_note(record, tree.size, tree.root(), k).note)
+    with _open(target) as store:
+        record = record_of(store, k.party)
+        if record.public_key != k.public_key:
+            raise InputError(f"the key {fingerprint(k.public_key)} is not {k.party}'s registered key")
+        tree = ledger_tree(store, k.party)
+        _write(out, checkpoint_note(record, tree.size, tree.root(), k).note)
 
 
 def _log_verifier(log_name: str, log_key: str) -> Verifier:
@@ -133,15 +133,15 @@ def prove_inclusion(
     size: Annotated[int | None, typer.Option(help="Tree size (default: current).")] = None,
 ) -> None:
     """An RFC 9162 inclusion proof of one entry in a party's log."""
-    store = _open(target)
-    tree = ledger_tree(store, party)
-    n = _tree_size(tree, party, size, "--size")
-    if not 1 <= seq <= n:
-        raise InputError(f"{party} has no entry #{seq} within size {n:,}", Location(field="--seq"))
-    p = tree.prove_inclusion(seq - 1, n)
-    print_json({"format": PROOF_FORMAT, "kind": "inclusion", "origin": origin_of(store, party), "index": p.index,
-                "size": p.size, "leaf": base64.b64encode(p.leaf).decode(), "root": base64.b64encode(p.root).decode(),
-                "proof": _b64s(p.proof)})  # fmt: skip
+    with _open(target) as store:
+        tree = ledger_tree(store, party)
+        n = _tree_size(tree, party, size, "--size")
+        if not 1 <= seq <= n:
+            raise InputError(f"{party} has no entry #{seq} within size {n:,}", Location(field="--seq"))
+        p = tree.prove_inclusion(seq - 1, n)
+        print_json({"format": PROOF_FORMAT, "kind": "inclusion", "origin": origin_of(store, party), "index": p.index,
+                    "size": p.size, "leaf": base64.b64encode(p.leaf).decode(),
+                    "root": base64.b64encode(p.root).decode(), "proof": _b64s(p.proof)})  # fmt: skip
 
 
 @app.command("prove-consistency")
@@ -152,12 +152,12 @@ def prove_consistency(
     end: Annotated[int | None, typer.Option("--to", help="Newer size (default: current).")] = None,
 ) -> None:
     """An RFC 9162 consistency proof between two sizes of a party's log."""
-    store = _open(target)
-    tree = ledger_tree(store, party)
-    n = _tree_size(tree, party, end, "--to")
-    if not 0 <= start <= n:
-        raise InputError(f"--from {start:,} is not between 0 and --to {n:,}", Location(field="--from"))
-    print_json(_consistency_json(origin_of(store, party), tree.prove_consistency(start, n)))
+    with _open(target) as store:
+        tree = ledger_tree(store, party)
+        n = _tree_size(tree, party, end, "--to")
+        if not 0 <= start <= n:
+            raise InputError(f"--from {start:,} is not between 0 and --to {n:,}", Location(field="--from"))
+        print_json(_consistency_json(origin_of(store, party), tree.prove_consistency(start, n)))
 
 
 def _consistency_json(origin: str, p: ConsistencyProof) -> dict[str, Any]:
@@ -177,40 +177,40 @@ def recorded_checkpoints(
     as_json: Annotated[bool, typer.Option("--json", help="The list as JSON, notes included.")] = False,
 ) -> None:
     """The checkpoints recorded at the party's data exchanges: list them, or export notes and proofs to a directory."""
-    store = _open(target)
-    origin = origin_of(store, party)
-    recorded = store.checkpoints(party)
-    tree = ledger_tree(store, party)
-    rows = []
-    for k in recorded:
-        entry = next(store.entries(party, k.size, k.size)).notification()
-        rows.append({"size": k.size, "type": entry["type"], "effective": entry["effective"], "sent": entry["sent"],
-                     "root": base64.b64encode(k.root).decode(), "note": k.note})  # fmt: skip
-    if out is not None:
-        files = [(out / f"{party}-{k.size}.note", out / f"{party}-{k.size}.consistency.json") for k in recorded]
-        taken = [path for pair in files for path in pair if path.exists()]
-        if taken:
-            raise InputError("already exists; refusing to overwrite", Location.of(taken[0]))
-        out.mkdir(parents=True, exist_ok=True)
-        previous = 0
-        for k, (note_path, proof_path) in zip(recorded, files, strict=True):
-            note_path.write_text(k.note, "utf-8")
-            proof = _consistency_json(origin, tree.prove_consistency(previous, k.size))
-            proof_path.write_text(json.dumps(proof, indent=2) + "\n", "utf-8")
-            previous = k.size
-        console.print(f"wrote {len(recorded)} checkpoints of {origin} and their consistency proofs to {out}")
-        return
-    if as_json:
-        print_json({"origin": origin, "size": tree.size, "checkpoints": rows})
-        return
-    table = Table(title=f"checkpoints of {origin} (log size now {tree.size:,})")
-    for column in ("size", "type", "effective", "sent", "root"):
-        table.add_column(column, justify="right" if column == "size" else "left")
-    for row in rows:
-        table.add_row(f"{row['size']:,}", row["type"], row["effective"], row["sent"], row["root"])
-    console.print(table)
-    if not rows:
-        console.print(f"{party} has no recorded checkpoint: none is issued before its first data exchange")
+    with _open(target) as store:
+        origin = origin_of(store, party)
+        recorded = store.checkpoints(party)
+        tree = ledger_tree(store, party)
+        rows = []
+        for k in recorded:
+            entry = next(store.entries(party, k.size, k.size)).notification()
+            rows.append({"size": k.size, "type": entry["type"], "effective": entry["effective"], "sent": entry["sent"],
+                         "root": base64.b64encode(k.root).decode(), "note": k.note})  # fmt: skip
+        if out is not None:
+            files = [(out / f"{party}-{k.size}.note", out / f"{party}-{k.size}.consistency.json") for k in recorded]
+            taken = [path for pair in files for path in pair if path.exists()]
+            if taken:
+                raise InputError("already exists; refusing to overwrite", Location.of(taken[0]))
+            out.mkdir(parents=True, exist_ok=True)
+            previous = 0
+            for k, (note_path, proof_path) in zip(recorded, files, strict=True):
+                note_path.write_text(k.note, "utf-8")
+                proof = _consistency_json(origin, tree.prove_consistency(previous, k.size))
+                proof_path.write_text(json.dumps(proof, indent=2) + "\n", "utf-8")
+                previous = k.size
+            console.print(f"wrote {len(recorded)} checkpoints of {origin} and their consistency proofs to {out}")
+            return
+        if as_json:
+            print_json({"origin": origin, "size": tree.size, "checkpoints": rows})
+            return
+        table = Table(title=f"checkpoints of {origin} (log size now {tree.size:,})")
+        for column in ("size", "type", "effective", "sent", "root"):
+            table.add_column(column, justify="right" if column == "size" else "left")
+        for row in rows:
+            table.add_row(f"{row['size']:,}", row["type"], row["effective"], row["sent"], row["root"])
+        console.print(table)
+        if not rows:
+            console.print(f"{party} has no recorded checkpoint: none is issued before its first data exchange")
 
 
 def _b64(doc: dict[str, Any], key: str, where: Path) -> bytes:

@@ -23,23 +23,20 @@ have none: their content is most of their payload, so replay reads the payload i
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
-from itertools import islice
+from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 import orjson
 
+from detente.crypto.canonical import canonical_validated, is_canonical, parse
+from detente.crypto.keys import Signer, verify
 from detente.errors import ChainError
-from detente.ledger.canonical import canonical_validated, is_canonical, parse
-from detente.ledger.collector import collector_paused
-from detente.ledger.keys import PartyKey, verify
 
 GENESIS = "0" * 64  # the prev of a party's first entry
-EXCHANGES = frozenset({"initial-data", "data-update"})
+EXCHANGES = frozenset({"initial-data", "data-update"})  # the data exchanges: checkpointed, and with no effect
 _ENVELOPE = frozenset({"party", "seq", "prev", "sent", "effective", "type", "content"})  # what readers rely on
 _SORTED = orjson.OPT_SORT_KEYS
 _sha256 = hashlib.sha256
-RUN = 512  # entries checked together, their signatures first (see check_run)
 
 
 class Columns(NamedTuple):
@@ -79,10 +76,6 @@ class Entry(NamedTuple):
         """The derived columns to store it with: as sealed, or computed from the payload (an imported entry)."""
         return self.columns or columns_of(parse(self.payload))
 
-    def signed(self, signature: bytes) -> Entry:
-        """The entry with its signature (built directly: ``_replace`` costs a microsecond, a batch has thousands)."""
-        return Entry(self.party, self.seq, self.payload, signature, self.hash, self.columns)
-
     def notification(self) -> dict[str, Any]:
         """The payload parsed back into a dict.
 
@@ -99,25 +92,15 @@ class Entry(NamedTuple):
         return value
 
 
-def seal(payload: dict[str, Any], key: PartyKey) -> Entry:
+def seal(payload: dict[str, Any], signer: Signer) -> Entry:
     """Canonicalise, sign and hash a schema-valid notification payload (``party``, ``seq``, ``prev`` set)."""
-    entry = prepare(payload)
-    return entry.signed(key.sign(entry.payload))
-
-
-def prepare(payload: dict[str, Any]) -> Entry:
-    """A schema-valid payload canonicalised and hashed, with its columns: an entry but for its signature (empty)."""
     data = canonical_validated(payload)
-    return Entry(payload["party"], payload["seq"], data, b"", hashlib.sha256(data).digest(), columns_of(payload))
+    digest = _sha256(data).digest()
+    return Entry(payload["party"], payload["seq"], data, signer.sign(data), digest, columns_of(payload))
 
 
-def check_entry(
-    entry: Entry, public_key: bytes, expected_seq: int, prev: str | None
-) -> tuple[str | None, dict[str, Any]]:
-    """Rules 1–6 for one entry given the previous hash; return (problem or None, parsed payload).
-
-    ``prev`` None leaves rule 3 to the caller (a verifier that checks slices of a ledger in parallel).
-    """
+def check_entry(entry: Entry, public_key: bytes, expected_seq: int, prev: str) -> tuple[str | None, dict[str, Any]]:
+    """Rules 1–6 for one entry given the previous hash; return (problem or None, parsed payload)."""
     before, payload, after = _unsigned(entry, expected_seq, prev)
     if before is not None:
         return before, payload
@@ -130,7 +113,7 @@ _BAD_SIGNATURE = "signature does not verify with the party's public key"
 
 
 def _unsigned(  # noqa: PLR0911 - one return per rule, in the module's order
-    entry: Entry, expected_seq: int, prev: str | None
+    entry: Entry, expected_seq: int, prev: str
 ) -> tuple[str | None, dict[str, Any], str | None]:
     """Every rule but the signature's: (the first fault of rules 1–3, parsed payload, the first of rules 5–6).
 
@@ -150,76 +133,13 @@ def _unsigned(  # noqa: PLR0911 - one return per rule, in the module's order
     get = payload.get
     if get("party") != party or get("seq") != seq:
         return "payload names another party or sequence number than its row", payload, None
-    if prev is not None and get("prev") != prev:
+    if get("prev") != prev:
         return "prev does not match the previous entry's hash (the chain is broken)", payload, None
     if not is_canonical(data, payload):
         return None, payload, "payload is not in canonical form"
     if columns is not None and not _columns_match(columns, payload):
         return None, payload, "the row's type, times or effect differ from its payload (edited in the database?)"
     return None, payload, None
-
-
-class Run(NamedTuple):
-    """What :func:`check_run` found in consecutive entries."""
-
-    good: int  # how many entries, from the first, passed every rule
-    payloads: list[dict[str, Any]]  # their parsed payloads, in order (empty unless asked for)
-    last: str | None  # the hash (hex) of the last of them; ``prev`` as given when there are none
-    first_prev: str  # the first entry's ``prev`` as its payload says ("" if it has none or was not parsed)
-    problem: tuple[int, str] | None  # the first fault: (sequence number, why)
-
-
-def check_run(
-    entries: Sequence[Entry], party: str, public_key: bytes, start: int, prev: str | None, keep: bool = True
-) -> Run:
-    """Rules 1–6 for consecutive entries expected to begin at ``start``, finding the first fault as one by one.
-
-    The fault found is the one :func:`check_entry` applied to each entry in turn would find. ``prev`` None
-    leaves rule 3 at the first entry to the caller; ``keep`` False keeps no payloads. The signatures are
-    verified first, in one tight pass over the run, then everything else entry by entry. Interleaved, libsodium
-    and the Python checks evict each other from the processor's caches: here they took 6 to 8 µs more per entry
-    than apart, and runs won back 3 to 5 of them.
-    """
-    signed = [verify(public_key, entry.payload, entry.signature) for entry in entries]
-    payloads: list[dict[str, Any]] = []
-    expected, link, first_prev = start, prev, ""
-    for entry, valid in zip(entries, signed, strict=True):
-        if entry.party != party:
-            return Run(expected - start, payloads, link, first_prev, (expected, "the row belongs to another party"))
-        before, payload, after = _unsigned(entry, expected, link)
-        if expected == start:
-            first_prev = str(payload.get("prev", ""))
-        problem = before or (after if valid else _BAD_SIGNATURE)
-        if problem is not None:
-            return Run(expected - start, payloads, link, first_prev, (expected, problem))
-        if keep:
-            payloads.append(payload)
-        link = entry.hash.hex()
-        expected += 1
-    return Run(expected - start, payloads, link, first_prev, None)
-
-
-def check_runs(
-    entries: Iterable[Entry],
-    party: str,
-    public_key: bytes,
-    start: int,
-    prev: str | None,
-    keep: bool = True,
-    size: int = RUN,
-) -> Iterator[Run]:
-    """:func:`check_run` over consecutive runs of ``size`` entries, each linked to the last; stop after a fault."""
-    it = iter(entries)
-    while True:
-        with collector_paused():  # reading and checking a run make thousands of objects, and no cycles
-            chunk = list(islice(it, size))
-            if not chunk:
-                return
-            run = check_run(chunk, party, public_key, start, prev, keep)
-        yield run
-        if run.problem is not None:
-            return
-        start, prev = start + len(chunk), run.last
 
 
 def _columns_match(stored: Columns, payload: dict[str, Any]) -> bool:
@@ -236,9 +156,15 @@ def _columns_match(stored: Columns, payload: dict[str, Any]) -> bool:
 def verify_chain(entries: Iterable[Entry], party: str, public_key: bytes) -> Iterator[dict[str, Any]]:
     """Check a party's entries in order, yielding each parsed payload; raise :class:`ChainError` at the first fault.
 
-    Entries are checked in runs (:func:`check_run`): the payloads before a fault are yielded before it is raised.
+    Rows are checked one by one, rules 1-6 in the module's order, so the fault named is the first in sequence order
+    and, within an entry, the first rule it breaks. Payloads before a fault are yielded before it is raised.
     """
-    for run in check_runs(entries, party, public_key, 1, GENESIS):
-        yield from run.payloads
-        if run.problem is not None:
-            raise ChainError(party, *run.problem)
+    prev, expected = GENESIS, 1
+    for entry in entries:
+        if entry.party != party:
+            raise ChainError(party, expected, "the row belongs to another party")
+        problem, payload = check_entry(entry, public_key, expected, prev)
+        if problem is not None:
+            raise ChainError(party, expected, problem)
+        yield payload
+        prev, expected = entry.hash.hex(), expected + 1

@@ -4,7 +4,7 @@ Rules:
 
 1. A data exchange is a notification of type ``initial-data`` or ``data-update``. A batch gets one checkpoint for
    each data exchange in it, at the size that ends with it (its sequence number); other notifications get none.
-2. A checkpoint is a C2SP signed note (:mod:`detente.trust.note`): origin ``detente/TREATY/PARTY``, the size, and
+2. A checkpoint is a C2SP signed note (:mod:`detente.crypto.note`): origin ``detente/TREATY/PARTY``, the size, and
    the RFC 9162 root of the party's entries up to that size, one leaf per entry (its signed payload bytes). It is
    signed with the key that signs the entries, under the origin as key name.
 3. The root comes from the stored tree's frontier where the batch starts (read through the port, at most one
@@ -17,15 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from detente.ledger.chain import Entry
-from detente.ledger.keys import PartyKey
-from detente.ledger.notifications import Type
+from detente.crypto.keys import Signer
+from detente.crypto.note import Checkpoint, sign_note
+from detente.crypto.stored_tree import Frontier, grow
+from detente.ledger.chain import EXCHANGES, Entry
 from detente.ledger.port import CheckpointRecord, LedgerStore, PartyRecord
-from detente.trust.note import Checkpoint, sign_note
-from detente.trust.stored_tree import Frontier, grow
-
-EXCHANGES = frozenset({Type.INITIAL_DATA.value, Type.DATA_UPDATE.value})
-"""The notification types that are data exchanges (rule 1)."""
 
 
 def log_origin(record: PartyRecord) -> str:
@@ -33,15 +29,15 @@ def log_origin(record: PartyRecord) -> str:
     return f"detente/{record.treaty}/{record.party}"
 
 
-def checkpoint_note(record: PartyRecord, size: int, root: bytes, key: PartyKey) -> CheckpointRecord:
-    """A checkpoint of a party's log at ``size`` with ``root``, signed with ``key`` (rule 2)."""
+def checkpoint_note(record: PartyRecord, size: int, root: bytes, signer: Signer) -> CheckpointRecord:
+    """A checkpoint of a party's log at ``size`` with ``root``, signed by ``signer`` (rule 2)."""
     origin = log_origin(record)
-    note = sign_note(Checkpoint(origin, size, root).body(), origin, key)
+    note = sign_note(Checkpoint(origin, size, root).body(), origin, signer)
     return CheckpointRecord(record.party, size, root, note.text())
 
 
 def exchange_checkpoints(
-    store: LedgerStore, record: PartyRecord, batch: Sequence[Entry], types: Sequence[str], key: PartyKey
+    store: LedgerStore, record: PartyRecord, batch: Sequence[Entry], types: Sequence[str], signer: Signer
 ) -> list[CheckpointRecord]:
     """The checkpoints to record with ``batch`` (one party's entries, in order; ``types`` their types): rules 1–3."""
     sizes = {entry.seq for entry, kind in zip(batch, types, strict=True) if kind in EXCHANGES}
@@ -54,7 +50,7 @@ def exchange_checkpoints(
     for entry in batch[: max(sizes) - start]:
         grow([(party, entry.seq, entry.payload)], lambda _party, _size: edge)
         if entry.seq in sizes:
-            out.append(checkpoint_note(record, entry.seq, edge.root(), key))
+            out.append(checkpoint_note(record, entry.seq, edge.root(), signer))
     return out
 
 

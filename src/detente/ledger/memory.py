@@ -1,7 +1,7 @@
 """An in-memory ledger store: the port without a database, for simulations and tests of the protocol.
 
 It keeps each party's Merkle tree as the SQL store does, as nodes by position computed by
-:func:`detente.trust.stored_tree.grow`, and refuses what the SQL store refuses, so the contract suite holds for it.
+:func:`detente.crypto.stored_tree.grow`, and refuses what the SQL store refuses, so the contract suite holds for it.
 """
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 
+from detente.crypto.stored_tree import Frontier, grow, low_nodes
 from detente.errors import StoreError, TreeError
 from detente.ledger.chain import Entry
-from detente.ledger.port import AppendStream, CheckpointRecord, PartyRecord, Position
-from detente.trust.stored_tree import Frontier, grow, low_nodes
+from detente.ledger.port import CheckpointRecord, Closing, PartyRecord, Position
 
 
-class MemoryStore:
+class MemoryStore(Closing):
     """Append-only lists per party, with the same refusals as the SQL store (duplicate party or sequence)."""
 
     def __init__(self) -> None:
@@ -71,10 +71,6 @@ class MemoryStore:
         for k in checkpoints:
             self._checkpoints[k.party][k.size] = k
 
-    def stream(self) -> AppendStream | None:
-        """None: appending in memory has nothing to overlap, so the writer appends each batch whole."""
-        return None
-
     def entries(
         self, party: str, start: int = 1, stop: int | None = None, until: str | None = None, known_at: str | None = None
     ) -> Iterator[Entry]:
@@ -127,6 +123,3 @@ class MemoryStore:
         """A party's recorded checkpoints, by size."""
         recorded = self._checkpoints.get(party, {})
         return [recorded[size] for size in sorted(recorded)]
-
-    def close(self) -> None:
-        """Nothing to release."""

@@ -1,24 +1,23 @@
 """The storage port the ledger writes through; ``detente.store`` implements it for SQLite and PostgreSQL.
 
 Beside the entries, a store keeps each party's RFC 9162 Merkle tree as nodes (one leaf per entry: the hash of its
-signed payload; see :mod:`detente.trust.stored_tree`), written in the same transaction as the entries, and the
+signed payload; see :mod:`detente.crypto.stored_tree`), written in the same transaction as the entries, and the
 signed checkpoints the writer issues at data exchanges. Nodes and checkpoints are append-only, as entries are.
 
-A store may also take a batch as a *stream* (:class:`AppendStream`): entries handed over in chunks as they are
-signed, written inside one open transaction (on another core, where the store can), and committed whole or not at
-all. The writer uses it for large batches, so that storing overlaps validating and signing.
+A store is a context manager: leaving its ``with`` block closes it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from types import TracebackType
+from typing import Protocol, Self
 
 from detente.ledger.chain import Entry
 
 Position = tuple[int, int]
-"""A tree node's place: (level, index), as :mod:`detente.trust.stored_tree` defines it."""
+"""A tree node's place: (level, index), as :mod:`detente.crypto.stored_tree` defines it."""
 
 
 @dataclass(frozen=True)
@@ -40,23 +39,19 @@ class CheckpointRecord:
     note: str
 
 
-class AppendStream(Protocol):
-    """One batch appended in chunks: all of it is stored at :meth:`commit`, or none of it."""
+class Closing:
+    """``with`` support for anything with a ``close``: leaving the block closes it."""
 
-    def add(self, entries: Sequence[Entry]) -> None:
-        """Hand over the batch's next entries, signed and in order (they may be written while the caller goes on).
+    def close(self) -> None:
+        """Release what the object holds."""
 
-        A refusal (a duplicate entry, a database failure) may surface here or only at :meth:`commit`.
-        """
-        ...
+    def __enter__(self) -> Self:
+        return self
 
-    def commit(self) -> None:
-        """Store everything added, with the tree nodes it completes, in one transaction; raise if it was refused."""
-        ...
-
-    def abort(self) -> None:
-        """Store none of it. Safe to call after a failed :meth:`add` or :meth:`commit`."""
-        ...
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
 
 
 class LedgerStore(Protocol):
@@ -77,10 +72,6 @@ class LedgerStore(Protocol):
         in the same transaction; each must be of a size this batch reaches, with the root the store computes for
         it, or the whole batch is refused.
         """
-        ...
-
-    def stream(self) -> AppendStream | None:
-        """A stream for one batch (no checkpoints), or None where this store has none to offer right now."""
         ...
 
     def entries(
@@ -126,4 +117,14 @@ class LedgerStore(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+        ...
+
+    def __enter__(self) -> Self:
+        """The store itself."""
+        ...
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        """Close the store."""
         ...

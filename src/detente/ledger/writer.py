@@ -2,48 +2,40 @@
 
 Rules, in order:
 
-1. Appends go through one serialised path (a lock per ledger object; the database's primary key stops a second
-   process racing for the same sequence number).
-2. A party is registered once, with its public key and the treaty its notifications are judged under.
+1. Appends go through one serialised path, the same for one notification or a data exchange of ten thousand, on
+   every store: a lock per ledger object, and the database's primary key stops a second process racing for the
+   same sequence number.
+2. A party is registered once, with its public key and the treaty its notifications are judged under. The
+   ledger signs for a party only with a :class:`~detente.crypto.keys.Signer` it was given whose public key is the
+   registered one.
 3. A batch of notifications is checked whole before anything is written: each one against the state left by
    the ones before it (:mod:`detente.ledger.rules`). The first refusal refuses the batch and names the
    notification, the field and the rule; nothing is appended and the in-memory state is rebuilt from storage.
-4. Each accepted notification is canonicalised, signed with the party's key (which must be the registered
-   one) and chained to the previous entry; the batch is appended in one transaction, with a checkpoint signed
-   by the same key for each data exchange in it (:mod:`detente.ledger.checkpoints`). A batch of at least
-   ``HELPER_BATCH`` notifications is signed by a helper process on another core while this one validates
-   (:mod:`detente.ledger.signer`); the chain needs only the payloads' hashes, so nothing else changes. Where the
-   store offers a stream (a database another process can open), the batch holds no data exchange, and it is not
-   the first large batch this object takes (a command that submits one would start the store's helper for
-   nothing), each chunk of signed entries goes on to the store as it comes back, and is inserted inside one open
-   transaction while this process validates the rest; the commit, after every signature is in and the first and
-   last are checked, stores all of it or none.
-5. Importing signed entries (from an export) checks every link and signature, the schema and every rule first,
-   and then appends them all, or nothing.
+4. Each accepted notification is canonicalised, signed and chained to the previous entry; the batch's first
+   signature is verified with the registered key (a signer holding another key is caught before anything is
+   written). The batch is appended in one transaction, with a checkpoint signed by the same signer for each data
+   exchange in it (:mod:`detente.ledger.checkpoints`).
+5. Importing signed entries (from an export or a peer) checks every link and signature, the schema and every rule
+   first, and then appends them all, or nothing.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from detente.catalog.model import Catalog
+from detente.crypto.keys import Signer, fingerprint, verify
 from detente.errors import ChainError, LedgerError, Location, NotificationError
-from detente.ledger.chain import GENESIS, Entry, check_entry, prepare, seal
-from detente.ledger.checkpoints import EXCHANGES, exchange_checkpoints
-from detente.ledger.collector import collector_paused
-from detente.ledger.keys import PartyKey, fingerprint
+from detente.ledger.chain import GENESIS, Entry, check_entry, seal
+from detente.ledger.checkpoints import exchange_checkpoints
 from detente.ledger.notifications import parse_notification
-from detente.ledger.port import AppendStream, LedgerStore, PartyRecord
+from detente.ledger.port import Closing, LedgerStore, PartyRecord
 from detente.ledger.replay import replay_payloads, replay_store
 from detente.ledger.rules import Context, Flag, check
-from detente.ledger.signer import SigningHelper, Sink
 from detente.ledger.state import PartyState, apply
 from detente.treaty.model import Treaty
-
-HELPER_BATCH = 256  # below this, starting and feeding a helper costs more than it saves
 
 
 class Accepted(NamedTuple):
@@ -55,18 +47,32 @@ class Accepted(NamedTuple):
     flags: tuple[Flag, ...]
 
 
-class Ledger:
-    """Parties' append-only ledgers over a store. Reads may run beside it; writes go through this object."""
+class Ledger(Closing):
+    """Parties' append-only ledgers over a store. Reads may run beside it; writes go through this object.
 
-    def __init__(self, store: LedgerStore, catalog: Catalog, treaty: Callable[[str], Treaty]) -> None:
+    ``signers`` are the keys this ledger may sign with (one, or one per party it writes for; none for a ledger
+    that only reads and imports); ``treaties`` gives a treaty by id. The ledger owns the store: closing the ledger
+    (or leaving its ``with`` block) closes the store.
+    """
+
+    def __init__(
+        self,
+        store: LedgerStore,
+        signers: Signer | Iterable[Signer],
+        catalog: Catalog,
+        treaties: Callable[[str], Treaty],
+    ) -> None:
         self.store = store
         self.catalog = catalog
-        self._treaty = treaty
+        self._treaty = treaties
+        self._signers = {s.public_key: s for s in ([signers] if isinstance(signers, Signer) else signers)}
         self._lock = threading.Lock()
         self._states: dict[str, PartyState] = {}
         self._records: dict[str, PartyRecord] = {}
-        self._helpers: dict[bytes, SigningHelper] = {}
-        self._large = 0  # large batches submitted: the store's stream is asked for from the second on
+
+    def close(self) -> None:
+        """Close the store."""
+        self.store.close()
 
     def party(self, party: str) -> PartyRecord:
         """The registered party, or a :class:`LedgerError` (registrations never change, so they are cached)."""
@@ -138,86 +144,56 @@ class Ledger:
             party_state_at,
         )
 
-    def submit(self, party: str, drafts: Sequence[dict[str, Any]], key: PartyKey, origin: str = "") -> list[Accepted]:
-        """Validate, sign, chain and append a batch of notifications for one party (rules 1, 3, 4)."""
+    def signer(self, party: str) -> Signer:
+        """The signer for a party's registered key (rule 2), or a :class:`LedgerError` naming the key wanted."""
         record = self.party(party)
-        if key.party != party or key.public_key != record.public_key:
+        signer = self._signers.get(record.public_key)
+        if signer is None:
+            held = ", ".join(fingerprint(k) for k in self._signers) or "none"
             raise LedgerError(
-                f"the key {fingerprint(key.public_key)} is not {party}'s registered key "
-                f"{fingerprint(record.public_key)}"
+                f"this ledger holds no signer for {party}'s registered key {fingerprint(record.public_key)}",
+                hint=f"keys held: {held}; pass {party}'s key",
             )
-        with self._lock, collector_paused():
+        return signer
+
+    def submit(self, party: str, drafts: Sequence[dict[str, Any]], origin: str = "") -> list[Accepted]:
+        """Validate, sign, chain and append a batch of notifications for one party (rules 1, 3, 4).
+
+        ``origin`` names where the drafts came from (a file), for refusals: "FILE #3".
+        """
+        record = self.party(party)
+        signer = self.signer(party)
+        with self._lock:
             state = self.state(party)
             pending: list[tuple[dict[str, Any], str]] = []
             batch: list[Entry] = []
             accepted: list[Accepted] = []
             ctx = self._context(record, pending)
-            helper = self._helper(key, len(drafts))
-            # rule 4: a large batch is signed on another core, and stored on one as it is signed, where it can be
-            stream = self._stream(drafts) if helper is not None else None
-            sink = None if stream is None else _storing(stream, batch)
-            signing = None if helper is None else helper.batch(len(drafts), sink)
             try:
                 for i, draft in enumerate(drafts):
-                    # the draft's own party, number and prev win; the notification's name is made only for errors
+                    # a draft that names its own party, number or prev keeps them, and the rules judge them
                     data = {"party": party, "seq": state.seq + 1, "prev": state.head, **draft}
                     try:
                         payload = parse_notification(data)
                         flags = check(state, payload, ctx)
                     except NotificationError as exc:
                         raise _named(exc, f"{origin or 'notification'} #{i + 1}") from None
-                    if signing is None:
-                        entry = seal(payload, key)
-                    else:  # signed on the helper's core while this one validates the next
-                        entry = prepare(payload)
-                        signing.add(entry.payload)
-                    digest = entry.hash.hex()
-                    apply(state, payload, digest)
-                    pending.append((payload, digest))
+                    entry = seal(payload, signer)
+                    apply(state, payload, entry.hash_hex)
+                    pending.append((payload, entry.hash_hex))
                     batch.append(entry)
-                    accepted.append(Accepted(party, entry.seq, digest, tuple(flags)))
-                if signing is not None:
-                    signatures = signing.signatures()  # checked before anything is committed; streamed as they came
-                    if stream is not None:
-                        stream.commit()
-                        return accepted
-                    batch = [e.signed(s) for e, s in zip(batch, signatures, strict=True)]
-                # Issue 4: a signed checkpoint at each data exchange, recorded in the same transaction.
-                checkpoints = exchange_checkpoints(self.store, record, batch, [p["type"] for p, _ in pending], key)
+                    accepted.append(Accepted(party, entry.seq, entry.hash_hex, tuple(flags)))
+                if batch and not verify(record.public_key, batch[0].payload, batch[0].signature):
+                    raise LedgerError(
+                        f"the signer's signature does not verify with {party}'s registered key: nothing was stored",
+                        hint="is the signing service holding another key?",
+                    )
+                checkpoints = exchange_checkpoints(self.store, record, batch, [p["type"] for p, _ in pending], signer)
                 self.store.append(batch, checkpoints)
             except BaseException:
                 self._states.pop(party, None)
-                if signing is not None:
-                    signing.abandon()
-                if stream is not None:
-                    stream.abort()
                 raise
         return accepted
-
-    def _stream(self, drafts: Sequence[dict[str, Any]]) -> AppendStream | None:
-        """The store's stream for a large batch without data exchanges, from the second large batch on (rule 4).
-
-        A process that submits one large batch (a command line) would start the store's helper for nothing.
-        """
-        self._large += 1
-        if self._large < 2 or _has_exchange(drafts):
-            return None
-        return self.store.stream()
-
-    def _helper(self, key: PartyKey, size: int) -> SigningHelper | None:
-        """The key's signing helper for a batch this large, where there is a core for it (rule 4)."""
-        if size < HELPER_BATCH or (os.cpu_count() or 1) < 2:
-            return None
-        helper = self._helpers.get(key.public_key)
-        if helper is None or helper.key != key:
-            helper = self._helpers[key.public_key] = SigningHelper(key)
-        return helper
-
-    def close(self) -> None:
-        """Stop any signing helpers (they also stop with this object, or with the process)."""
-        for helper in self._helpers.values():
-            helper.close()
-        self._helpers.clear()
 
     def import_entries(
         self,
@@ -262,21 +238,6 @@ class Ledger:
         return len(fresh)
 
 
-def _storing(stream: AppendStream, batch: list[Entry]) -> Sink:
-    """What the signing helper calls with each chunk's signatures: the entries, signed, go on to the store."""
-
-    def signed(first: int, signatures: list[bytes]) -> None:
-        chunk = batch[first : first + len(signatures)]
-        stream.add([entry.signed(signature) for entry, signature in zip(chunk, signatures, strict=True)])
-
-    return signed
-
-
-def _has_exchange(drafts: Sequence[dict[str, Any]]) -> bool:
-    """Whether a batch holds a data exchange, which gets a checkpoint, so is appended whole, not streamed."""
-    return any(isinstance(d, dict) and d.get("type") in EXCHANGES for d in drafts)
-
-
 def _located(where: str, state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag]:
     """Check the rules, putting the notification's name in front of the field a refusal names."""
     try:
@@ -301,4 +262,4 @@ def _named(exc: NotificationError, where: str) -> NotificationError:
     return NotificationError(exc.why, Location(file=where, field=exc.where.field), exc.hint)
 
 
-__all__ = ["GENESIS", "Accepted", "Ledger", "LedgerError"]
+__all__ = ["Accepted", "Ledger"]

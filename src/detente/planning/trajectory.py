@@ -34,11 +34,11 @@ from typing import Any
 from detente.catalog.model import Catalog, SystemType
 from detente.counting.compliance import Compliance, judge
 from detente.counting.tally import count
+from detente.crypto.keys import PartyKey
 from detente.errors import DetenteError, PlanningError
 from detente.forces.model import Force
 from detente.forces.vocabulary import Kind, Status
 from detente.ledger.convert import declaration_from_state, initial_data
-from detente.ledger.keys import PartyKey
 from detente.ledger.memory import MemoryStore
 from detente.ledger.replay import moment, replay_store
 from detente.ledger.state import to_force
@@ -274,8 +274,8 @@ def follow(plan: Plan, catalog: Catalog | None = None) -> Trajectory:
     catalog = catalog or Catalog(force.systems)
     spans = periods(plan.start, plan.deadline)
     treaty = plan.reading.treaty
-    ledger = Ledger(MemoryStore(), catalog, lambda _name: treaty)
     key = planning_key(party)
+    ledger = Ledger(MemoryStore(), key, catalog, lambda _name: treaty)
     ledger.register(party, key.public_key, treaty.id)
     first = initial_data(force, party, _at(plan.start, 0), _at(plan.start, 0))
     uids = _uids_by_row(force, party, first["content"])
@@ -285,7 +285,7 @@ def follow(plan: Plan, catalog: Catalog | None = None) -> Trajectory:
     types: Counter[str] = Counter()
 
     def submit(drafts: list[dict[str, Any]], what: str) -> None:
-        accepted: list[Accepted] = ledger.submit(party, drafts, key, origin=what)
+        accepted: list[Accepted] = ledger.submit(party, drafts, origin=what)
         for draft, a in zip(drafts, accepted, strict=True):
             types[draft["type"]] += 1
             for flag in a.flags:

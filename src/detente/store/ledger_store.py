@@ -12,26 +12,18 @@ Rules:
 5. SQLite runs in WAL mode with ``synchronous=FULL``: a committed batch survives a killed process and a power cut.
    Every transaction, migrations included, is explicit, so a process killed while creating a ledger leaves
    either no schema or the whole of it.
-6. Each party's Merkle tree is stored as nodes (:mod:`detente.trust.stored_tree`), written in the transaction that
+6. Each party's Merkle tree is stored as nodes (:mod:`detente.crypto.stored_tree`), written in the transaction that
    appends the entries: the store takes the party's frontier (at most one node per level), computes the new leaf
    and the subtrees it completes, and inserts them. A batch that does not follow the stored tree, or a checkpoint
    whose root is not the tree's at its size, refuses the whole batch. Roots and proofs read O(log n) nodes in one
    query; nothing is rebuilt.
-7. The frontier a committed append left is kept in memory and used by the next append of that party if the batch
-   starts right after it; otherwise it is read inside the transaction. Nodes never change, so a kept frontier is
-   never wrong: if another writer appended meanwhile, the batch's entries collide with its rows and are refused.
-8. A large batch may be *streamed* (:meth:`SqlLedgerStore.stream`): its entries go, chunk by chunk as they are
-   signed, to a helper process that holds one transaction open on its own connection and inserts them there, on
-   another core, while the writer validates the rest (:mod:`detente.store.appender`). Rules 3-7 hold for it as for
-   ``append``: the same code writes the rows, and the commit is all or nothing. A database only this process can
-   open (SQLite in memory) has no stream.
+7. A store is a context manager; closing it releases the engine's connections.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 from collections.abc import Iterator, Sequence
 from importlib import resources
 from typing import Any
@@ -39,12 +31,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from detente.crypto.stored_tree import Frontier, grow, is_stored, low_nodes
 from detente.errors import StoreError, TreeError
 from detente.ledger.chain import Columns, Entry
-from detente.ledger.port import AppendStream, CheckpointRecord, PartyRecord, Position
-from detente.store.appender import AppendingHelper, row
+from detente.ledger.port import CheckpointRecord, Closing, PartyRecord, Position
 from detente.store.tables import checkpoints, entries, parties
-from detente.trust.stored_tree import Frontier, grow, is_stored, low_nodes
 
 # Plain DBAPI executemany for appends: a third of the cost of building a SQLAlchemy insert per batch.
 _INSERT_QMARK = (
@@ -105,14 +96,11 @@ def _nodes_query(mark: str, positions: Sequence[Position]) -> str:
     return " UNION ALL ".join([arm] * len(positions))
 
 
-class SqlLedgerStore:
+class SqlLedgerStore(Closing):
     """A :class:`~detente.ledger.port.LedgerStore` on one database."""
 
-    def __init__(self, engine: Engine, *, streams: bool = True) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._edges: dict[str, Frontier] = {}  # rule 7: each party's frontier after its last committed append
-        self._target = _reopenable(engine) if streams else None  # rule 8: where a helper process can open it too
-        self._appender: AppendingHelper | None = None
 
     def parties(self) -> list[PartyRecord]:
         """Registered parties, by code."""
@@ -136,51 +124,32 @@ class SqlLedgerStore:
             if checkpoints:
                 raise StoreError("the store refused the write: a checkpoint comes with the entries it covers")
             return
-        transaction = self.transaction()
-        try:
-            transaction.add([row(e) for e in batch], [(c.party, c.size, c.root) for c in checkpoints])
-            transaction.record(checkpoints)
-            transaction.commit()
-        except BaseException:
-            transaction.rollback()
-            raise
+        qmark = self.engine.dialect.paramstyle == "qmark"
 
-    def transaction(self) -> Appending:
-        """An open append transaction (rule 3): rows added in order, then committed or rolled back whole."""
-        return Appending(self)
-
-    def stream(self, wait: float = 0.0) -> AppendStream | None:
-        """A batch streamed to the appending helper (rule 8), or None: a database in memory, or no helper ready.
-
-        The helper is started by the first call; until it is ready (about a second), batches are appended whole.
-        ``wait`` is how many seconds to wait for it.
-        """
-        if self._target is None:
-            return None
-        if self._appender is None:
-            self._appender = AppendingHelper(self._target)
-        return self._appender.stream(wait)
-
-    def start_streaming(self, wait: float = 0.0) -> bool:
-        """Start the appending helper now, so that the next large batch streams; True once it is ready.
-
-        A service calls it at start; ``wait`` is how many seconds to wait for the helper (by default, none).
-        """
-        stream = self.stream(wait)
-        if stream is None:
-            return False
-        stream.abort()
-        return True
-
-    def checkpoint_wal(self) -> None:
-        """On SQLite, copy what the write-ahead log holds into the database file, as far as readers allow."""
-        if self.engine.dialect.name == "sqlite":
-            connection = self.engine.raw_connection()  # outside any transaction, which would hold the log back
+        def insert_all(c: Connection) -> None:
+            rows = [(e.party, e.seq, *e.stored_columns(), e.payload, e.signature, e.hash) for e in batch]
+            c.exec_driver_sql(_INSERT_QMARK if qmark else _INSERT_FORMAT, rows)
+            claims = [(k.party, k.size, k.root) for k in checkpoints]
             try:
-                with _mapped():
-                    connection.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            finally:
-                connection.close()
+                nodes = grow([(e.party, e.seq, e.payload) for e in batch], lambda p, n: self._frontier(c, p, n), claims)
+            except TreeError as exc:
+                raise StoreError(f"the store refused the write: {exc.why}") from None
+            if nodes:  # one per 16 entries (stored_tree, rule 6): most small batches complete none
+                c.exec_driver_sql(_NODES_QMARK if qmark else _NODES_QMARK.replace("?", "%s"), nodes)
+            if checkpoints:
+                notes = [(k.party, k.size, k.root, k.note) for k in checkpoints]
+                c.exec_driver_sql(_CHECKPOINTS_QMARK if qmark else _CHECKPOINTS_QMARK.replace("?", "%s"), notes)
+
+        self._write(insert_all)
+
+    def _frontier(self, c: Connection, party: str, size: int) -> Frontier:
+        """A party's tree frontier at ``size``, read inside the append's transaction."""
+        try:
+            return Frontier(size, self._nodes(c, party, Frontier.positions(size)))
+        except StoreError as exc:
+            raise StoreError(
+                f"the store refused the write: {party} #{size + 1} does not follow the stored tree; {exc}"
+            ) from None
 
     def _write(self, action: Any) -> None:
         with _mapped(), self.engine.connect() as c:
@@ -338,83 +307,8 @@ class SqlLedgerStore:
         return [CheckpointRecord(r.party, int(r.size), bytes(r.root), r.note) for r in rows]
 
     def close(self) -> None:
-        """Stop the appending helper, if one was started, and release the engine's connections."""
-        if self._appender is not None:
-            self._appender.close()
-            self._appender = None
+        """Release the engine's connections."""
         self.engine.dispose()
-
-
-class Appending:
-    """One append transaction (rules 3, 6, 7): rows inserted chunk by chunk, tree nodes grown as they come."""
-
-    def __init__(self, store: SqlLedgerStore) -> None:
-        self._store = store
-        self._qmark = store.engine.dialect.paramstyle == "qmark"
-        self._grown: dict[str, Frontier] = {}  # each party's frontier as this transaction has grown it
-        with _mapped():
-            self._connection = store.engine.connect()
-            try:
-                self._connection.execution_options(detente_write=True)
-                self._transaction = self._connection.begin()
-            except BaseException:
-                self._connection.close()
-                raise
-
-    def add(self, rows: Sequence[tuple[Any, ...]], claims: Sequence[tuple[str, int, bytes]] = ()) -> None:
-        """Insert rows (made by :func:`~detente.store.appender.row`) and the nodes they complete; check ``claims``.
-
-        Rows come in sequence; ``claims`` are checkpoints' (party, size, root), each checked as the tree passes it.
-        """
-        c = self._connection
-        with _mapped():
-            c.exec_driver_sql(_INSERT_QMARK if self._qmark else _INSERT_FORMAT, rows)
-            try:
-                nodes = grow([(r[0], r[1], r[6]) for r in rows], self._edge, claims)
-            except TreeError as exc:
-                raise StoreError(f"the store refused the write: {exc.why}") from None
-            if nodes:  # one per 16 entries (stored_tree, rule 6): most small batches complete none
-                c.exec_driver_sql(_NODES_QMARK if self._qmark else _NODES_QMARK.replace("?", "%s"), nodes)
-
-    def _edge(self, party: str, size: int) -> Frontier:
-        grown = self._grown.get(party)
-        if grown is not None and grown.size == size:
-            return grown  # a later chunk of this transaction: grow goes on from where the last one left it
-        kept = self._store._edges.get(party)
-        if kept is not None and kept.size == size:
-            self._grown[party] = kept.copy()
-            return self._grown[party]
-        try:
-            positions = Frontier.positions(size)
-            self._grown[party] = Frontier(size, self._store._nodes(self._connection, party, positions))
-        except StoreError as exc:
-            raise StoreError(
-                f"the store refused the write: {party} #{size + 1} does not follow the stored tree; {exc}"
-            ) from None
-        return self._grown[party]
-
-    def record(self, checkpoints: Sequence[CheckpointRecord]) -> None:
-        """Insert signed checkpoints (their roots were checked as ``claims`` with the rows they cover)."""
-        if checkpoints:
-            notes = [(k.party, k.size, k.root, k.note) for k in checkpoints]
-            with _mapped():
-                mark = _CHECKPOINTS_QMARK if self._qmark else _CHECKPOINTS_QMARK.replace("?", "%s")
-                self._connection.exec_driver_sql(mark, notes)
-
-    def commit(self) -> None:
-        """Commit all of it; the frontiers it grew are kept for the next append (rule 7)."""
-        try:
-            with _mapped():
-                self._transaction.commit()
-        finally:
-            self._connection.close()
-        self._store._edges.update(self._grown)
-
-    def rollback(self) -> None:
-        """Store none of it (also after a failure, when the database may have rolled back already)."""
-        with contextlib.suppress(DBAPIError):
-            self._transaction.rollback()
-        self._connection.close()
 
 
 @contextlib.contextmanager
@@ -426,17 +320,6 @@ def _mapped() -> Iterator[None]:
         raise StoreError(f"the database refused the write: {_reason(exc)}") from None
     except (OperationalError, DBAPIError) as exc:
         raise StoreError(f"the database failed: {_reason(exc)}") from None
-
-
-def _reopenable(engine: Engine) -> str | None:
-    """The URL another process opens this database by, or None for a database in this process's memory."""
-    url = engine.url
-    if url.get_backend_name() == "sqlite":
-        database = url.database or ""
-        if not database or database == ":memory:" or "mode=memory" in database or database.startswith("file:"):
-            return None
-        return f"sqlite:///{os.path.abspath(database)}"
-    return url.render_as_string(hide_password=False)
 
 
 _ENTRY_COLUMNS = "seq, payload, signature, hash, type, sent, effective, effect"

@@ -42,7 +42,7 @@ entries = Table(
     Column("effect", LargeBinary, nullable=True),
 )  # no index on effective (migration 0005): queries by date read in sequence order and filter
 
-# Each party's RFC 9162 tree: the hash of every complete perfect subtree (detente.trust.stored_tree), written in the
+# Each party's RFC 9162 tree: the hash of every complete perfect subtree (detente.crypto.stored_tree), written in the
 # transaction that appends the entries. Neither table has a foreign key: nodes and checkpoints are written only with
 # entries, whose key already ties them to a registered party, and a check per node would slow every append.
 tree_nodes = Table(

@@ -30,10 +30,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from detente.crypto.canonical import canonical
+from detente.crypto.keys import Signer, verify
+from detente.crypto.merkle import MerkleTree, ProofError, leaf_hash, verify_inclusion
 from detente.errors import EscrowError
-from detente.ledger.canonical import canonical
-from detente.ledger.keys import PartyKey, verify
-from detente.trust.merkle import MerkleTree, ProofError, leaf_hash, verify_inclusion
 
 ESCROW_FORMAT = "detente.escrow/1"
 _DOMAIN = b"detente-escrow/1\n"
@@ -131,9 +131,7 @@ class Escrow:
     tree: MerkleTree
 
     @classmethod
-    def commit(
-        cls, party: str, as_of: str, items: Sequence[dict[str, Any]], key: PartyKey
-    ) -> tuple[Escrow, Commitment]:
+    def commit(cls, party: str, as_of: str, items: Sequence[dict[str, Any]], key: Signer) -> tuple[Escrow, Commitment]:
         """Commit to a complete declaration; return the secret side and the signed public commitment."""
         order = list(items)
         for i in range(len(order) - 1, 0, -1):  # Fisher–Yates with the OS's CSPRNG: positions leak nothing

@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from detente.crypto.keys import Signer
+from detente.crypto.merkle import ProofError, verify_consistency
+from detente.crypto.note import COSIGNATURE_V1, Signature, SignedNote, Verifier, cosign, parse_note, verify_note
 from detente.errors import InputError, Location, MisbehaviourError, NoteError
-from detente.ledger.keys import PartyKey
-from detente.trust.merkle import ProofError, verify_consistency
-from detente.trust.note import COSIGNATURE_V1, Signature, SignedNote, Verifier, cosign, parse_note, verify_note
 
 EVIDENCE_FORMAT = "detente.evidence/1"
 
@@ -59,7 +59,7 @@ def _evidence(kind: str, log: Verifier, notes: Sequence[str], proof: Sequence[by
 class Witness:
     """Watches one or more logs; its state (last verified checkpoint per origin) lives in a JSON file."""
 
-    def __init__(self, name: str, key: PartyKey, state_file: Path | None = None) -> None:
+    def __init__(self, name: str, key: Signer, state_file: Path | None = None) -> None:
         self.name = name
         self.key = key
         self.state_file = state_file

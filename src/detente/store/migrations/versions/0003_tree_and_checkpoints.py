@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from detente.trust.stored_tree import Frontier, grow
+from detente.crypto.stored_tree import Frontier, grow
 
 revision = "0003"
 down_revision = "0002"

@@ -32,7 +32,7 @@ The signing keys are PUBLIC DEMO KEYS derived from fixed strings (:func:`demo_ke
 "RU" with them. They are for this demonstration only and must never be used for anything real.
 
 Build it with ``detente ledger demo OUT.sqlite``; ``detente demo`` builds it into a fresh file and prints the
-timeline beside the official figures. The plans are in :mod:`detente.data.demo_plans`.
+timeline beside the official figures. The plans are in :mod:`detente.demo.plans`.
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ from typing import Any
 
 from detente.catalog.model import Catalog
 from detente.counting.tally import count
-from detente.data.demo_plans import (
+from detente.crypto.keys import PartyKey
+from detente.demo.plans import (
     ENTRY_INTO_FORCE,
     LABEL,
     MEASURES,
@@ -61,7 +62,6 @@ from detente.data.demo_plans import (
     us_plan,
 )
 from detente.ledger.convert import declaration_from_state
-from detente.ledger.keys import PartyKey
 from detente.ledger.state import to_force
 from detente.ledger.writer import Accepted, Ledger
 from detente.treaty.load import get_treaty
@@ -83,6 +83,11 @@ _SECTION = {
 def demo_key(party: str) -> PartyKey:
     """The PUBLIC demo signing key of a party: derived from a fixed string, never for real use."""
     return PartyKey.from_seed(party, hashlib.sha256(f"detente demo key {party}".encode()).digest())
+
+
+def demo_keys() -> list[PartyKey]:
+    """Both parties' PUBLIC demo keys: the signers a ledger needs to build the demo."""
+    return [demo_key("US"), demo_key("RU")]
 
 
 # ---------------------------------------------------------------------------------------------- item-level engine
@@ -341,14 +346,16 @@ def _check_counts(ledger: Ledger, fleet: _Fleet, day: dt.date) -> None:
 
 
 def build_demo_ledger(ledger: Ledger, progress: Callable[[str], None] | None = None) -> None:
-    """Register US and RU under New START with the public demo keys and submit the whole illustrative history."""
+    """Register US and RU under New START with the public demo keys and submit the whole illustrative history.
+
+    The ledger must hold both demo keys as signers (:func:`demo_keys`).
+    """
     say = progress or (lambda _message: None)
     catalog = ledger.catalog
     plans = {"US": us_plan(catalog), "RU": ru_plan(catalog)}
     fleets = {p: _Fleet(plan, catalog) for p, plan in plans.items()}
-    keys = {p: demo_key(p) for p in plans}
     for p in plans:
-        ledger.register(p, keys[p].public_key, TREATY)
+        ledger.register(p, demo_key(p).public_key, TREATY)
     updates: dict[tuple[str, dt.date], int] = {}
     last_sent: dict[str, dt.datetime] = {}
     # initial data, sent 44 days after entry into force
@@ -361,12 +368,12 @@ def build_demo_ledger(ledger: Ledger, progress: Callable[[str], None] | None = N
             fleet.initial(),
             remarks=f"{LABEL}. Initial data as of entry into force; signed with a public demo key, never for real use.",
         )
-        accepted = ledger.submit(p, [draft], keys[p], origin=f"{p} initial data")
+        accepted = ledger.submit(p, [draft], origin=f"{p} initial data")
         _check_flags(accepted, f"{p} initial data")
         _check_counts(ledger, fleet, ENTRY_INTO_FORCE)
         updates[(p, ENTRY_INTO_FORCE)] = accepted[0].seq
         last_sent[p] = sent
-    _receipts(ledger, keys, updates, ENTRY_INTO_FORCE, last_sent)
+    _receipts(ledger, updates, ENTRY_INTO_FORCE, last_sent)
     say(f"{ENTRY_INTO_FORCE}: initial data of US and RU")
     dates = demo_dates()
     for prev, day in itertools.pairwise(dates):
@@ -375,23 +382,22 @@ def build_demo_ledger(ledger: Ledger, progress: Callable[[str], None] | None = N
                 continue
             i = fleet.plan.dates.index(day)
             start = max(prev + dt.timedelta(days=28), last_sent[p].date() + dt.timedelta(days=1))
-            last_sent[p] = _submit_period(ledger, keys[p], fleet, i, start, day - dt.timedelta(days=3), last_sent[p])
+            last_sent[p] = _submit_period(ledger, fleet, i, start, day - dt.timedelta(days=3), last_sent[p])
             sent = _at(day + dt.timedelta(days=14), (10 if p == "US" else 11) * 3600)
             content = declaration_from_state(ledger.state(p))
             remarks = f"{LABEL}. Six-monthly update as of {day}."
-            accepted = ledger.submit(p, [_draft("data-update", _at(day), sent, content, remarks=remarks)], keys[p])
+            accepted = ledger.submit(p, [_draft("data-update", _at(day), sent, content, remarks=remarks)])
             _check_flags(accepted, f"{p} update as of {day}")
             _check_counts(ledger, fleet, day)
             updates[(p, day)] = accepted[0].seq
             last_sent[p] = sent
-        _receipts(ledger, keys, updates, day, last_sent)
+        _receipts(ledger, updates, day, last_sent)
         done = [p for p in fleets if (p, day) in updates]
         say(f"{day}: updates of {', '.join(done)}")
 
 
 def _receipts(
     ledger: Ledger,
-    keys: dict[str, PartyKey],
     updates: dict[tuple[str, dt.date], int],
     day: dt.date,
     last_sent: dict[str, dt.datetime],
@@ -403,12 +409,12 @@ def _receipts(
         sent = max(last_sent.values()) + dt.timedelta(days=2)
         ref = {"party": other, "seq": updates[(other, day)]}
         draft = _draft("receipt", sent, sent, {"of": ref})
-        _check_flags(ledger.submit(p, [draft], keys[p]), f"{p} receipt")
+        _check_flags(ledger.submit(p, [draft]), f"{p} receipt")
         last_sent[p] = sent
 
 
 def _submit_period(
-    ledger: Ledger, key: PartyKey, fleet: _Fleet, i: int, start: dt.date, end: dt.date, last_sent: dt.datetime
+    ledger: Ledger, fleet: _Fleet, i: int, start: dt.date, end: dt.date, last_sent: dt.datetime
 ) -> dt.datetime:
     """Exhibitions (their own batch, so that conversions can follow them), then the period's changes."""
     party = fleet.plan.party
@@ -420,7 +426,7 @@ def _submit_period(
             when = _at(start, (9 + k) * 3600)
             content = {"system": system, "facility": facility, "uids": list(uids)}
             drafts.append(_draft("exhibition", when, when + dt.timedelta(hours=2), content))
-        accepted = ledger.submit(party, drafts, key, origin=f"{party} exhibitions")
+        accepted = ledger.submit(party, drafts, origin=f"{party} exhibitions")
         _check_flags(accepted, f"{party} exhibitions")
         follows = [{"party": party, "seq": a.seq} for a in accepted]
         start += dt.timedelta(days=1)
@@ -432,7 +438,7 @@ def _submit_period(
         sent = effective + dt.timedelta(hours=26)
         drafts.append(_draft(step.type, effective, sent, step.content, follows=list(refs)))
     if drafts:
-        accepted = ledger.submit(party, drafts, key, origin=f"{party} period to {fleet.plan.dates[i]}")
+        accepted = ledger.submit(party, drafts, origin=f"{party} period to {fleet.plan.dates[i]}")
         _check_flags(accepted, f"{party} changes to {fleet.plan.dates[i]}")
         last_sent = drafts[-1]["sent"]
     return last_sent

@@ -1,8 +1,13 @@
-"""Ed25519 keys of the parties: generation, storage and loading.
+"""Ed25519 keys of the parties: the :class:`Signer` port, the in-process signer, and key files.
+
+Everything detente signs (ledger entries, checkpoints, cosignatures, escrow commitments) is signed through the
+:class:`Signer` port: sign bytes, give the public key, give a key id. :class:`PartyKey` is the default signer, a
+key held in this process. A party that keeps its key in an HSM or a separate signing service writes a class with
+the same three members; nothing else changes.
 
 A party's signing key is a 32-byte seed kept in a key file readable by its owner only (mode 0600, created
 exclusively, never overwritten). The public key is published in the ledger. Key material is never printed,
-logged or shown in a ``repr``; only the public key and its fingerprint are.
+logged, shown in a ``repr`` or handed to another process; only the public key and its fingerprint are.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from nacl.bindings import crypto_sign, crypto_sign_open, crypto_sign_seed_keypair
 from nacl.exceptions import BadSignatureError
@@ -29,9 +35,31 @@ def fingerprint(public_key: bytes) -> str:
     return hashlib.sha256(public_key).hexdigest()[:16]
 
 
+@runtime_checkable
+class Signer(Protocol):
+    """What signs for a party: Ed25519 over bytes, with the public key the signatures verify under."""
+
+    @property
+    def public_key(self) -> bytes:
+        """The 32-byte Ed25519 public key."""
+        ...
+
+    @property
+    def key_id(self) -> str:
+        """A short, stable name for the key (:func:`fingerprint` of the public key)."""
+        ...
+
+    def sign(self, message: bytes) -> bytes:
+        """The 64-byte detached Ed25519 signature of ``message``."""
+        ...
+
+
 @dataclass(frozen=True)
 class PartyKey:
-    """A party's signing key. Its ``repr`` shows the party and the public key's fingerprint only."""
+    """A party's signing key held in this process: the default :class:`Signer`.
+
+    Its ``repr`` shows the party and the public key's fingerprint only.
+    """
 
     party: str
     _signing: SigningKey = field(repr=False)
@@ -55,13 +83,14 @@ class PartyKey:
         """The 32-byte Ed25519 public key."""
         return bytes(self._signing.verify_key)
 
-    def seed(self) -> bytes:
-        """The 32-byte seed: key material, for a key file or a signing helper's pipe only, never to print or log."""
-        return bytes(self._signing)
+    @property
+    def key_id(self) -> str:
+        """The public key's :func:`fingerprint`."""
+        return fingerprint(self.public_key)
 
     def sign(self, message: bytes) -> bytes:
         """The 64-byte detached signature of a message."""
-        return crypto_sign(message, self._secret)[:64]  # libsodium directly: the same signature, less wrapping
+        return crypto_sign(message, self._secret)[:64]
 
     def __repr__(self) -> str:
         return f"PartyKey(party={self.party!r}, public={fingerprint(self.public_key)})"

@@ -1,7 +1,7 @@
 """Simulate the other party: an honest log in memory, the attacks a cheating party could play, and the observer.
 
 A :class:`Counterparty` is one party's node without a network: a :class:`~detente.ledger.writer.Ledger` over a
-:class:`~detente.ledger.memory.MemoryStore`, and an RFC 9162 :class:`~detente.trust.merkle.MerkleTree` with one
+:class:`~detente.ledger.memory.MemoryStore`, and an RFC 9162 :class:`~detente.crypto.merkle.MerkleTree` with one
 leaf per entry (the leaf data is the entry's signed payload bytes, as ``detente trust`` uses). Its honest methods
 give what an honest party sends: its entries, signed C2SP checkpoints whose key name is the log's origin, and
 consistency and inclusion proofs. Its attack methods, each named after the attack, give what a cheating party
@@ -59,6 +59,10 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from detente.catalog.model import Catalog
+from detente.crypto.canonical import canonical
+from detente.crypto.keys import PartyKey
+from detente.crypto.merkle import MerkleTree, leaf_hash, verify_inclusion
+from detente.crypto.note import Checkpoint, Verifier, parse_note, sign_note, verify_note
 from detente.errors import (
     ChainError,
     InputError,
@@ -68,16 +72,12 @@ from detente.errors import (
     TreeError,
     WithheldError,
 )
-from detente.ledger.canonical import canonical
 from detente.ledger.chain import GENESIS, Entry, check_entry, seal
 from detente.ledger.convert import declaration_from_state
-from detente.ledger.keys import PartyKey
 from detente.ledger.memory import MemoryStore
 from detente.ledger.writer import Accepted, Ledger
 from detente.treaty.load import get_treaty
 from detente.trust.escrow import Commitment, Escrow, Opened, Opening
-from detente.trust.merkle import MerkleTree, leaf_hash, verify_inclusion
-from detente.trust.note import Checkpoint, Verifier, parse_note, sign_note, verify_note
 from detente.trust.witness import Witness
 
 
@@ -165,13 +165,13 @@ class Counterparty(_Log):
     ) -> None:
         super().__init__(origin or f"detente/{treaty}/{party}", key)
         self.party = party
-        self.ledger = Ledger(MemoryStore(), catalog, get_treaty)
+        self.ledger = Ledger(MemoryStore(), key, catalog, get_treaty)
         self.ledger.register(party, key.public_key, treaty)
         self._issued: dict[int, str] = {}
 
     def submit(self, drafts: Sequence[dict[str, Any]]) -> list[Accepted]:
         """Append notifications through the ledger (all its rules apply) and add each new entry as a leaf."""
-        accepted = self.ledger.submit(self.party, drafts, self._key)
+        accepted = self.ledger.submit(self.party, drafts)
         for entry in self.ledger.store.entries(self.party, start=self.size + 1):
             self._append(entry)
         return accepted

@@ -30,8 +30,8 @@ import hashlib
 import struct
 from dataclasses import dataclass
 
+from detente.crypto.keys import Signer, verify
 from detente.errors import NoteError
-from detente.ledger.keys import PartyKey, verify
 
 NOTE_SIGNATURE = 0x01
 COSIGNATURE_V1 = 0x04
@@ -157,7 +157,7 @@ def parse_note(text: str) -> SignedNote:
     return SignedNote(body, tuple(signatures))
 
 
-def sign_note(body: str, name: str, key: PartyKey) -> SignedNote:
+def sign_note(body: str, name: str, key: Signer) -> SignedNote:
     """A note signed by a log key (note signature type 0x01)."""
     return SignedNote(body, (Signature(name, key_id(name, NOTE_SIGNATURE, key.public_key), key.sign(body.encode())),))
 
@@ -167,7 +167,7 @@ def cosignature_message(body: str, timestamp: int) -> bytes:
     return f"cosignature/v1\ntime {timestamp}\n".encode() + body.encode()
 
 
-def cosign(note: SignedNote, name: str, key: PartyKey, timestamp: int) -> Signature:
+def cosign(note: SignedNote, name: str, key: Signer, timestamp: int) -> Signature:
     """A witness's cosignature over a note's body at a POSIX time."""
     if not 0 <= timestamp < 2**63:
         raise NoteError(f"cosignature timestamp {timestamp} is out of range")

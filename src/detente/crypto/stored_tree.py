@@ -1,6 +1,6 @@
 """An RFC 9162 Merkle tree kept as stored nodes: what an append writes, and what a root or a proof reads.
 
-The tree is the one :mod:`detente.trust.merkle` defines, kept the same way: the hash of every complete perfect
+The tree is the one :mod:`detente.crypto.merkle` defines, kept the same way: the hash of every complete perfect
 subtree. A *position* ``(level, index)`` names the subtree over the leaves ``[index * 2**level, (index + 1) *
 2**level)``; level 0 holds the leaf hashes. Here the nodes live outside the process (in the ledger store, one row
 per node), and this module says which positions to write and which to read. It does no I/O itself: a
@@ -17,7 +17,7 @@ Rules:
    refused (:class:`TreeError`): the stored tree is not the one the caller thinks it is.
 4. A root of any size ``m`` up to the current size folds the stored subtrees of ``[0, m)``, at most log2(m) of
    them. An inclusion proof (PATH) or a consistency proof (PROOF) is RFC 9162's, element for element the list
-   :class:`~detente.trust.merkle.MerkleTree` gives; each element is one stored node or the fold of a range's
+   :class:`~detente.crypto.merkle.MerkleTree` gives; each element is one stored node or the fold of a range's
    subtrees. A proof, with its root(s) and leaf, is read in one call to the source: O(log n) nodes.
 5. A request beyond the tree (an index not below the size, a size above the tree's) raises :class:`TreeError`
    before anything is read. A node missing from the source is the source's fault and its error.
@@ -34,8 +34,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from detente.crypto.merkle import EMPTY_ROOT, HASH_SIZE
 from detente.errors import Location, TreeError
-from detente.trust.merkle import EMPTY_ROOT, HASH_SIZE
 
 Position = tuple[int, int]
 """A stored node's place: (level, index); it covers leaves [index * 2**level, (index + 1) * 2**level)."""
@@ -225,7 +225,7 @@ def low_nodes(positions: Iterable[Position], payloads: Callable[[int, int], dict
 
 @dataclass(frozen=True)
 class InclusionProof:
-    """Everything :func:`~detente.trust.merkle.verify_inclusion` takes: leaf hash, index, size, path and root."""
+    """Everything :func:`~detente.crypto.merkle.verify_inclusion` takes: leaf hash, index, size, path and root."""
 
     leaf: bytes
     index: int
@@ -236,7 +236,7 @@ class InclusionProof:
 
 @dataclass(frozen=True)
 class ConsistencyProof:
-    """Everything :func:`~detente.trust.merkle.verify_consistency` takes: both sizes, both roots and the proof."""
+    """Everything :func:`~detente.crypto.merkle.verify_consistency` takes: both sizes, both roots and the proof."""
 
     old_size: int
     new_size: int
@@ -316,7 +316,7 @@ class StoredTree:
         return self._read([[(0, index)]])[0]
 
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
-        """RFC 9162 PATH(index, D[size]), as :meth:`MerkleTree.inclusion_proof <detente.trust.merkle.MerkleTree>`."""
+        """RFC 9162 PATH(index, D[size]), as :meth:`MerkleTree.inclusion_proof <detente.crypto.merkle.MerkleTree>`."""
         size = self._check_size(size)
         self._check_index(index, size)
         return self._read(inclusion_plan(index, size))
