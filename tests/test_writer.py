@@ -26,9 +26,9 @@ from detente.ledger.replay import replay, replay_store
 from detente.ledger.writer import Ledger
 from detente.store.ledger_store import open_store
 from detente.treaty.load import get_treaty
-from legacy_ledger import KEYS, drafts
 
 from builders import initial_launchers, toggles
+from legacy_ledger import KEYS, drafts
 
 CATALOG = builtin_catalog()
 KEY = PartyKey.from_seed("US", bytes([31]) * 32)

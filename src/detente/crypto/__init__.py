@@ -1,5 +1,6 @@
-"""Cryptographic primitives beneath both the ledger and trust: keys and signers, canonical JSON, signed notes, and
-RFC 9162 Merkle trees (in memory, and stored as nodes).
+"""Cryptographic primitives beneath both the ledger and trust.
+
+Keys and the Signer port, canonical JSON, signed notes, and RFC 9162 Merkle trees (in memory, and stored as nodes).
 
 This package imports nothing of detente's but its errors. The names below are its public API; everything else in
 its modules is internal.

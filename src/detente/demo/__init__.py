@@ -1,5 +1,7 @@
-"""The demo, above the core: an ILLUSTRATIVE New START ledger of the US and Russia, 2011–2023, built from the plans
-in ``data/``, and an in-memory counterparty that can cheat, for verification research and the attack tests.
+"""The demo, above the core: an ILLUSTRATIVE ledger, and a counterparty that can cheat.
+
+The New START ledger of the US and Russia, 2011–2023, is built from the plans in ``data/``; the in-memory
+counterparty serves verification research and the attack tests.
 
 The names below are the public API; everything else in these modules is internal.
 """

@@ -1,5 +1,4 @@
-"""The ledger: each party's notifications validated, signed, hash-chained and appended by one writer, and replayed
-into the party's state at any date.
+"""The ledger: notifications validated, signed, chained and appended by one writer, and replayed at any date.
 
 Read it in this order: ``notifications`` (what a notification is), ``rules`` (what the writer accepts), ``state``
 (what a notification changes), ``chain`` (entries, and how verify checks them), ``writer`` (the one path that

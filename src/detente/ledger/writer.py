@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 from detente.catalog.model import Catalog
 from detente.crypto.keys import Signer, fingerprint, verify
 from detente.errors import ChainError, LedgerError, Location, NotificationError
-from detente.ledger.chain import GENESIS, Entry, check_entry, seal
+from detente.ledger.chain import Entry, check_entry, seal
 from detente.ledger.checkpoints import exchange_checkpoints
 from detente.ledger.notifications import parse_notification
 from detente.ledger.port import Closing, LedgerStore, PartyRecord

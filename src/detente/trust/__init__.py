@@ -1,5 +1,7 @@
-"""Trust between parties: a witness that cosigns logs and keeps evidence of forks and rollbacks, and escrowed
-declarations opened region by region.
+"""Trust between parties: a witness, and escrowed declarations.
+
+The witness cosigns logs and keeps evidence of forks and rollbacks; escrowed declarations are opened region by
+region.
 
 The names below are the public API; everything else in these modules is internal.
 """
