@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from detente.cli.main import main
+
 from pg_server import PostgresNotFoundError, PostgresServer, postgres_server
 
 _PG_FIXTURES = {"pg_server", "pg_url"}
