@@ -12,7 +12,16 @@ Measures, each the median of R repeats (time.perf_counter), after one warm-up:
       process, then one worker process per core — checked identical, as a ratio of wall times (cluster start-up
       not counted).
 
-Run:  .venv/bin/python bench/bench_inspections.py [--years N] [--repeat R] [--sweep-years Y] [--no-dask]
+Checked against an oracle written here, and the bench exits with status 1 if a check fails: in (a) and in every
+cell of (c), the closed-form probability (``exact_probability``) equals the oracle's, and the simulated share of
+years lies within 5 standard deviations of it. The oracle is the Type One model worked out by hand: each inspection
+draws a base uniformly and designates one of its missiles uniformly, so it finds a loaded one with chance
+p = mean over bases of loaded / missiles, independently of the others; a year of k inspections detects with chance
+1 - (1 - p)^k, in exact fractions. In (b) every case must agree with SciPy to 1e-12, and N = 100, M = 5, n = 10
+must give the published 0.416 (shared/reference/verification.md §3). In (c) Dask's results must equal the local ones.
+
+Run:  .venv/bin/python bench/bench_inspections.py [--years N] [--repeat R] [--cases C] [--sweep-years Y] [--no-dask]
+      .venv/bin/python bench/bench_inspections.py --small   (200,000 years, 1 repeat, 200 cases, 5,000 years a cell)
 """
 
 from __future__ import annotations
@@ -24,7 +33,8 @@ import platform
 import random
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from fractions import Fraction
 
 import numpy as np
 
@@ -32,6 +42,9 @@ from detente.verification.detection import detection_probability
 from detente.verification.montecarlo import (
     BLOCK_YEARS,
     STRATEGIES,
+    Base,
+    Estimate,
+    Placement,
     Regime,
     exact_probability,
     new_start_like_bases,
@@ -41,6 +54,33 @@ from detente.verification.montecarlo import (
 from detente.verification.sweep import sweep
 
 CHUNK = 1 << 13  # the simulator's years per vectorised step (montecarlo._CHUNK_YEARS)
+EXACT_TOLERANCE = 1e-12  # closed forms in floating point against the oracle's fractions, and against SciPy
+SIGMAS = 5  # a seeded simulation this far from the truth is a bug, not bad luck (about 6e-7 per check)
+
+
+# --- the oracle ---------------------------------------------------------------------------------------------------
+
+
+def oracle_year(bases: Sequence[Base], placements: Sequence[Placement], regime: Regime) -> Fraction:
+    """The chance that a Type One year detects, by hand: see the module docstring."""
+    if regime.weights is not None or not regime.revisits or regime.items != 1:
+        raise SystemExit("oracle: only uniform bases, revisits allowed and one missile per inspection are modelled")
+    total = Fraction(0)
+    for p in placements:
+        finds = sum(Fraction(n, b.missiles) for b, n in zip(bases, p.loaded, strict=True)) / len(bases)
+        total += p.share * (1 - (1 - finds) ** regime.inspections)
+    return total / sum(p.share for p in placements)
+
+
+def estimate_problems(what: str, estimate: Estimate, exact: float | None, truth: Fraction) -> list[str]:
+    """Where a closed form or a simulation disagrees with the oracle's probability."""
+    problems = []
+    if exact is None or abs(exact - float(truth)) > EXACT_TOLERANCE:
+        problems.append(f"{what}: exact_probability {exact} != oracle {float(truth)!r}")
+    n, p = estimate.years, float(truth)
+    if abs(estimate.detected - n * p) > SIGMAS * (n * p * (1 - p)) ** 0.5 + 1:
+        problems.append(f"{what}: {estimate.detected:,} of {n:,} years detected; the oracle expects {n * p:,.1f}")
+    return problems
 
 
 def median_time(fn: Callable[[], object], repeat: int) -> float:
@@ -88,10 +128,14 @@ def bench_years(args: argparse.Namespace) -> None:
     placements = place("spread", bases, 60, regime)
     exact = exact_probability(bases, placements, regime)
     check = simulate(bases, placements, regime, args.years, seed=1, confidence=0.999)
+    truth = oracle_year(bases, placements, regime)
     print(f"(a) {args.years:,} years, 10 Type One inspections each, 5 illustrative bases, 60 extra warheads spread "
           f"on {sum(placements[0].loaded)} missiles: detected {check.probability:.4f} "
-          f"[{check.low:.4f}, {check.high:.4f}], exact {exact:.4f} "
+          f"[{check.low:.4f}, {check.high:.4f}], exact {exact:.4f}, oracle {float(truth):.4f} "
           f"({'agrees' if check.covers(exact) else 'DIFFERS'})")  # fmt: skip
+    problems = estimate_problems("(a)", check, exact, truth)
+    if problems:
+        raise SystemExit("\n".join(problems))
     cpu = time.process_time()
     wall = time.perf_counter()
     t_sim = median_time(lambda: simulate(bases, placements, regime, args.years, seed=1), args.repeat)
@@ -121,6 +165,12 @@ def bench_exact(args: argparse.Namespace) -> None:
         cases.append((big_n, rnd.randint(1, min(50, big_n)), rnd.randint(1, min(50, big_n))))
     worst = max(abs(detection_probability(*c) - float(hypergeom.sf(0, *c))) for c in cases)
     print(f"(b) {len(cases):,} cases, N in 10..1550, M and n in 1..50: largest difference from SciPy {worst:.1e}")
+    if worst > EXACT_TOLERANCE:
+        raise SystemExit(f"(b) detection_probability differs from SciPy by {worst:.1e} (> {EXACT_TOLERANCE:.0e})")
+    if round(detection_probability(100, 5, 10), 3) != 0.416:
+        raise SystemExit(
+            f"(b) N = 100, M = 5, n = 10 gives {detection_probability(100, 5, 10)}, not the published 0.416"
+        )
 
     def ours() -> None:
         for c in cases:
@@ -150,6 +200,14 @@ def bench_sweep(args: argparse.Namespace) -> None:
     print(f"(c) sweep: {len(STRATEGIES)} strategies x 1..18 inspections a year = {cells} cells of "
           f"{args.sweep_years:,} years ({cells * args.sweep_years:,} years in all)")  # fmt: skip
     print(f"    local, one process                 {t_local:9.2f} s")
+    problems = []
+    for point in local.points:
+        at = Regime(inspections=point.inspections)
+        truth = oracle_year(bases, place(point.strategy, bases, 60, at), at)
+        problems += estimate_problems(f"(c) {point.strategy} x {point.inspections}", point.estimate, point.exact, truth)
+    if problems:
+        raise SystemExit("\n".join(problems))
+    print(f"    every cell agrees with the oracle: exact within {EXACT_TOLERANCE:.0e}, simulated within {SIGMAS} sigma")
     if args.no_dask:
         return
     from distributed import Client, LocalCluster  # noqa: PLC0415 - only this figure needs Dask
@@ -177,20 +235,31 @@ def bench_sweep(args: argparse.Namespace) -> None:
             raise SystemExit("the Dask sweep differs from the local sweep")
 
 
-def main() -> None:
-    """Print the three figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Options; ``--small`` changes the defaults (options given explicitly still win)."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--years", type=int, default=2_000_000, help="simulated years for (a)")
     parser.add_argument("--repeat", type=int, default=5, help="timed repeats per figure (median reported)")
     parser.add_argument("--cases", type=int, default=2_000, help="exact evaluations for (b)")
     parser.add_argument("--sweep-years", type=int, default=200_000, help="years per sweep cell for (c)")
     parser.add_argument("--no-dask", action="store_true", help="skip the Dask half of (c)")
-    args = parser.parse_args()
+    parser.add_argument("--small", action="store_true", help="seconds: the same checks on fewer years and cases")
+    args = parser.parse_args(argv)
+    if args.small:
+        parser.set_defaults(years=200_000, repeat=1, cases=200, sweep_years=5_000)
+        args = parser.parse_args(argv)
+    return args
+
+
+def main() -> None:
+    """Print the three figures."""
+    args = parse_args()
     print(f"{platform.python_implementation()} {platform.python_version()}, numpy {np.__version__}, "
           f"{os.cpu_count()} cores, median of {args.repeat}")  # fmt: skip
     bench_years(args)
     bench_exact(args)
     bench_sweep(args)
+    print("all checks passed")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Benchmark: the RFC 9162 Merkle tree (detente.trust.merkle) against raw SHA-256 and against pymerkle.
+"""Benchmark: the RFC 9162 Merkle tree (detente.crypto.merkle) against raw SHA-256 and against pymerkle.
 
 Measures, in one run, on N seeded leaves of 16-40 bytes each:
   1. raw SHA-256 in a Python loop (``[sha256(x).digest() for x in inputs]``) over N and over 2N inputs of 65 bytes,
@@ -16,7 +16,7 @@ Measures, in one run, on N seeded leaves of 16-40 bytes each:
      inclusion and consistency proofs (Q of each, at seeded random sizes, best of R). Its root and its audit paths
      must equal ours, or the bench stops.
 
-  5. the tree stored in the ledger store (SQLite, a temporary file; detente.trust.stored_tree): D synthetic ledger
+  5. the tree stored in the ledger store (SQLite, a temporary file; detente.crypto.stored_tree): D synthetic ledger
      entries (payloads of about 170 bytes holding the same seeded leaf data) appended through ``store.append`` in
      batches of 10,000, which writes each entry's row and the tree nodes it completes in one transaction; then K
      inclusion and K consistency proofs read from the database at seeded random sizes (``StoredTree.prove_*``:
@@ -30,10 +30,18 @@ Measures, in one run, on N seeded leaves of 16-40 bytes each:
 Targets: a build within 2x the raw hashing time; under 100 µs to produce or to verify an inclusion proof; at least
 10x pymerkle's proof rate; under 1 ms to produce and verify a proof read from the database.
 
+Checked, and the bench exits with status 1 if a check fails: the tree against RFC 9162 §2.1 written out here
+(MTH, PATH and SUBPROOF as the RFC's recursions, on their own SHA-256 calls): the root of every size up to 1,024
+leaves and of all N; every inclusion and consistency proof in trees of up to 64 leaves and 500 more of each at
+random sizes up to 1,024, each accepted by ``verify_inclusion`` / ``verify_consistency`` and refused once one byte
+is changed; trees built one by one equal the bulk build; pymerkle's roots and paths equal ours; the stored tree's
+root equals the RFC's over the ledger payloads, and its first 200 proofs of each kind equal the in-memory tree's.
+
 Run:  .venv/bin/python bench/bench_merkle.py [--leaves N] [--proofs K] [--repeat R] [--peer-leaves P]
       [--peer-proofs Q] [--db-leaves D] [--db-append A] [--db-commits C]
       (defaults: N = 1,000,000, K = 10,000, R = 3, P = N, Q = K, D = N, A = 100,000, C = 2,000;
       P = 0 skips the peer, D = 0 skips the database phases)
+      .venv/bin/python bench/bench_merkle.py --small   (N = D = 2,000, K = 200, R = 1, A = 2,000, C = 50)
 """
 
 from __future__ import annotations
@@ -48,19 +56,21 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from detente.ledger.canonical import parse
+from detente.crypto.canonical import parse
+from detente.crypto.merkle import MerkleTree, leaf_hash, verify_consistency, verify_inclusion
+from detente.crypto.stored_tree import StoredTree
+from detente.errors import ProofError
 from detente.ledger.chain import Entry, columns_of
 from detente.ledger.port import PartyRecord
 from detente.store.ledger_store import _INSERT_QMARK, SqlLedgerStore, open_store
-from detente.trust.merkle import MerkleTree, leaf_hash, verify_consistency, verify_inclusion
-from detente.trust.stored_tree import StoredTree
 
 SEED = 20261127
 BUILD_TARGET = 2.0  # x raw hashing time
@@ -69,6 +79,9 @@ PEER_TARGET = 10.0  # x pymerkle's proof rate
 DB_PROOF_TARGET_US = 1000.0  # produce + verify, read from the database
 DB_BATCH = 10_000
 PARTY = "US"
+ORACLE_LEAVES = 1024  # every root up to this size is checked against the RFC's recursion
+ORACLE_ALL = 64  # every proof in trees up to this size
+ORACLE_SAMPLED = 500  # and this many more of each kind at random sizes up to ORACLE_LEAVES
 
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
 
@@ -105,6 +118,112 @@ def best_of(repeat: int, run: Callable[[], Any]) -> tuple[float, Any]:
         finally:
             gc.enable()
     return best, result
+
+
+# --------------------------------------------------------------------------------- the oracle: RFC 9162 written out
+
+
+def _split(n: int) -> int:
+    """RFC 9162's k: the largest power of two smaller than n (n > 1)."""
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+class Rfc9162:
+    """MTH, PATH and PROOF of RFC 9162 §2.1.1, §2.1.3.1 and §2.1.4.1 as its recursions say, on leaf data ranges."""
+
+    def __init__(self, datas: Sequence[bytes], memo: bool = True) -> None:
+        self.leaves = [hashlib.sha256(b"\x00" + d).digest() for d in datas]
+        self.memo: dict[tuple[int, int], bytes] | None = {} if memo else None
+
+    def mth(self, lo: int, hi: int) -> bytes:
+        """MTH(D[lo:hi])."""
+        n = hi - lo
+        if n == 0:
+            return hashlib.sha256(b"").digest()
+        if n == 1:
+            return self.leaves[lo]
+        if self.memo is not None and (lo, hi) in self.memo:
+            return self.memo[(lo, hi)]
+        k = _split(n)
+        h = hashlib.sha256(b"\x01" + self.mth(lo, lo + k) + self.mth(lo + k, hi)).digest()
+        if self.memo is not None:
+            self.memo[(lo, hi)] = h
+        return h
+
+    def path(self, m: int, lo: int, hi: int) -> list[bytes]:
+        """PATH(m, D[lo:hi])."""
+        n = hi - lo
+        if n == 1:
+            return []
+        k = _split(n)
+        if m < k:
+            return [*self.path(m, lo, lo + k), self.mth(lo + k, hi)]
+        return [*self.path(m - k, lo + k, hi), self.mth(lo, lo + k)]
+
+    def subproof(self, m: int, lo: int, hi: int, whole: bool) -> list[bytes]:
+        """SUBPROOF(m, D[lo:hi], b); PROOF(m, D[n]) is SUBPROOF(m, D[0:n], true)."""
+        n = hi - lo
+        if m == n:
+            return [] if whole else [self.mth(lo, hi)]
+        k = _split(n)
+        if m <= k:
+            return [*self.subproof(m, lo, lo + k, whole), self.mth(lo + k, hi)]
+        return [*self.subproof(m - k, lo + k, hi, False), self.mth(lo, lo + k)]
+
+
+def _altered(hashes: list[bytes]) -> list[bytes]:
+    """The same hashes with one bit of the first changed."""
+    return [bytes([hashes[0][0] ^ 1]) + hashes[0][1:], *hashes[1:]]
+
+
+def _refused(verify: Callable[[], None]) -> bool:
+    try:
+        verify()
+    except ProofError:
+        return True
+    return False
+
+
+def check_rfc9162(tree: MerkleTree, datas: list[bytes]) -> str:
+    """The tree against the RFC's recursions (see the module docstring); exits with status 1 on a difference."""
+    m = min(len(datas), ORACLE_LEAVES)
+    rfc = Rfc9162(datas[:m])
+    problems: list[str] = []
+    problems += [f"root of size {n}" for n in range(m + 1) if tree.root(n) != rfc.mth(0, n)]
+    rng = random.Random(SEED + 5)
+    small = min(m, ORACLE_ALL)
+    inclusions = [(i, n) for n in range(1, small + 1) for i in range(n)]
+    inclusions += [(rng.randrange(n), n) for n in (rng.randrange(1, m + 1) for _ in range(ORACLE_SAMPLED))]
+    for i, n in inclusions:
+        proof, leaf, root = tree.inclusion_proof(i, n), rfc.leaves[i], rfc.mth(0, n)
+        altered = (_altered(proof), root) if proof else (proof, _altered([root])[0])  # a size-1 tree has no path
+        if proof != rfc.path(i, 0, n):
+            problems.append(f"inclusion proof of leaf {i} in size {n}")
+        elif _refused(partial(verify_inclusion, leaf, i, n, proof, root)):
+            problems.append(f"verify_inclusion refuses the proof of leaf {i} in size {n}")
+        elif not _refused(partial(verify_inclusion, leaf, i, n, *altered)):
+            problems.append(f"verify_inclusion accepts an altered proof of leaf {i} in size {n}")
+    consistencies = [(old, new) for new in range(1, small + 1) for old in range(1, new + 1)]
+    for _ in range(ORACLE_SAMPLED):
+        new = rng.randrange(1, m + 1)
+        consistencies.append((rng.randrange(1, new + 1), new))
+    for old, new in consistencies:
+        proof, old_root, new_root = tree.consistency_proof(old, new), rfc.mth(0, old), rfc.mth(0, new)
+        if proof != rfc.subproof(old, 0, new, True):
+            problems.append(f"consistency proof {old} -> {new}")
+        elif _refused(partial(verify_consistency, old, new, old_root, new_root, proof)):
+            problems.append(f"verify_consistency refuses the proof {old} -> {new}")
+        elif not _refused(partial(verify_consistency, old, new, old_root, _altered([new_root])[0], proof)):
+            problems.append(f"verify_consistency accepts {old} -> {new} with an altered new root")
+    if tree.root() != Rfc9162(datas, memo=False).mth(0, len(datas)):
+        problems.append(f"root of all {len(datas):,} leaves")
+    if problems:
+        raise SystemExit(f"the tree differs from RFC 9162 ({len(problems)} checks): " + "; ".join(problems[:10]))
+    return (
+        f"checked against RFC 9162 written out: roots of sizes 0..{m:,} and {len(datas):,}, "
+        f"{len(inclusions):,} inclusion and {len(consistencies):,} consistency proofs (each verified, and refused "
+        "once altered)"
+    )
 
 
 def leaf_datas(n: int) -> list[bytes]:
@@ -337,8 +456,8 @@ def bench_db_append(directory: str, datas: list[bytes], batch: int, repeat: int,
     }
 
 
-def main() -> None:  # noqa: PLR0915 - one run, phase after phase, in the order the docstring gives
-    """Run every phase and print the figures, the targets and a table."""
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Options; ``--small`` changes the defaults (options given explicitly still win)."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--leaves", type=int, default=1_000_000)
     parser.add_argument("--proofs", type=int, default=10_000)
@@ -348,7 +467,17 @@ def main() -> None:  # noqa: PLR0915 - one run, phase after phase, in the order 
     parser.add_argument("--db-leaves", type=int, default=None, help="entries in the SQLite ledger (default: --leaves)")
     parser.add_argument("--db-append", type=int, default=100_000, help="entries appended in batches of 1,000")
     parser.add_argument("--db-commits", type=int, default=2_000, help="entries appended one per transaction")
-    args = parser.parse_args()
+    parser.add_argument("--small", action="store_true", help="seconds: the same phases and checks on 2,000 leaves")
+    args = parser.parse_args(argv)
+    if args.small:
+        parser.set_defaults(leaves=2_000, proofs=200, repeat=1, db_append=2_000, db_commits=50)
+        args = parser.parse_args(argv)
+    return args
+
+
+def main() -> None:  # noqa: PLR0915 - one run, phase after phase, in the order the docstring gives
+    """Run every phase and print the figures, the targets and a table."""
+    args = parse_args()
     n, k, repeat = args.leaves, args.proofs, args.repeat
     p = n if args.peer_leaves is None else min(args.peer_leaves, n)
     run_start = time.perf_counter()
@@ -384,6 +513,7 @@ def main() -> None:  # noqa: PLR0915 - one run, phase after phase, in the order 
         raise SystemExit("appending one by one and building in bulk gave different trees")
     del appended
     console.print(f"build done ({time.perf_counter() - run_start:.0f} s)")
+    console.print(check_rfc9162(tree, datas))
 
     rows.update(bench_proofs(tree, k, repeat))
     console.print(f"proofs done ({time.perf_counter() - run_start:.0f} s)")
@@ -412,14 +542,18 @@ def main() -> None:  # noqa: PLR0915 - one run, phase after phase, in the order 
                 rows["db_fill"] = Row(f"store.append of {d:,} entries, {DB_BATCH:,} per transaction", d,
                                       time.perf_counter() - start, "entries + tree nodes")  # fmt: skip
                 ours = MerkleTree.from_leaf_hashes([leaf_hash(e.payload) for e in entries])
+                rfc_root = Rfc9162([e.payload for e in entries], memo=False).mth(0, d)
                 del entries
                 size_mb = os.path.getsize(os.path.join(directory, "ledger.sqlite")) / 1e6
                 with store.engine.connect() as c:
                     node_rows = c.exec_driver_sql("SELECT count(*) FROM ledger_tree_nodes").scalar()
                 db_note = f"SQLite ledger of {d:,} entries: {node_rows:,} tree nodes, file {size_mb:,.0f} MB"
                 console.print(f"database filled ({time.perf_counter() - run_start:.0f} s): {db_note}")
-                if StoredTree(store, PARTY).root() != ours.root():
+                stored_root = StoredTree(store, PARTY).root()
+                if stored_root != ours.root():
                     raise SystemExit("the stored tree's root differs from the in-memory tree's")
+                if stored_root != rfc_root:
+                    raise SystemExit("the stored tree's root differs from RFC 9162's over the ledger payloads")
                 rows.update(bench_db_proofs(store, k, repeat, ours))
                 del ours
             finally:
@@ -501,6 +635,7 @@ def main() -> None:  # noqa: PLR0915 - one run, phase after phase, in the order 
         table.add_row(row.what, f"{row.count:,}", f"{row.seconds:.3f}", f"{row.us_each:.2f}", f"{row.rate:,.0f}", note)
     console.print(table)
     console.print(f"total {time.perf_counter() - run_start:.0f} s")
+    print("all checks passed")
 
 
 if __name__ == "__main__":
