@@ -2,14 +2,15 @@
 
 Verdicts, decided in this order for each party and measure on the date asked:
 
-1. ``not-in-force``: the treaty has an entry-into-force date after the date, or the measure's limit only applies
-   from a later date (the limit and the headroom against it are still shown).
-2. ``expired``: the treaty's expiry date is on or before the date, or the limit's last day has passed.
-3. ``no-limit``: the treaty counts the measure but sets no bound on it for this party.
-4. ``over``: the count is above the upper bound (``max``), or not strictly below ``below``.
-5. ``within-range``: a range limit (``min``–``max``): the count is within the upper end but above the lower,
+1. ``no-limit``: the treaty counts the measure but sets no bound on it for this party (on any date).
+2. ``not-in-force``: the treaty has an entry-into-force date after the date.
+3. ``expired``: the treaty's expiry date is on or before the date (whatever its limits' own dates say).
+4. ``not-in-force`` or ``expired`` for the limit alone: the measure's limit only applies from a later date, or its
+   last day has passed (the limit and the headroom against it are still shown).
+5. ``over``: the count is above the upper bound (``max``), or not strictly below ``below``.
+6. ``within-range``: a range limit (``min``–``max``): the count is within the upper end but above the lower,
    so whether it complies depends on where in the range the bound is finally set.
-6. ``within``: otherwise.
+7. ``within``: otherwise.
 
 A treaty with no entry-into-force date (a draft or framework) is tested as if in force.
 """
