@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from detente.catalog.load import builtin_catalog, load_catalog
-from detente.catalog.model import Catalog
 from detente.errors import InputError
+
+if TYPE_CHECKING:
+    from detente.catalog.model import Catalog
 
 console = Console(highlight=False)
 
@@ -29,6 +30,9 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 def catalog_with(extra: list[Path] | None) -> Catalog:
     """The shipped catalog plus the user's own catalog files."""
+    # Imported here, not above: main imports this module for the console, and `detente --help` needs no catalog.
+    from detente.catalog.load import builtin_catalog, load_catalog  # noqa: PLC0415
+
     catalog = builtin_catalog()
     for path in extra or []:
         catalog = catalog.merged(load_catalog(path))

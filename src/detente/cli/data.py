@@ -8,7 +8,6 @@ import typer
 from rich.table import Table
 
 from detente.cli.common import JsonOption, console, print_json
-from detente.data.forces import shipped_force_names, shipped_force_path
 from detente.data.official import check_party, new_start_aggregates, stockpiles
 from detente.errors import DataError
 
@@ -83,6 +82,7 @@ def show_stockpiles(
 def forces() -> None:
     """The shipped illustrative and historical forces, and what each is."""
     from detente.catalog.load import builtin_catalog  # noqa: PLC0415 - only this command reads the forces
+    from detente.data.forces import shipped_force_names, shipped_force_path  # noqa: PLC0415
     from detente.forces.read import read_force  # noqa: PLC0415
 
     table = Table(title="Shipped forces (use the name wherever a force file is asked for)", title_justify="left")

@@ -15,7 +15,6 @@ from rich.table import Table
 from detente.cli.common import JsonOption, console, print_json
 from detente.errors import InputError, Location, StatisticsError
 from detente.verification import detection as det
-from detente.verification.charts import save_chart
 from detente.verification.game import Game
 from detente.verification.montecarlo import (
     STRATEGIES,
@@ -26,7 +25,6 @@ from detente.verification.montecarlo import (
     place,
     simulate,
 )
-from detente.verification.sweep import sweep
 
 app = typer.Typer(
     help="What inspections can detect: exact probabilities, sample sizes, the inspection game, Monte Carlo.",
@@ -273,6 +271,9 @@ def chart_command(
     as_json: JsonOption = False,
 ) -> None:
     """Chart detection probability against inspections a year, one line per strategy (Monte Carlo and exact)."""
+    from detente.verification.charts import save_chart  # noqa: PLC0415 - matplotlib: only this command draws
+    from detente.verification.sweep import sweep  # noqa: PLC0415
+
     if out.suffix.lower() not in (".png", ".svg"):
         raise InputError(f"cannot tell the format from {out.suffix or 'no suffix'!r}", Location.of(out),
                          "name the file .png or .svg")  # fmt: skip

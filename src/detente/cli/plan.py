@@ -5,12 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import textwrap
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import date2num
-from matplotlib.figure import Figure
 from rich.table import Table
 
 from detente.catalog.model import Catalog
@@ -19,9 +16,7 @@ from detente.counting.readings import Reading, parse_reading
 from detente.data.forces import load_force
 from detente.errors import InputError, Location, PlanningError, TreatyError
 from detente.planning.proposals import get_proposal
-from detente.planning.reduce import Plan, plan_reductions
 from detente.planning.request import DEFAULT_OBJECTIVE, Capacity, KeepRule, PlanRequest, RvBounds
-from detente.planning.trajectory import Trajectory, follow
 from detente.planning.upload import (
     UploadSeries,
     load_upload_data,
@@ -30,6 +25,10 @@ from detente.planning.upload import (
     shipped_upload_parties,
     upload_series,
 )
+
+if TYPE_CHECKING:
+    from detente.planning.reduce import Plan
+    from detente.planning.trajectory import Trajectory
 
 CHART_FORMATS = (".png", ".svg")
 ChartOption = Annotated[
@@ -124,6 +123,10 @@ def _plan_tables(plan: Plan, trajectory: Trajectory) -> None:
 
 
 def _plan_chart(plan: Plan, trajectory: Trajectory, path: Path) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415 - only --chart draws
+    from matplotlib.dates import date2num  # noqa: PLC0415
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
     party = plan.party
     measures = [m.id for m in plan.reading.treaty.measures]
     bounds = {b.measure: b.value for b in plan.bounds}
@@ -184,6 +187,9 @@ def plan(
     as_json: JsonOption = False,
 ) -> None:
     """A reduction plan that meets every limit by the deadline, losing the least; year by year; checked via a ledger."""
+    from detente.planning.reduce import plan_reductions  # noqa: PLC0415 - SciPy: only this command plans
+    from detente.planning.trajectory import follow  # noqa: PLC0415 - the ledger check: only this command
+
     chart = _chart_path(chart)
     cat = catalog_with(catalog)
     f = load_force(force, cat)
@@ -232,6 +238,9 @@ def plan(
 
 
 def _upload_chart(series: list[UploadSeries], path: Path) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415 - only --chart draws
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
     figure = Figure(figsize=(7.5, 3.2 * len(series)), dpi=100)
     FigureCanvasAgg(figure)
     for i, s in enumerate(series):
