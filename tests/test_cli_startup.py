@@ -73,8 +73,16 @@ def test_listed_help_is_the_commands_own(name):
 
 
 def _takes_cli_options(function: typing.Callable[..., object]) -> bool:
-    """Whether a function's parameters are declared as Typer arguments or options, as a command's are."""
-    for parameter in inspect.signature(function, eval_str=True).parameters.values():
+    """Whether a function's parameters are declared as Typer arguments or options, as a command's are.
+
+    Typer evaluates a command's annotations to run it, so a function whose annotations name types imported only
+    for type checking (a helper of the commands) is not one.
+    """
+    try:
+        parameters = inspect.signature(function, eval_str=True).parameters.values()
+    except NameError:
+        return False
+    for parameter in parameters:
         metadata = typing.get_args(parameter.annotation)[1:] if typing.get_origin(parameter.annotation) else ()
         if isinstance(parameter.default, ParameterInfo) or any(isinstance(m, ParameterInfo) for m in metadata):
             return True

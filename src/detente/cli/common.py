@@ -31,7 +31,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 def catalog_with(extra: list[Path] | None) -> Catalog:
     """The shipped catalog plus the user's own catalog files."""
     # Imported here, not above: main imports this module for the console, and `detente --help` needs no catalog.
-    from detente.catalog.load import builtin_catalog, load_catalog  # noqa: PLC0415
+    from detente.catalog.load import builtin_catalog, load_catalog
 
     catalog = builtin_catalog()
     for path in extra or []:

@@ -59,7 +59,7 @@ def validate(
                 f"measures, {len(t.limits)} limits, {len(t.variants)} variants"
             )
         elif kind == "proposal":
-            from detente.planning.proposals import load_proposal  # noqa: PLC0415
+            from detente.planning.proposals import load_proposal
 
             p = load_proposal(path, cat)
             console.print(

@@ -81,9 +81,9 @@ def show_stockpiles(
 @app.command("forces")
 def forces() -> None:
     """The shipped illustrative and historical forces, and what each is."""
-    from detente.catalog.load import builtin_catalog  # noqa: PLC0415 - only this command reads the forces
-    from detente.data.forces import shipped_force_names, shipped_force_path  # noqa: PLC0415
-    from detente.forces.read import read_force  # noqa: PLC0415
+    from detente.catalog.load import builtin_catalog  # only this command reads the forces
+    from detente.data.forces import shipped_force_names, shipped_force_path
+    from detente.forces.read import read_force
 
     table = Table(title="Shipped forces (use the name wherever a force file is asked for)", title_justify="left")
     for col in ("name", "as of", "parties", "items", "what it is"):

@@ -271,8 +271,8 @@ def chart_command(
     as_json: JsonOption = False,
 ) -> None:
     """Chart detection probability against inspections a year, one line per strategy (Monte Carlo and exact)."""
-    from detente.verification.charts import save_chart  # noqa: PLC0415 - matplotlib: only this command draws
-    from detente.verification.sweep import sweep  # noqa: PLC0415
+    from detente.verification.charts import save_chart  # matplotlib: only this command draws
+    from detente.verification.sweep import sweep
 
     if out.suffix.lower() not in (".png", ".svg"):
         raise InputError(f"cannot tell the format from {out.suffix or 'no suffix'!r}", Location.of(out),
@@ -286,7 +286,7 @@ def chart_command(
     regime.shares(len(bases))
     client = None
     if scheduler is not None:
-        from distributed import Client  # noqa: PLC0415 - only this option needs Dask
+        from distributed import Client  # only this option needs Dask
 
         client = Client(scheduler)  # type: ignore[no-untyped-call]
     try:

@@ -148,7 +148,7 @@ def record(
 
 
 def _opened(opening: Path, commitment: Path | None, escrow_key: str | None) -> list[dict[str, Any]]:
-    import base64  # noqa: PLC0415
+    import base64
 
     if commitment is None or escrow_key is None:
         raise InputError("--opening needs --commitment and --escrow-key to be verified first")

@@ -6,7 +6,7 @@ import base64
 import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -14,23 +14,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from detente._files import load_document, parse_json, read_text
-from detente.catalog.load import builtin_catalog
 from detente.cli.common import JsonOption, console, parse_date, print_json, verdict_text
-from detente.counting.compliance import judge
-from detente.counting.readings import Reading, parse_reading
-from detente.counting.tally import count
 from detente.crypto.keys import PartyKey, fingerprint, load_key, save_key
-from detente.data.forces import load_force
 from detente.errors import ChainError, FileFormatError, InputError, Location
 from detente.ledger.chain import verify_chain
-from detente.ledger.convert import initial_data
 from detente.ledger.exchange import export_lines, read_export
-from detente.ledger.replay import diff, history, moment, replay_store
-from detente.ledger.state import to_force
-from detente.ledger.timeline import TimelineRow, data_dates, timeline
-from detente.ledger.writer import Ledger
-from detente.store.ledger_store import SqlLedgerStore, open_store
-from detente.treaty.load import get_treaty
+from detente.store.ledger_store import SCHEMA, SqlLedgerStore, open_store
+
+if TYPE_CHECKING:  # the commands that need them import these when they run: verify and log start without them
+    from detente.counting.readings import Reading
+    from detente.ledger.timeline import TimelineRow
+    from detente.ledger.writer import Ledger
 
 keys_app = typer.Typer(help="Parties' signing keys.", no_args_is_help=True)
 app = typer.Typer(
@@ -44,15 +38,25 @@ DateOpt = Annotated[str | None, typer.Option("--date", "-d", help="Date (YYYY-MM
 TreatyOpt = Annotated[str, typer.Option("--treaty", "-t", help="TREATY[+VARIANT…] to count under.")]
 
 
-def _open(target: str, *, create: bool = False) -> SqlLedgerStore:
-    if "://" not in target and not create and not Path(target).exists():
+def _open(target: str) -> SqlLedgerStore:
+    """The ledger store at ``target``, read-only: nothing is created, upgraded or written."""
+    _exists(target)
+    return open_store(target, readonly=True)
+
+
+def _exists(target: str) -> None:
+    if "://" not in target and not Path(target).exists():
         raise InputError("no ledger here", Location.of(target), "create one with `detente ledger create`")
-    return open_store(target)
 
 
 def _ledger(target: str, signers: Iterable[PartyKey] = ()) -> Ledger:
-    """The ledger at ``target``, signing with ``signers``; it closes its store when closed."""
-    return Ledger(_open(target), signers, builtin_catalog(), get_treaty)
+    """The ledger at ``target`` (upgraded if older), signing with ``signers``; it closes its store when closed."""
+    from detente.catalog.load import builtin_catalog
+    from detente.ledger.writer import Ledger
+    from detente.treaty.load import get_treaty
+
+    _exists(target)
+    return Ledger(open_store(target), signers, builtin_catalog(), get_treaty)
 
 
 def _parties(store: SqlLedgerStore, party: str | None) -> list[str]:
@@ -76,7 +80,7 @@ def keys_generate(
 @keys_app.command("demo")
 def keys_demo(party: PartyOpt, out: Annotated[Path, typer.Option("--out", "-o", help="Key file to write.")]) -> None:
     """Write the PUBLIC demo key of a party, to add notifications to a demo ledger (never for real use)."""
-    from detente.demo.ledger import demo_key  # noqa: PLC0415 - the demo's keys, only when asked for
+    from detente.demo.ledger import demo_key  # the demo's keys, only when asked for
 
     if party not in ("US", "RU"):
         raise InputError(f"the demo ledger has keys for US and RU, not {party!r}")
@@ -99,8 +103,17 @@ def create(target: LedgerArg) -> None:
     """Create an empty ledger (a new SQLite file, or the tables in a PostgreSQL database)."""
     if "://" not in target and Path(target).exists():
         raise InputError("already exists; refusing to touch an existing ledger", Location.of(target))
-    _open(target, create=True).close()
+    open_store(target).close()
     console.print(f"created ledger {target}")
+
+
+@app.command("upgrade")
+def upgrade(target: LedgerArg) -> None:
+    """Bring a ledger written by an earlier detente to this version's schema (commands that only read need it)."""
+    _exists(target)
+    open_store(target).close()
+    with open_store(target, readonly=True):  # and it now opens as every reading command opens it
+        console.print(f"{target} is at schema {SCHEMA}")
 
 
 @app.command("register")
@@ -177,6 +190,10 @@ def import_force(
     date: Annotated[str | None, typer.Option("--date", "-d", help="Effective date; default: the force's.")] = None,
 ) -> None:
     """Declare a force file's items of the key's party as the ledger's initial data."""
+    from detente.catalog.load import builtin_catalog
+    from detente.data.forces import load_force
+    from detente.ledger.convert import initial_data
+
     k = load_key(key)
     f = load_force(force, builtin_catalog())
     effective = dt.datetime.combine(parse_date(date, f.info.as_of), dt.time(), dt.UTC)
@@ -246,6 +263,8 @@ def item_history(
     party: Annotated[str | None, typer.Option("--party", "-p")] = None,
 ) -> None:
     """The whole history of one item."""
+    from detente.ledger.replay import history
+
     with _open(target) as store:
         found = False
         for p in _parties(store, party):
@@ -263,6 +282,8 @@ def item_history(
 
 
 def _states(store: SqlLedgerStore, party: str | None, when: dt.date) -> list[Any]:
+    from detente.ledger.replay import moment, replay_store
+
     return [replay_store(store, p, moment(when)) for p in _parties(store, party)]
 
 
@@ -301,6 +322,12 @@ def counts(
     target: LedgerArg, date: DateOpt = None, treaty: TreatyOpt = "new-start", as_json: JsonOption = False
 ) -> None:
     """Counts and compliance of every party at a date, through the treaty engine."""
+    from detente.catalog.load import builtin_catalog
+    from detente.counting.compliance import judge
+    from detente.counting.readings import parse_reading
+    from detente.counting.tally import count
+    from detente.ledger.state import to_force
+
     with _open(target) as store:
         when = parse_date(date, None)
         reading = parse_reading(treaty)
@@ -309,7 +336,7 @@ def counts(
         if as_json:
             print_json(result.as_dict())
             return
-        from detente.cli.render import compliance_table  # noqa: PLC0415
+        from detente.cli.render import compliance_table
 
         console.print(compliance_table(result))
 
@@ -322,6 +349,8 @@ def show_timeline(
     as_json: JsonOption = False,
 ) -> None:
     """Counts at every data date, beside the official figures, with the verdicts."""
+    from detente.counting.readings import parse_reading
+
     with _open(target) as store:
         reading = parse_reading(treaty)
         rows = timeline_with_progress(store, reading, [parse_date(d, None) for d in dates] if dates else None, as_json)
@@ -335,6 +364,9 @@ def timeline_with_progress(
     store: SqlLedgerStore, reading: Reading, dates: list[dt.date] | None, quiet: bool = False
 ) -> list[TimelineRow]:
     """The timeline, with a progress bar over the dates."""
+    from detente.catalog.load import builtin_catalog
+    from detente.ledger.timeline import data_dates, timeline
+
     when_list = dates if dates is not None else data_dates(store, reading.treaty)
     with Progress(
         TextColumn("replaying the ledger"),
@@ -382,8 +414,11 @@ def build_demo(out: Path) -> SqlLedgerStore:
 
     The caller closes the store it returns.
     """
-    from detente.demo.ledger import build_demo_ledger, demo_keys  # noqa: PLC0415 - a large module, demo only
-    from detente.demo.plans import demo_dates  # noqa: PLC0415
+    from detente.catalog.load import builtin_catalog
+    from detente.demo.ledger import build_demo_ledger, demo_keys  # a large module, demo only
+    from detente.demo.plans import demo_dates
+    from detente.ledger.writer import Ledger
+    from detente.treaty.load import get_treaty
 
     if out.exists():
         raise InputError("already exists; refusing to touch an existing file", Location.of(out))
@@ -429,6 +464,8 @@ def changes(
     party: Annotated[str | None, typer.Option("--party", "-p")] = None,
 ) -> None:
     """What changed between two dates, item by item."""
+    from detente.ledger.replay import diff
+
     with _open(target) as store:
         a, b = parse_date(start, None), parse_date(end, None)
         if b < a:

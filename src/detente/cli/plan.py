@@ -123,9 +123,9 @@ def _plan_tables(plan: Plan, trajectory: Trajectory) -> None:
 
 
 def _plan_chart(plan: Plan, trajectory: Trajectory, path: Path) -> None:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415 - only --chart draws
-    from matplotlib.dates import date2num  # noqa: PLC0415
-    from matplotlib.figure import Figure  # noqa: PLC0415
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # only --chart draws
+    from matplotlib.dates import date2num
+    from matplotlib.figure import Figure
 
     party = plan.party
     measures = [m.id for m in plan.reading.treaty.measures]
@@ -187,8 +187,8 @@ def plan(
     as_json: JsonOption = False,
 ) -> None:
     """A reduction plan that meets every limit by the deadline, losing the least; year by year; checked via a ledger."""
-    from detente.planning.reduce import plan_reductions  # noqa: PLC0415 - SciPy: only this command plans
-    from detente.planning.trajectory import follow  # noqa: PLC0415 - the ledger check: only this command
+    from detente.planning.reduce import plan_reductions  # SciPy: only this command plans
+    from detente.planning.trajectory import follow  # the ledger check: only this command
 
     chart = _chart_path(chart)
     cat = catalog_with(catalog)
@@ -238,8 +238,8 @@ def plan(
 
 
 def _upload_chart(series: list[UploadSeries], path: Path) -> None:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415 - only --chart draws
-    from matplotlib.figure import Figure  # noqa: PLC0415
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # only --chart draws
+    from matplotlib.figure import Figure
 
     figure = Figure(figsize=(7.5, 3.2 * len(series)), dpi=100)
     FigureCanvasAgg(figure)

@@ -315,10 +315,10 @@ def _cuts_table(comparison: Comparison) -> Table:
 
 
 def _chart(comparison: Comparison, path: Path) -> None:
-    import matplotlib  # noqa: PLC0415 - only --chart needs it, and it is slow to import
+    import matplotlib  # only --chart needs it, and it is slow to import
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # noqa: PLC0415
+    import matplotlib.pyplot as plt
 
     measures = list(dict.fromkeys(row.measure for r in comparison.results for row in r.rows))
     specs = [r.proposal.spec for r in comparison.results if r.rows]

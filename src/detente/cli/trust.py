@@ -311,7 +311,7 @@ def escrow_open(
     """Open the escrowed items of one facility: items, salts and inclusion proofs."""
     doc = json.loads(read_text(secret))
     salts = [bytes.fromhex(s) for s in doc["salts"]]
-    from detente.trust.escrow import commitment_of  # noqa: PLC0415
+    from detente.trust.escrow import commitment_of
 
     tree = MerkleTree.from_leaf_hashes(
         [leaf_hash(commitment_of(i, s)) for i, s in zip(doc["items"], salts, strict=True)]

@@ -18,17 +18,23 @@ Rules:
    whose root is not the tree's at its size, refuses the whole batch. Roots and proofs read O(log n) nodes in one
    query; nothing is rebuilt.
 7. A store is a context manager; closing it releases the engine's connections.
+8. A store opened read-only (``open_store(target, readonly=True)``: what every command that only reads uses) is
+   never written: nothing is migrated or created, SQLite runs with ``query_only`` and PostgreSQL with read-only
+   transactions. It must be a detente ledger at the schema this code writes (``SCHEMA``); anything else (an empty
+   or unrelated database, a ledger of a newer detente, or an older one not yet upgraded) is refused by name.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from collections.abc import Iterator, Sequence
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, inspect, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from detente.crypto.stored_tree import Frontier, grow, is_stored, low_nodes
@@ -46,6 +52,10 @@ _INSERT_FORMAT = _INSERT_QMARK.replace("?", "%s")
 _NODES_QMARK = "INSERT INTO ledger_tree_nodes (party, level, idx, hash) VALUES (?, ?, ?, ?)"
 _ARMS = 400
 _CHECKPOINTS_QMARK = "INSERT INTO ledger_checkpoints (party, size, root, note) VALUES (?, ?, ?, ?)"
+
+
+SCHEMA = "0005"
+"""The Alembic revision this code reads and writes (the migrations' head; a test keeps the two equal)."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -329,20 +339,62 @@ def _reason(exc: DBAPIError) -> str:
     return str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
 
 
-def engine_for(url: str) -> Engine:
-    """An engine for a database URL, with SQLite's settings (rule 5); nothing is read or migrated yet."""
-    engine = create_engine(url, future=True)
+def _sqlite_read_only(dbapi_connection: Any, _record: Any) -> None:
+    # Rule 8: no journal-mode change (it would write the file's header), and SQLite itself refuses any write.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def engine_for(url: str, *, readonly: bool = False) -> Engine:
+    """An engine for a database URL, with SQLite's settings (rules 5, 8); nothing is read or migrated yet."""
+    if readonly and url.startswith("postgresql"):
+        return create_engine(url, connect_args={"options": "-c default_transaction_read_only=on"})
+    engine = create_engine(url)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_read_only if readonly else _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
-def open_store(target: str) -> SqlLedgerStore:
-    """Open (and migrate) a ledger store: a file path for SQLite, or a ``postgresql://`` URL."""
+def open_store(target: str, *, readonly: bool = False) -> SqlLedgerStore:
+    """Open a ledger store: a file path for SQLite, or a ``postgresql://`` URL.
+
+    Opened for writing, a new database gets the schema and an older one is upgraded (rule 1); opened
+    ``readonly``, nothing is written and the database must already be a ledger at ``SCHEMA`` (rule 8).
+    """
+    if readonly and "://" not in target and not Path(target).is_file():
+        raise StoreError(f"no ledger at {target}: {'a directory' if Path(target).is_dir() else 'no such file'}")
     try:
-        engine = engine_for(_url(target))
-        migrate(engine)
+        engine = engine_for(_url(target), readonly=readonly)
+        if readonly:
+            _check_schema(engine, target)
+        else:
+            migrate(engine)
     except (OperationalError, DBAPIError) as exc:
         raise StoreError(f"cannot open the ledger at {target}: {_reason(exc)}") from None
     return SqlLedgerStore(engine)
+
+
+def _check_schema(engine: Engine, target: str) -> None:
+    """Rule 8: the database is a detente ledger at the schema this code reads, or a StoreError says what it is."""
+    with engine.connect() as c:
+        names = set(inspect(c).get_table_names())
+        if "alembic_version" not in names or "ledger_entries" not in names:
+            engine.dispose()
+            raise StoreError(f"{target} is not a detente ledger: it has no ledger tables")
+        found = c.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    if found != SCHEMA:
+        engine.dispose()
+        known = found is not None and _REVISION.fullmatch(found) is not None and found < SCHEMA
+        if known:
+            raise StoreError(
+                f"the ledger at {target} has schema {found}, older than this detente's {SCHEMA}; "
+                f"upgrade it first: detente ledger upgrade {target}"
+            )
+        raise StoreError(f"the ledger at {target} has schema {found!r}, which this detente ({SCHEMA}) does not know")
+
+
+_REVISION = re.compile(r"\d{4}")
