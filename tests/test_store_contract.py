@@ -93,17 +93,22 @@ def store(store_target: str) -> Iterator[SqlLedgerStore]:
     s = open_store(store_target)
     yield s
     s.close()
-    gc.collect()  # engines left to the garbage collector by the CLI commands close while their database exists
+    gc.collect()  # a test that reads one entry with next() leaves its generator, and its connection, to the collector
 
 
-@pytest.fixture
-def filled(store: SqlLedgerStore) -> SqlLedgerStore:
+def _fill(store: LedgerStore) -> None:
     """US with N entries (appended in two batches), RU with 3."""
     store.add_party(US)
     store.add_party(RU)
     store.append(US_CHAIN[:7])
     store.append(RU_CHAIN)
     store.append(US_CHAIN[7:])
+
+
+@pytest.fixture
+def filled(store: SqlLedgerStore) -> SqlLedgerStore:
+    """A SQL store, filled (``_fill``)."""
+    _fill(store)
     return store
 
 
@@ -134,12 +139,8 @@ def port(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LedgerStore
 
 @pytest.fixture
 def port_filled(port: LedgerStore) -> LedgerStore:
-    """As ``filled``, on every kind of store."""
-    port.add_party(US)
-    port.add_party(RU)
-    port.append(US_CHAIN[:7])
-    port.append(RU_CHAIN)
-    port.append(US_CHAIN[7:])
+    """Every kind of store, filled (``_fill``)."""
+    _fill(port)
     return port
 
 
