@@ -9,7 +9,6 @@ before, which ``trust verify`` and a witness's ``trust cosign`` accept in turn.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import gc
 import json
@@ -22,7 +21,14 @@ import pytest
 from detente.catalog import builtin_catalog
 from detente.crypto.keys import PartyKey, save_key
 from detente.crypto.merkle import MerkleTree, leaf_hash, verify_consistency
-from detente.crypto.note import Verifier, parse_note, verify_note
+from detente.crypto.note import (
+    Verifier,
+    parse_note,
+    parse_tlog_consistency,
+    parse_tlog_proof,
+    verifier_key,
+    verify_note,
+)
 from detente.crypto.stored_tree import StoredTree
 from detente.data.forces import load_force
 from detente.errors import NotificationError
@@ -191,46 +197,48 @@ def test_cli_exports_notes_and_proofs_that_a_witness_accepts_in_turn(
     out_dir = tmp_path / "exported"
     assert cli("trust", "checkpoints", ledger, "--party", "US", "--out", str(out_dir))[0] == 0
     assert sorted(p.name for p in out_dir.iterdir()) == sorted(
-        f"US-{n}.{ext}" for n in (1, 5, 7) for ext in ("note", "consistency.json")
+        [*(f"US-{n}.note" for n in (1, 5, 7)), *(f"US-{n}.consistency-proof" for n in (5, 7))]
     )
     witness_key = tmp_path / "ru.key"
     save_key(OTHER, witness_key)
-    log_key = base64.b64encode(KEY.public_key).decode()
+    log_key = verifier_key(Verifier("detente/new-start/US", KEY.public_key))
     state = tmp_path / "ru-witness.json"
     previous = None
     for size in (1, 5, 7):
-        proof_path = out_dir / f"US-{size}.consistency.json"
-        proof = json.loads(proof_path.read_text())
-        assert (proof["old_size"], proof["new_size"]) == (previous or 0, size)
-        hashes = [base64.b64decode(p) for p in proof["proof"]]
-        old_root, new_root = base64.b64decode(proof["old_root"]), base64.b64decode(proof["new_root"])
-        verify_consistency(proof["old_size"], size, old_root, new_root, hashes)
-        assert cli("trust", "verify", str(proof_path))[0] == 0
+        proof_args: list[str] = []
+        if previous is not None:
+            proof_path = out_dir / f"US-{size}.consistency-proof"
+            proof = parse_tlog_consistency(proof_path.read_text())
+            old, new = proof.old.checkpoint(), proof.new.checkpoint()
+            assert (old.size, new.size) == (previous, size)
+            verify_consistency(old.size, size, old.root, new.root, proof.proof)
+            assert cli("trust", "verify", str(proof_path), "--log-key", log_key)[0] == 0
+            proof_args = ["--proof", str(proof_path)]
         code, cosigned, err = cli(
-            "trust", "cosign", str(out_dir / f"US-{size}.note"), "--log-name", "detente/new-start/US",
-            "--log-key", log_key, "--key", str(witness_key), "--state", str(state), "--proof", str(proof_path),
+            "trust", "cosign", str(out_dir / f"US-{size}.note"), "--log-key", log_key, "--key", str(witness_key),
+            "--state", str(state), *proof_args,
         )  # fmt: skip
         assert code == 0, cosigned + err
         assert "\u2014 RU " in cosigned
         previous = size
-    code, out, _ = cli("trust", "checkpoints", ledger, "--party", "US", "--out", str(out_dir))
+    code, out, err = cli("trust", "checkpoints", ledger, "--party", "US", "--out", str(out_dir))
     assert code == 2
-    assert "refusing to overwrite" in out
+    assert "refusing to overwrite" in out + err
 
 
 def test_cli_refuses_an_unknown_party_and_sizes_beyond_the_log(
     cli: Callable[..., tuple[int, str, str]], cli_ledger: tuple[str, Path]
 ) -> None:
     ledger, _ = cli_ledger
-    code, out, _ = cli("trust", "checkpoints", ledger, "--party", "CN")
+    code, out, err = cli("trust", "checkpoints", ledger, "--party", "CN")
     assert code == 2
-    assert "'CN' is not registered" in out
-    code, out, _ = cli("trust", "prove-inclusion", ledger, "--party", "US", "--seq", "3", "--size", "9")
+    assert "'CN' is not registered" in out + err
+    code, out, err = cli("trust", "prove-inclusion", ledger, "--party", "US", "--seq", "3", "--size", "9")
     assert code == 2
-    assert "no size 9" in out
-    code, out, _ = cli("trust", "prove-consistency", ledger, "--party", "US", "--from", "6", "--to", "5")
+    assert "no size 9" in out + err
+    code, out, err = cli("trust", "prove-consistency", ledger, "--party", "US", "--from", "6", "--to", "5")
     assert code == 2
-    assert "--from 6" in out
+    assert "--from 6" in out + err
 
 
 def test_cli_proofs_come_from_the_stored_tree(
@@ -242,15 +250,19 @@ def test_cli_proofs_come_from_the_stored_tree(
         tree = MerkleTree.from_leaf_hashes([leaf_hash(e.payload) for e in store.entries("US")])
     finally:
         store.close()
-    code, out, _ = cli("trust", "prove-inclusion", ledger, "--party", "US", "--seq", "4", "--size", "6")
+    code, out, _ = cli(
+        "trust", "prove-inclusion", ledger, "--party", "US", "--seq", "4", "--size", "6", "--key", str(key)
+    )
     assert code == 0
-    doc = json.loads(out)
-    assert [base64.b64decode(p) for p in doc["proof"]] == tree.inclusion_proof(3, 6)
-    assert base64.b64decode(doc["root"]) == tree.root(6)
-    code, out, _ = cli("trust", "prove-consistency", ledger, "--party", "US", "--from", "3")
+    inclusion = parse_tlog_proof(out)
+    assert list(inclusion.proof) == tree.inclusion_proof(3, 6)
+    assert inclusion.note.checkpoint().root == tree.root(6)
+    code, out, _ = cli("trust", "prove-consistency", ledger, "--party", "US", "--from", "3", "--key", str(key))
     assert code == 0
-    doc = json.loads(out)
-    assert [base64.b64decode(p) for p in doc["proof"]] == tree.consistency_proof(3, 7)
+    assert list(parse_tlog_consistency(out).proof) == tree.consistency_proof(3, 7)
+    code, out, _ = cli("trust", "prove-consistency", ledger, "--party", "US", "--from", "5")  # recorded: 5 and 7
+    assert code == 0
+    assert list(parse_tlog_consistency(out).proof) == tree.consistency_proof(5, 7)
     note = tmp_path / "now.note"
     assert cli("trust", "checkpoint", ledger, "--key", str(key), "--out", str(note))[0] == 0
     assert parse_note(note.read_text()).checkpoint().root == tree.root()

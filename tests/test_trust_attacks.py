@@ -3,9 +3,10 @@
 Every attack starts from the same honest exchange: the United States' log (the us-2020-09 force as initial data,
 then 20 status changes) delivered to Russia's observer in five rounds, each checkpoint cosigned by Russia's
 witness (sizes 1, 6, 11, 16, 21). Each fixture is named after the attack it plays on top of that exchange (STYLE
-rule 7); the test says which error names which entry or size, and, for a fork, a rollback or an inconsistency,
-that the evidence holds up offline after a JSON round trip. The honest runs at the end show that nothing raises
-an alarm when nobody cheats.
+rule 7); the test says which error names which entry or size, and, for a fork, that the evidence holds up offline
+after a JSON round trip. A rollback or a history the log cannot prove consistent is refused, not cosigned, and
+gives no evidence: nothing in it is signed by the log and contradicts what else it signed, and evidence made of
+it anyway is refused offline. The honest runs at the end show that nothing raises an alarm when nobody cheats.
 """
 
 from __future__ import annotations
@@ -32,7 +33,14 @@ from detente.demo.simulate import (
     WithheldError,
     exchange,
 )
-from detente.errors import ChainError, EscrowError, MisbehaviourError, NoteError, ProofError
+from detente.errors import (
+    ChainError,
+    EscrowError,
+    MisbehaviourError,
+    NoteError,
+    ProofError,
+    RefusedCheckpointError,
+)
 from detente.ledger.chain import Entry
 from detente.ledger.convert import initial_data
 from detente.ledger.notifications import format_time
@@ -286,29 +294,65 @@ def fork_behind_a_consistency_proof(honest: Exchange) -> tuple[Exchange, Fork]:
     return honest, honest.us.fork(at_size=18)
 
 
-def test_fork_behind_a_consistency_proof_is_shown_inconsistent_offline(
+def forged_evidence(kind: str, notes: list[str], proof: list[bytes]) -> dict[str, Any]:
+    """Evidence as earlier detente wrote it for a rollback or a failing proof: signed notes, and an unsigned proof."""
+    return {
+        "format": "detente.evidence/1",
+        "kind": kind,
+        "log": {"name": ORIGIN, "public_key": base64.b64encode(US_KEY.public_key).decode()},
+        "checkpoints": notes,
+        "proof": [base64.b64encode(h).decode() for h in proof],
+    }
+
+
+def test_fork_behind_a_consistency_proof_is_refused_without_evidence(
     fork_behind_a_consistency_proof: tuple[Exchange, Fork],
 ) -> None:
     x, fork = fork_behind_a_consistency_proof
-    with pytest.raises(MisbehaviourError) as caught:
+    with pytest.raises(RefusedCheckpointError) as caught:
         x.ru.receive_checkpoint(fork.checkpoint(26), fork.consistency_proof(21, 26))
-    assert caught.value.kind == "inconsistent"
-    assert caught.value.why.startswith(f"{ORIGIN} size 26 does not extend size 21: ")
-    assert len(caught.value.evidence["proof"]) == len(fork.consistency_proof(21, 26))
-    assert offline(caught.value.evidence).startswith(
-        f"inconsistency shown: the proof {ORIGIN} gave from size 21 to 26 fails"
-    )
-    assert x.ru.proof_from == 21
+    assert caught.value.kind == "bad-proof"
+    assert caught.value.why.startswith(f"{ORIGIN} size 26 is not shown to extend size 21: ")
+    assert "not evidence against the log" in caught.value.why
+    assert x.ru.proof_from == 21  # the witness keeps the history it cosigned and cosigns nothing new
+    # The failing proof is no proof of anything: anyone can write one. Offline, it is refused as evidence.
+    made_up = forged_evidence("inconsistent", [x.cosigned[-1], fork.checkpoint(26)], fork.consistency_proof(21, 26))
+    with pytest.raises(NoteError, match="a consistency proof is not signed by the log"):
+        offline(made_up)
 
 
 def test_fork_behind_a_consistency_proof_cannot_borrow_the_honest_proof(
     fork_behind_a_consistency_proof: tuple[Exchange, Fork],
 ) -> None:
     x, fork = fork_behind_a_consistency_proof
-    with pytest.raises(MisbehaviourError) as caught:
+    with pytest.raises(RefusedCheckpointError) as caught:
         x.ru.receive_checkpoint(fork.checkpoint(26), x.us.consistency_proof(21, 26))
-    assert caught.value.kind == "inconsistent"
-    assert offline(caught.value.evidence).startswith("inconsistency shown")
+    assert caught.value.kind == "bad-proof"
+    assert x.ru.proof_from == 21
+
+
+@pytest.fixture
+def larger_checkpoint_without_proof(honest: Exchange) -> tuple[Exchange, str]:
+    """#22..#26 appended and delivered, and an honest checkpoint of size 26 sent with no consistency proof."""
+    honest.notify(5)
+    honest.ru.receive(honest.us.entries(22))
+    return honest, honest.us.checkpoint()
+
+
+def test_larger_checkpoint_without_proof_is_refused_not_evidence(
+    larger_checkpoint_without_proof: tuple[Exchange, str],
+) -> None:
+    x, note = larger_checkpoint_without_proof
+    with pytest.raises(RefusedCheckpointError) as caught:
+        x.ru.receive_checkpoint(note)
+    assert caught.value.kind == "no-proof"
+    assert f"{ORIGIN} size 26 came without a consistency proof from size 21" in caught.value.why
+    assert x.ru.proof_from == 21
+    # "Evidence" of an inconsistency the log never committed: the log signed both notes, and both are honest.
+    with pytest.raises(NoteError, match="inconsistent is not evidence against a log"):
+        offline(forged_evidence("inconsistent", [x.cosigned[-1], note], []))
+    x.ru.receive_checkpoint(note, x.us.consistency_proof(21))  # with its proof, the same note is cosigned
+    assert x.ru.proof_from == 26
 
 
 def test_fork_behind_a_consistency_proof_sends_entries_that_do_not_link(
@@ -354,16 +398,18 @@ def rolled_back_checkpoint(request: pytest.FixtureRequest, honest: Exchange) -> 
     return honest, honest.us.rollback(request.param), request.param
 
 
-def test_rolled_back_checkpoint_is_shown_offline(rolled_back_checkpoint: tuple[Exchange, str, int]) -> None:
+def test_rolled_back_checkpoint_is_refused_without_evidence(rolled_back_checkpoint: tuple[Exchange, str, int]) -> None:
     x, note, size = rolled_back_checkpoint
     if size == 11:
         assert x.cosigned[2].startswith(note)  # the very note cosigned in the third round
-    with pytest.raises(MisbehaviourError) as caught:
+    with pytest.raises(RefusedCheckpointError) as caught:
         x.ru.receive_checkpoint(note)
     assert caught.value.kind == "rollback"
-    assert caught.value.why == f"{ORIGIN} presented size {size} after size 21"
-    assert offline(caught.value.evidence).startswith(f"rollback shown: {ORIGIN} presented size {size} after size 21")
+    assert caught.value.why.startswith(f"{ORIGIN} presented size {size} after size 21")
     assert x.ru.proof_from == 21
+    # The log signed both notes, honestly, at their time: put side by side they prove nothing against it.
+    with pytest.raises(NoteError, match="rollback is not evidence against a log"):
+        offline(forged_evidence("rollback", [x.cosigned[-1], note], []))
 
 
 # ------------------------------------------------------------------------------------------------ wrong key

@@ -35,7 +35,7 @@ from detente.crypto.note import (
     sign_note,
     verify_note,
 )
-from detente.errors import EscrowError, InputError, MisbehaviourError, NoteError
+from detente.errors import EscrowError, InputError, MisbehaviourError, NoteError, RefusedCheckpointError
 from detente.trust.escrow import (
     Commitment,
     Escrow,
@@ -290,12 +290,10 @@ def test_witness_state_survives_a_restart_and_still_refuses_a_rollback(tmp_path:
     after = Witness("RU", WITNESS_KEY, state)  # a new process, the same file
     assert after.seen[ORIGIN].size == 12
     assert after.seen[ORIGIN].root == tree.root(12)
-    with pytest.raises(MisbehaviourError) as caught:
+    with pytest.raises(RefusedCheckpointError) as caught:  # refused, but no evidence: the log signed size 5 once
         after.observe(checkpoint_note(5, tree.root(5)).text(), LOG)
     assert caught.value.kind == "rollback"
-    assert check_evidence(json.loads(json.dumps(caught.value.evidence)), LOG_KEY.public_key).startswith(
-        f"rollback shown: {ORIGIN} presented size 5 after size 12"
-    )
+    assert f"{ORIGIN} presented size 5 after size 12" in str(caught.value)
     with pytest.raises(MisbehaviourError) as forked:
         after.observe(checkpoint_note(12, tree.root(11)).text(), LOG)
     assert forked.value.kind == "fork"
@@ -313,12 +311,76 @@ def test_witness_refuses_a_state_file_it_cannot_read(tmp_path: Path) -> None:
         Witness("RU", WITNESS_KEY, state)
 
 
+def test_witness_state_with_a_log_given_twice_is_refused_not_read_as_the_last(tmp_path: Path) -> None:
+    """json.loads kept the last "seen" checkpoint of a repeated origin: a rolled-back state read silently."""
+    state = tmp_path / "witness.json"
+    tree = MerkleTree()
+    tree.extend(f"entry {i}".encode() for i in range(12))
+    Witness("RU", WITNESS_KEY, state).observe(checkpoint_note(12, tree.root(12)).text(), LOG)
+    seen = json.dumps(json.loads(state.read_text("utf-8"))["seen"][ORIGIN])
+    older = json.dumps({"size": 5, "root": base64.b64encode(tree.root(5)).decode(), "note": "n"})
+    state.write_text(f'{{"seen": {{"{ORIGIN}": {seen}, "{ORIGIN}": {older}}}}}', "utf-8")
+    with pytest.raises(InputError, match=f"key '{ORIGIN}' appears twice"):
+        Witness("RU", WITNESS_KEY, state)
+
+
+def test_witness_state_that_is_a_directory_is_refused(tmp_path: Path) -> None:
+    state = tmp_path / "witness.json"
+    state.mkdir()
+    with pytest.raises(InputError, match="is a directory"):
+        Witness("RU", WITNESS_KEY, state)
+
+
+@pytest.mark.parametrize(
+    "seen",
+    [
+        {"size": 5.9, "root": base64.b64encode(ROOT).decode(), "note": "n"},
+        {"size": "5", "root": base64.b64encode(ROOT).decode(), "note": "n"},
+        {"size": True, "root": base64.b64encode(ROOT).decode(), "note": "n"},
+        {"size": 5, "root": "!" + base64.b64encode(ROOT).decode(), "note": "n"},
+        {"size": 5, "root": base64.b64encode(ROOT[:31]).decode(), "note": "n"},
+    ],
+)
+def test_witness_state_of_the_wrong_types_is_refused(tmp_path: Path, seen: dict[str, Any]) -> None:
+    state = tmp_path / "witness.json"
+    state.write_text(json.dumps({"seen": {ORIGIN: seen}}), "utf-8")
+    with pytest.raises(InputError, match="not a witness state file"):
+        Witness("RU", WITNESS_KEY, state)
+
+
 def test_witness_refuses_a_checkpoint_of_another_origin() -> None:
     witness = Witness("RU", WITNESS_KEY)
     witness.observe(checkpoint_note(7, ROOT).text(), LOG)
     shadow = checkpoint_note(7, hashlib.sha256(b"another history").digest(), origin=f"{ORIGIN}-shadow")
     with pytest.raises(NoteError):
         witness.observe(shadow.text(), LOG)
+
+
+def test_witness_refuses_a_false_empty_tree_head_and_a_cosigners_key() -> None:
+    witness = Witness("RU", WITNESS_KEY)
+    with pytest.raises(NoteError, match="a checkpoint of size 0 must have the empty tree's root"):
+        witness.observe(checkpoint_note(0, ROOT).text(), LOG)
+    with pytest.raises(NoteError, match="is a cosigner's key, not a log's"):
+        witness.observe(checkpoint_note(7, ROOT).text(), Verifier(ORIGIN, LOG_KEY.public_key, COSIGNATURE_V1))
+    assert witness.seen == {}
+
+
+def test_witness_cosigns_a_larger_checkpoint_only_with_a_proof_that_holds() -> None:
+    tree = MerkleTree()
+    tree.extend(f"entry {i}".encode() for i in range(9))
+    witness = Witness("RU", WITNESS_KEY)
+    witness.observe(checkpoint_note(4, tree.root(4)).text(), LOG)
+    larger = checkpoint_note(9, tree.root(9)).text()
+    with pytest.raises(RefusedCheckpointError) as missing:
+        witness.observe(larger, LOG)
+    assert missing.value.kind == "no-proof"
+    with pytest.raises(RefusedCheckpointError) as failing:
+        witness.observe(larger, LOG, tree.consistency_proof(5, 9))  # a proof, from the wrong size
+    assert failing.value.kind == "bad-proof"
+    assert "not evidence against the log" in failing.value.why
+    assert witness.seen[ORIGIN].size == 4
+    witness.observe(larger, LOG, tree.consistency_proof(4, 9))
+    assert witness.seen[ORIGIN].size == 9
 
 
 def forged_fork_evidence() -> dict[str, Any]:
@@ -344,6 +406,25 @@ def test_genuine_fork_evidence_names_the_key_it_was_checked_with() -> None:
     assert (
         check_evidence(evidence, LOG_KEY.public_key) == f"fork proven: {ORIGIN} signed two roots for size 7 of {ORIGIN}"
     )
+
+
+def test_fork_evidence_must_be_of_the_log_the_checker_names() -> None:
+    witness = Witness("RU", WITNESS_KEY)
+    witness.observe(checkpoint_note(7, ROOT).text(), LOG)
+    with pytest.raises(MisbehaviourError) as caught:
+        witness.observe(checkpoint_note(7, hashlib.sha256(b"another history").digest()).text(), LOG)
+    evidence = json.loads(json.dumps(caught.value.evidence))
+    assert check_evidence(evidence, LOG_KEY.public_key, ORIGIN).startswith("fork proven")
+    with pytest.raises(NoteError, match="not 'detente/new-start/RU'"):
+        check_evidence(evidence, LOG_KEY.public_key, "detente/new-start/RU")
+    other_origin = [checkpoint_note(7, r, origin="detente/start-i/US").text() for r in (ROOT, bytes(32))]
+    with pytest.raises(NoteError, match="not both of the log"):
+        check_evidence({**evidence, "checkpoints": other_origin}, LOG_KEY.public_key)
+    for kind in ("rollback", "inconsistent"):
+        with pytest.raises(NoteError, match=f"{kind} is not evidence against a log"):
+            check_evidence({**evidence, "kind": kind}, LOG_KEY.public_key)
+    with pytest.raises(NoteError, match="unknown kind"):
+        check_evidence({**evidence, "kind": "hunch"}, LOG_KEY.public_key)
 
 
 def test_forged_evidence_is_refused_against_the_logs_registered_key() -> None:
@@ -404,7 +485,7 @@ def test_commitment_signature_and_json_round_trip(escrowed: tuple[Escrow, Commit
     read = Commitment.from_json(json.loads(json.dumps(commitment.to_json())))
     assert read == commitment
     read.verify_signature(LOG_KEY.public_key)
-    with pytest.raises(EscrowError, match="not signed by US's key"):
+    with pytest.raises(EscrowError, match="not signed by the key given for party 'US'"):
         read.verify_signature(OTHER_KEY.public_key)
     with pytest.raises(EscrowError, match="not signed"):
         replace(read, aggregates={**read.aggregates, "warheads": 1}).verify_signature(LOG_KEY.public_key)
@@ -451,8 +532,11 @@ def test_item_opened_twice_is_refused(escrowed: tuple[Escrow, Commitment]) -> No
     with pytest.raises(EscrowError, match=f"position {first.index} is opened twice"):
         verifier.accept(replace(opening, items=(first, first)))
     verifier.accept(opening)
-    with pytest.raises(EscrowError, match=f"position {first.index} is opened twice"):
-        verifier.accept(escrow.open("again", at("malmstrom")))
+    with pytest.raises(EscrowError, match="'malmstrom' is already open"):
+        verifier.accept(escrow.open("malmstrom", at("malmstrom")))
+    renamed = replace(opening, region="fe-warren")  # the same positions under another region's name
+    with pytest.raises(EscrowError, match=r"the count given for 'fe-warren' .* is not the one committed"):
+        verifier.accept(renamed)
     assert verifier.report()["opened"] == 1
 
 
@@ -471,6 +555,69 @@ def test_opening_json_round_trip_still_verifies(escrowed: tuple[Escrow, Commitme
     assert len(EscrowVerifier(commitment).accept(read)) == 3
     with pytest.raises(EscrowError, match="not an escrow opening"):
         opening_from_json({"region": "x"})
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("size", 5.9),  # int() made it 5
+        ("size", "12"),
+        ("size", True),
+        ("size", -1),
+        ("aggregates", {"items": 5.0}),
+        ("aggregates", {"items": "5"}),
+        ("party", 7),  # str() made it "7"
+        ("root", "@@"),  # validate: junk is refused, not dropped
+        ("signature", "AAAA\nAAAA"),
+    ],
+)
+def test_commitment_fields_must_be_what_they_claim(escrowed: tuple[Escrow, Commitment], field: str, value: Any) -> None:
+    _, commitment = escrowed
+    doc = commitment.to_json()
+    if field == "root":
+        value = doc["root"][:4] + value + doc["root"][4:]
+    with pytest.raises(EscrowError, match="not an escrow commitment"):
+        Commitment.from_json({**doc, field: value})
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("size", 5.9),
+        ("size", "12"),
+        ("count", True),
+        ("count", 3.0),
+        ("root", "junk"),
+        ("count_salt", "00 11"),  # bytes.fromhex skipped the space
+        ("region", 1),
+        ("index", 1.5),
+        ("index", "0"),
+        ("proof", "%%"),
+        ("item", [["uid", "x"]]),  # dict() read a list of pairs as an item
+    ],
+)
+def test_opening_fields_must_be_what_they_claim(escrowed: tuple[Escrow, Commitment], field: str, value: Any) -> None:
+    escrow, _ = escrowed
+    doc = opening_to_json(escrow.open("kings-bay", at("kings-bay")))
+    if field == "root":
+        doc["root"] = doc["root"][:8] + "!" + doc["root"][8:]
+    elif field in ("index", "item"):
+        doc["items"][0][field] = value
+    elif field == "proof":
+        doc["items"][0]["proof"] = [value + p for p in doc["items"][0]["proof"]] or [value]
+    else:
+        doc[field] = value
+    with pytest.raises(EscrowError, match="not an escrow opening"):
+        opening_from_json(doc)
+
+
+def test_commitment_of_a_party_holding_a_newline_is_refused_on_one_line(escrowed: tuple[Escrow, Commitment]) -> None:
+    _, commitment = escrowed
+    forged = Commitment.from_json({**commitment.to_json(), "party": "US\nRU"})
+    with pytest.raises(EscrowError) as refused:
+        forged.verify_signature(LOG_KEY.public_key)
+    assert "\n" not in str(refused.value)
+    assert "'US\\nRU'" in str(refused.value)
 
 
 def test_report_shows_what_is_not_yet_open(escrowed: tuple[Escrow, Commitment]) -> None:

@@ -1,7 +1,7 @@
 """Trust between parties: a witness, and escrowed declarations.
 
-The witness cosigns logs and keeps evidence of forks and rollbacks; escrowed declarations are opened region by
-region.
+The witness cosigns only checkpoints shown to extend what it cosigned, and keeps evidence of forks (the one
+finding made wholly of what the log signed); escrowed declarations are opened region by region, each region whole.
 
 The names below are the public API; everything else in these modules is internal.
 """
