@@ -18,9 +18,10 @@ from detente.catalog.model import Armament, Category, SystemType
 from detente.counting import count, parse_reading
 from detente.counting.readings import Reading
 from detente.counting.tally import Tally
+from detente.errors import TreatyError
 from detente.forces.model import Force, ItemRow
 from detente.forces.vocabulary import Kind, Role, Status
-from detente.treaty.load import builtin_treaties
+from detente.treaty.load import builtin_treaties, treaty_from_document
 from detente.treaty.model import Treaty, Value
 
 CATALOG = builtin_catalog()
@@ -303,11 +304,13 @@ def test_new_start_matches_a_plain_loop(spec: str, rows: list[ItemRow]) -> None:
     assert counted(rows, parse_reading(spec)) == new_start_oracle(rows, ru_2022=spec.endswith("ru-2022"))
 
 
-def start_i_bomber_oracle(rows: list[ItemRow], party: str) -> int:
-    """START I's ALCM-bomber term item by item: sort, give the first 150/180 their discounted value."""
-    first_n, first_value, cap = {"US": (150, 10, 20), "RU": (180, 8, 16)}[party]
+def start_i_bomber_oracle(rows: list[ItemRow], party: str) -> tuple[int, dict[tuple[str, int], int]]:
+    """START I's ALCM-bomber term item by item: sort, give the first 150/180 their discounted value, the rest what
+    they are declared with; and the items declared above the 20/16 ceiling, by (system, declared ALCMs)."""
+    first_n, first_value, ceiling = {"US": (150, 10, 20), "RU": (180, 8, 16)}[party]
     listed = ["b-52h", "b-52g", "tu-95ms", "tu-160"]
     items = []
+    above: dict[tuple[str, int], int] = {}
     for r in rows:
         if (
             r.party == party
@@ -315,18 +318,174 @@ def start_i_bomber_oracle(rows: list[ItemRow], party: str) -> int:
             and r.armament is Armament.ALCM
             and r.status in {Status.DEPLOYED, Status.NON_DEPLOYED, Status.REPAIR}
         ):
-            own = min(r.alcm_capacity, cap)
+            own = r.alcm_capacity  # a ceiling is a ban, not a counting cap: never cut down
+            if own > ceiling and r.count:
+                above[(r.system.id, own)] = above.get((r.system.id, own), 0) + r.count
             system_key = (listed.index(r.system.id), "") if r.system.id in listed else (len(listed), r.system.id)
             items += [(system_key, r.uid or "\uffff", own, r.system.id)] * r.count
     items.sort()
-    return sum(first_value if i < first_n else item[2] for i, item in enumerate(items))
+    return sum(first_value if i < first_n else item[2] for i, item in enumerate(items)), above
 
 
 @settings(SETTINGS, max_examples=80)
 @given(rows=start_i_forces())
 def test_start_i_alcm_bombers_match_an_item_by_item_oracle(rows: list[ItemRow]) -> None:
-    """START I's discounted ALCM-bomber term equals expanding every row into items and sorting them."""
+    """START I's discounted ALCM-bomber term equals expanding every row into items and sorting them, and every
+    item declared above the ceiling is reported as a violation, none other."""
     tally = count(Force.from_rows(rows, parties=PARTIES), START_I)
     for party in PARTIES:
-        term = tally[(party, "accountable-warheads")].by_term["ALCM heavy bombers (discounted)"]
-        assert term == start_i_bomber_oracle(rows, party)
+        c = tally[(party, "accountable-warheads")]
+        expected, above = start_i_bomber_oracle(rows, party)
+        assert c.by_term["ALCM heavy bombers (discounted)"] == expected
+        assert {(v.system, v.declared): v.items for v in c.violations} == above
+        event(f"{party}: {'some' if above else 'no'} bombers above the ceiling")
+
+
+# --------------------------------------------------------------------------- large numbers never wrap
+
+MOST = 10**12  # the most a treaty file may give (detente.treaty._numbers)
+
+
+def big_treaty(value: int, first_count: int, first_value: int, ceiling: int) -> Treaty:
+    """A treaty whose terms multiply large numbers: a fixed value per launcher (counted by class), declared warheads,
+    and a ``first`` rule with a ceiling on bombers (counted by row)."""
+    return Treaty.model_validate(
+        {
+            "id": "big",
+            "name": "Big numbers",
+            "parties": [{"id": "US", "name": "US"}, {"id": "RU", "name": "RU"}],
+            "definitions": {"launchers": {"kind": ["launcher"]}, "bombers": {"category": ["heavy-bomber"]}},
+            "measures": [
+                {
+                    "id": "weighted",
+                    "name": "Weighted launchers",
+                    "terms": [
+                        {"select": "launchers", "value": value, "label": "fixed"},
+                        {"select": "launchers", "value": "warheads", "label": "rvs"},
+                    ],
+                },
+                {
+                    "id": "discounted",
+                    "name": "Discounted bombers",
+                    "terms": [
+                        {
+                            "select": "bombers",
+                            "value": "alcm_capacity",
+                            "cap": {"US": ceiling},
+                            "first": {"US": {"count": first_count, "value": first_value}},
+                            "order": [{"by": "uid"}],
+                        }
+                    ],
+                },
+            ],
+        }
+    )
+
+
+@st.composite
+def big_rows(draw: st.DrawFn) -> ItemRow:
+    """A row of a huge aggregate (up to 2**62 items, far beyond what a force file allows: the API takes any)."""
+    bomber = draw(st.booleans())
+    system = CATALOG.get("b-52h" if bomber else "minuteman-iii")
+    return ItemRow(
+        party=draw(st.sampled_from(PARTIES)),
+        system=system,
+        kind=Kind.BOMBER if bomber else Kind.LAUNCHER,
+        status=Status.DEPLOYED,
+        count=draw(st.integers(0, 2**62) | st.integers(0, 10**6)),
+        warheads=0 if bomber else draw(st.integers(0, 3)),
+        armament=Armament.ALCM if bomber else Armament.MISSILE,
+        alcm_capacity=draw(st.integers(0, 64)) if bomber else 0,
+        source="TEST",
+    )
+
+
+def big_oracle(rows: list[ItemRow], value: int, first_count: int, first_value: int) -> dict[tuple[str, str], int]:
+    """The two measures in Python integers: per launcher ``value`` + its warheads; bombers sorted by what they are
+    declared with (no uids: ties fall to the item's own value), the first ``first_count`` of US at ``first_value``."""
+    out = {}
+    for party in PARTIES:
+        mine = [r for r in rows if r.party == party]
+        out[(party, "weighted")] = sum(r.count * (value + r.warheads) for r in mine if not r.system.is_bomber)
+        bombers = sorted((r for r in mine if r.system.is_bomber), key=lambda r: r.alcm_capacity)
+        left = first_count if party == "US" else 0
+        total = 0
+        for r in bombers:
+            within = min(left, r.count)
+            total += within * first_value + (r.count - within) * r.alcm_capacity
+            left -= within
+        out[(party, "discounted")] = total
+    return out
+
+
+def test_the_reported_wrap_is_now_exact() -> None:
+    """The defect as reported: a count of 6.27e19 came out as 7,359,767,778,871,345,152 (it wrapped round 2**64
+    three times). 62,700,000 launchers at the largest value a treaty file may give now count exactly."""
+    rows = [ItemRow("US", CATALOG.get("minuteman-iii"), Kind.LAUNCHER, Status.DEPLOYED, count=62_700_000, source="T")]
+    c = count(Force.from_rows(rows), big_treaty(MOST, 0, 0, 64))[("US", "weighted")]
+    assert c.total == 62_700_000 * MOST == 62_700_000_000_000_000_000
+    assert c.total != 7_359_767_778_871_345_152
+    assert c.by_term == {"fixed": 62_700_000 * MOST, "rvs": 0}
+
+
+@settings(SETTINGS, max_examples=100)
+@given(
+    rows=st.lists(big_rows(), min_size=1, max_size=12),
+    value=st.integers(0, MOST) | st.sampled_from([0, 1, MOST]),
+    first_count=st.integers(0, MOST),
+    first_value=st.integers(0, MOST),
+    ceiling=st.integers(0, 64),
+)
+def test_large_values_never_wrap(rows: list[ItemRow], value: int, first_count: int, first_value: int, ceiling: int):
+    """Counts of any size are exact: totals, breakdowns by system and by rule equal Python's integers, where int64
+    would wrap (2**62 items × 10**12 each) and float64 would round (sums above 2**53)."""
+    tally = count(Force.from_rows(rows, parties=PARTIES), big_treaty(value, first_count, first_value, ceiling))
+    expected = big_oracle(rows, value, first_count, first_value)
+    for key, want in expected.items():
+        c = tally[key]
+        assert c.total == want, key
+        assert type(c.total) is int
+        assert sum(c.by_system.values()) == want
+        assert sum(c.by_term.values()) == want
+    event("beyond int64" if max(expected.values()) >= 2**63 else "within int64")
+    event("beyond float64's exact integers" if max(expected.values()) > 2**53 else "within 2**53")
+
+
+@settings(SETTINGS, max_examples=40)
+@given(
+    number=st.integers(MOST + 1, 2**63 - 1), where=st.sampled_from(["value", "first", "cap", "limit", "attribution"])
+)
+def test_numbers_above_the_bound_are_refused_in_treaty_files(number: int, where: str) -> None:
+    """A treaty file's number above 10**12 is refused, naming the field and the bound."""
+    term: dict = {"select": "all", "value": 1}
+    doc: dict = {
+        "id": "big",
+        "name": "Big",
+        "parties": [{"id": "US", "name": "US"}],
+        "definitions": {"all": {}},
+        "measures": [{"id": "m", "name": "M", "terms": [term]}],
+        "limits": [{"measure": "m", "max": 10}],
+    }
+    field = {
+        "value": "measures.0.terms.0.value",
+        "first": "measures.0.terms.0.first.US.value",
+        "cap": "measures.0.terms.0.cap.US",
+        "limit": "limits.0.max",
+        "attribution": "attribution.minuteman-iii",
+    }[where]
+    if where == "value":
+        term["value"] = number
+    elif where == "first":
+        term["first"] = {"US": {"count": 1, "value": number}}
+        term["order"] = [{"by": "uid"}]
+    elif where == "cap":
+        term["cap"] = {"US": number}
+    elif where == "limit":
+        doc["limits"][0]["max"] = number
+    else:
+        doc["attribution"] = {"minuteman-iii": number}
+    with pytest.raises(TreatyError) as refused:
+        treaty_from_document(doc, "big.toml")
+    message = str(refused.value)
+    assert message.startswith(f"big.toml: {field}"), message
+    assert f"{number:,} is above 1,000,000,000,000" in message

@@ -131,7 +131,9 @@ def test_comparison_equals_the_engine_on_each_proposal(docs, us, as_of):
 
 
 def test_each_distinct_reading_is_counted_once():
-    docs = [proposal_doc("new-start", [{"measure": "warheads", "max": n}]) for n in (1000, 1500, 2000)]
+    docs = [
+        proposal_doc("new-start", [{"measure": "warheads", "max": n}]) | {"id": f"p{n}"} for n in (1000, 1500, 2000)
+    ]
     docs += [proposal_doc("new-start", [{"measure": "warheads", "max": 1}], reading=["ru-2022"])]
     proposals = [make(d) for d in docs]
     assert compare_proposals([US_2020], proposals, DEC_2009).readings_counted == 2
@@ -144,7 +146,7 @@ def test_vary_limits_equals_loading_the_same_limits():
         {"measure": "launchers", "min": 800, "max": 950, "from": dt.date(2012, 1, 1)},
     ]
     varied = vary_limits(get_proposal("us-dec-2009-bombers"), limits, "v")
-    loaded = make(proposal_doc("dec-2009-framing", limits, reading=["us-dec-2009"], years=7) | {"id": "v"})
+    loaded = make(proposal_doc("dec-2009-framing", limits, reading=["us-dec-2009"], years=7) | {"id": "loaded"})
     rows = [
         [(r.party, r.measure, r.total, r.limit, r.verdict, r.verdict_due, r.required) for r in result.rows]
         for result in compare_proposals([US_2009, RU_2022], [varied, loaded], DEC_2009).results
@@ -430,7 +432,15 @@ def test_cli_list_and_show(cli):
 
 def test_cli_compare_json_matches_the_engine(cli):
     code, out, _ = cli(
-        "proposals", "compare", "us-2009-12", "ru-2022", "-p", "new-start-final", "--date", "2009-12-05", "--json"
+        "proposals",
+        "compare",
+        "us-2009-12",
+        "ru-2022",
+        "--proposal",
+        "new-start-final",
+        "--date",
+        "2009-12-05",
+        "--json",
     )
     assert code == 0
     data = json.loads(out)
@@ -453,7 +463,7 @@ def test_cli_compare_table_zone_and_chart(cli, tmp_path):
     assert code == 0
     assert "Zone of agreement now" in out
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    code, _, _ = cli("proposals", "compare", "us-2009-12", "-p", "ju-2009-low", "--chart", str(svg))
+    code, _, _ = cli("proposals", "compare", "us-2009-12", "--proposal", "ju-2009-low", "--chart", str(svg))
     assert code == 0
     assert "<svg" in svg.read_text()[:2000]
     code, out, _ = cli(
@@ -524,11 +534,12 @@ def test_bad_proposal_file_is_one_line_and_exit_2(cli, tmp_path, text, expected)
     if expected is None:
         assert code == 0
         return
-    assert code == 2, out
-    assert expected in out.replace("\n", "")
-    assert str(path) in out.replace("\n", "") or "mine.toml" in out
+    assert code == 2, err
+    assert out == ""  # errors go to stderr
+    assert expected in err.replace("\n", "")
+    assert str(path) in err.replace("\n", "") or "mine.toml" in err
     assert "Traceback" not in out + err
-    assert out.count("error:") == 1
+    assert err.count("error:") == 1
 
 
 @pytest.mark.parametrize(
@@ -536,14 +547,14 @@ def test_bad_proposal_file_is_one_line_and_exit_2(cli, tmp_path, text, expected)
     [
         (["proposals", "show", "nope"], "unknown proposal 'nope'"),
         (["proposals", "show", "new-start+nope"], "has no variant 'nope'"),
-        (["proposals", "compare", "us-2009-12", "-p", "nope"], "unknown proposal 'nope'"),
+        (["proposals", "compare", "us-2009-12", "--proposal", "nope"], "unknown proposal 'nope'"),
         (["proposals", "compare", "us-2009-12", "us-2020-09"], "party US is in force 1"),
         (["proposals", "compare", "us-2009-12", "--rate", "warheads"], "--rate: expected MEASURE=N"),
         (["proposals", "zone", "us-2009-12", "--rate", "icbms=3"], "--rate: no proposal compared has a measure"),
         (["proposals", "compare", "us-2009-12", "--chart", "out.pdf"], "unknown chart type '.pdf'"),
         (["proposals", "compare", "no-such-force"], "no force file or shipped force named"),
         (["proposals", "bomber-dispute", "us-2009-12", "--date", "2009-13-01"], "--date: expected YYYY-MM-DD"),
-        (["proposals", "compare", "us-2009-12", "-p", "new-start"], None),  # a built-in treaty as it stands
+        (["proposals", "compare", "us-2009-12", "--proposal", "new-start"], None),  # a built-in treaty as it stands
     ],
 )
 def test_bad_arguments_are_one_line_and_exit_2(cli, args, expected):
@@ -551,6 +562,6 @@ def test_bad_arguments_are_one_line_and_exit_2(cli, args, expected):
     if expected is None:
         assert code == 0
         return
-    assert code == 2, out
-    assert expected in out.replace("\n", "")
+    assert code == 2, err
+    assert expected in err.replace("\n", "")
     assert "Traceback" not in out + err

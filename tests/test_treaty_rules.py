@@ -59,13 +59,31 @@ def test_start_i_threshold_order_is_stated_in_the_treaty_not_the_file():
     assert totals(force(*reversed(rows)), "start-i")[("US", "accountable-warheads")] == expected
 
 
-def test_start_i_alcm_beyond_threshold_is_capped_at_20_and_16():
+def test_start_i_alcm_ceiling_is_a_ban_not_a_counting_cap():
+    """20 (US) / 16 (USSR) ALCMs per heavy bomber is the most a bomber may be equipped for: a bomber declared with
+    more counts what it is declared with (never cut down to the ceiling) and every such bomber is a violation."""
     f = force(
         row("US", "b-52h", "deployed", 151, alcm_capacity=24), row("RU", "tu-95ms", "deployed", 181, alcm_capacity=20)
     )
-    t = totals(f, "start-i")
-    assert t[("US", "accountable-warheads")] == 1500 + 20
-    assert t[("RU", "accountable-warheads")] == 1440 + 16
+    result = judged(f, "start-i", START_I_DUE)
+    us, ru = result.line("US", "accountable-warheads"), result.line("RU", "accountable-warheads")
+    assert us.count.total == 1500 + 24  # the 151st counts its declared 24, not 20
+    assert ru.count.total == 1440 + 20
+    assert [(v.system, v.items, v.declared, v.ceiling, v.unit) for v in us.violations] == [
+        ("b-52h", 151, 24, 20, "ALCMs")  # the first 150 count 10 each, but are equipped beyond the ceiling too
+    ]
+    assert [(v.system, v.items, v.declared, v.ceiling) for v in ru.violations] == [("tu-95ms", 181, 20, 16)]
+    assert "above the ceiling of 20 per item for US" in us.violations[0].describe()
+    assert result.as_dict()["US"]["accountable-warheads"]["violations"][0]["declared"] == 24
+    assert result.line("US", "delivery-vehicles").violations == ()
+
+
+def test_start_i_alcm_bombers_at_the_ceiling_are_no_violation():
+    f = force(row("US", "b-52h", "deployed", 200), row("RU", "tu-95ms", "deployed", 200))
+    result = judged(f, "start-i", START_I_DUE)
+    assert result.violations == ()
+    assert result.line("US", "accountable-warheads").count.total == 1500 + 50 * 20
+    assert result.as_dict()["US"]["accountable-warheads"]["violations"] == []
 
 
 def test_start_i_non_alcm_bombers_count_one():

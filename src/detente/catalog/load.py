@@ -15,10 +15,16 @@ from detente.errors import CatalogError, Location
 
 
 def catalog_from_document(doc: dict[str, Any], origin: str) -> Catalog:
-    """Build a catalog from a parsed document with ``[sources]`` and ``[[systems]]``."""
-    unknown = set(doc) - {"sources", "systems"}
+    """Build a catalog from a parsed document with ``[sources]``, ``[[systems]]`` and ``[ambiguous]``.
+
+    ``[ambiguous]`` maps a name that may mean several of the document's types to their ids (``Bear = ["tu-95ms",
+    "tu-95-non-alcm"]``): looking the name up is refused with the candidates listed.
+    """
+    unknown = set(doc) - {"sources", "systems", "ambiguous"}
     if unknown:
-        raise CatalogError("unknown key (expected 'sources' and 'systems')", Location.of(origin, None, min(unknown)))
+        raise CatalogError(
+            "unknown key (expected 'sources', 'systems' and 'ambiguous')", Location.of(origin, None, min(unknown))
+        )
     sources = doc.get("sources", {})
     if not isinstance(sources, dict) or not all(isinstance(v, str) for v in sources.values()):
         raise CatalogError('must be a table of key = "address (what it is)"', Location.of(origin, None, "sources"))
@@ -38,6 +44,14 @@ def catalog_from_document(doc: dict[str, Any], origin: str) -> Catalog:
                 f"cites source {missing[0]!r} that is not in [sources]", Location.of(origin, None, f"{field}.sources")
             )
         catalog.add(system, Location.of(origin, None, field))
+    ambiguous = doc.get("ambiguous", {})
+    if not isinstance(ambiguous, dict):
+        raise CatalogError('must be a table of name = ["id", "id", …]', Location.of(origin, None, "ambiguous"))
+    for name, candidates in ambiguous.items():
+        where = Location.of(origin, None, f"ambiguous.{name}")
+        if not isinstance(candidates, list) or not all(isinstance(c, str) for c in candidates):
+            raise CatalogError("must be a list of system ids", where)
+        catalog.add_ambiguous(name, candidates, where)
     return catalog
 
 

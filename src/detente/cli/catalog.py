@@ -7,9 +7,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from detente.catalog.model import SystemType
 from detente.cli.common import CatalogOption, JsonOption, catalog_with, console, print_json
 
 app = typer.Typer(help="System types: list and show.", no_args_is_help=True)
+
+
+def _armaments(system: SystemType) -> str:
+    possible = system.possible_armaments
+    return " or ".join(a.value for a in possible) + (" (rows say which)" if len(possible) > 1 else "")
 
 
 @app.command("list")
@@ -20,7 +26,8 @@ def list_systems(catalog: CatalogOption = None, as_json: JsonOption = False) -> 
         print_json([s.model_dump(mode="json") for s in cat])
         return
     table = Table(title=f"System types ({len(cat)})", title_justify="left")
-    for col in ("id", "name", "country", "category", "basing", "max RVs", "ALCMs", "confidence", "sources"):
+    columns = ("id", "name", "country", "category", "basing", "max RVs", "ALCMs", "armament", "confidence", "sources")
+    for col in columns:
         table.add_column(col)
     for s in cat:
         table.add_row(
@@ -31,10 +38,16 @@ def list_systems(catalog: CatalogOption = None, as_json: JsonOption = False) -> 
             s.basing.value,
             str(s.max_rvs or "–"),
             str(s.alcm_capacity or "–"),
+            _armaments(s),
             s.confidence.value,
             ", ".join(s.sources),
         )
     console.print(table)
+    ambiguous = cat.ambiguous_names()
+    if ambiguous:
+        console.print("Names that may mean several types (refused: name the type):")
+        for name, candidates in ambiguous.items():
+            console.print(f"  {name}: {', '.join(candidates)}")
 
 
 @app.command("show")

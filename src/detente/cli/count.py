@@ -6,11 +6,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from detente._files import load_document
 from detente.catalog.load import load_catalog
 from detente.cli.common import CatalogOption, DateOption, JsonOption, catalog_with, console, parse_date, print_json
-from detente.cli.render import breakdown_table, comparison_table, compliance_table
+from detente.cli.render import (
+    breakdown_table,
+    comparison_table,
+    compliance_table,
+    dates_note,
+    inheritance_lines,
+    violation_lines,
+)
 from detente.counting.compliance import Compliance, judge
 from detente.counting.readings import count_readings, parse_reading
 from detente.data.forces import load_force
@@ -19,6 +27,7 @@ from detente.errors import FileFormatError, Location
 from detente.forces.model import Force
 from detente.forces.read import read_force
 from detente.treaty.load import load_treaty
+from detente.treaty.model import Treaty
 
 ForceArgument = Annotated[str, typer.Argument(help="A force file (.csv, .toml, .json) or a shipped force's name.")]
 ReadingsOption = Annotated[
@@ -54,10 +63,12 @@ def validate(
         kind = _kind_of(path)
         if kind == "treaty":
             t = load_treaty(path, cat)
+            extends = f" extends {t.extends}" if t.extends else ""
             console.print(
-                f"[green]ok[/] {path}: treaty {t.id!r} — {len(t.parties)} parties, {len(t.measures)} "
+                f"[green]ok[/] {path}: treaty {t.id!r}{extends} — {len(t.parties)} parties, {len(t.measures)} "
                 f"measures, {len(t.limits)} limits, {len(t.variants)} variants"
             )
+            _print_inheritance(t)
         elif kind == "proposal":
             from detente.planning.proposals import load_proposal
 
@@ -66,6 +77,7 @@ def validate(
                 f"[green]ok[/] {path}: proposal {p.treaty.id!r} on {p.treaty.extends or 'its own terms'} — "
                 f"{len(p.treaty.parties)} parties, {len(p.treaty.limits)} limits"
             )
+            _print_inheritance(p.treaty)
         elif kind == "force":
             f = read_force(path, cat)
             console.print(
@@ -75,6 +87,22 @@ def validate(
         else:
             c = load_catalog(path)
             console.print(f"[green]ok[/] {path}: catalog of {len(c)} system types")
+
+
+def _print_inheritance(treaty: Treaty) -> None:
+    for line in inheritance_lines(treaty):
+        console.print(f"  {escape(line)}")
+
+
+def _print_notes(results: list[Compliance]) -> None:
+    """Under a table: treaties whose dates came from their base, and items declared above a ceiling."""
+    for treaty in {id(r.tally.treaty): r.tally.treaty for r in results}.values():
+        note = dates_note(treaty)
+        if note:
+            console.print(f"[yellow]note[/] {escape(note)}")
+    for result in results:
+        for line in violation_lines(result):
+            console.print(f"{line} [dim]({result.tally.spec})[/]" if len(results) > 1 else line)
 
 
 def _judged(force: Force, readings: list[str] | None, date: str | None, catalog: CatalogOption) -> list[Compliance]:
@@ -120,6 +148,7 @@ def count(
     _force_header(f, force)
     for result in results:
         console.print(compliance_table(result))
+        _print_notes([result])
         if breakdown:
             for party in result.tally.parties:
                 console.print(breakdown_table(result, party))
@@ -140,3 +169,4 @@ def compare(
         return
     _force_header(f, force)
     console.print(comparison_table(results, f"Side by side — as of {results[0].as_of}"))
+    _print_notes(results)

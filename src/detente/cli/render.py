@@ -1,16 +1,63 @@
-"""Tables for counts, comparisons and breakdowns."""
+"""Tables for counts, comparisons and breakdowns; what a treaty inherited, and items declared above a ceiling."""
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.table import Table
 
 from detente.cli.common import verdict_text
-from detente.counting.compliance import Compliance
+from detente.counting.compliance import Compliance, Line
 from detente.data.official import official_figures
+from detente.treaty.model import Treaty
 
 
 def _signed(n: int | None) -> str:
     return "–" if n is None else f"{n:+,}" if n else "0"
+
+
+def _verdict(line: Line) -> str:
+    """The verdict, marked when the count holds items declared above a per-item ceiling (listed by violations)."""
+    text = verdict_text(line.verdict.value)
+    n = sum(v.items for v in line.violations)
+    return text + (f" [bold red]+ {n:,} above ceiling[/]" if n else "")
+
+
+def violation_lines(result: Compliance) -> list[str]:
+    """Each group of items declared above a per-item ceiling, in words (empty when there are none)."""
+    return [f"[bold red]violation[/] {escape(v.describe())}" for v in result.violations]
+
+
+def inheritance_lines(treaty: Treaty) -> list[str]:
+    """What a treaty took from its bases through ``extends``, in words, and what its inherited dates do."""
+    lines = []
+    for verb, table in (("inherits", treaty.inherited), ("merges", treaty.merged)):
+        by_base: dict[str, list[str]] = {}
+        for key, base in table.items():
+            by_base.setdefault(base, []).append(key)
+        if by_base:
+            link = "from" if verb == "inherits" else "with"
+            lines.append(f"{verb} " + "; ".join(f"{', '.join(keys)} {link} {base}" for base, keys in by_base.items()))
+    note = dates_note(treaty)
+    return [*lines, note] if note else lines
+
+
+def dates_note(treaty: Treaty) -> str | None:
+    """When a treaty file took its dates from its base, what that does to its verdicts (None otherwise)."""
+    base = treaty.inherited.get("dates")
+    if base is None:
+        return None
+    d = treaty.dates
+    given = "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in d.model_dump().items() if v is not None) or "none"
+    effects = []
+    if d.entry_into_force is not None:
+        effects.append(f"'not-in-force' before {d.entry_into_force}")
+    if d.expires is not None:
+        effects.append(f"'expired' on and after {d.expires}")
+    effect = f": every verdict is {' and '.join(effects)}" if effects else ""
+    return (
+        f"{treaty.id} has no [dates] of its own and takes {base}'s ({given}){effect}; "
+        "give [dates] (an empty table for none) to set its own"
+    )
 
 
 def _line_columns(table: Table, overflow: str = "ellipsis") -> None:
@@ -34,7 +81,7 @@ def compliance_table(result: Compliance, title: str | None = None) -> Table:
             f"{line.count.total:,}",
             "–" if line.limit is None else line.limit.describe(),
             _signed(line.headroom),
-            verdict_text(line.verdict.value),
+            _verdict(line),
             official_text,
         )
     return table
@@ -82,7 +129,7 @@ def comparison_table(results: list[Compliance], title: str) -> Table:
                 cells.append("")
                 continue
             limit = "" if found.limit is None else f" / {found.limit.describe()}"
-            cells.append(f"{found.count.total:,}{limit} {verdict_text(found.verdict.value)}")
+            cells.append(f"{found.count.total:,}{limit} {_verdict(found)}")
             fig = official_figures(r.tally.treaty.id, party, r.as_of).get(measure)
             if fig is not None and not official:
                 official = f"{fig.value:,} ({fig.confidence})"
@@ -105,7 +152,7 @@ def readings_table(results: list[Compliance], title: str) -> Table:
                 f"{line.count.total:,}",
                 "–" if line.limit is None else line.limit.describe(),
                 _signed(line.headroom),
-                verdict_text(line.verdict.value),
+                _verdict(line),
                 "" if fig is None else f"{fig.value:,}",
             )
         table.add_section()

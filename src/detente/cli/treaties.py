@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from detente.cli.common import CatalogOption, JsonOption, catalog_with, console, print_json
+from detente.cli.render import inheritance_lines
 from detente.counting.readings import parse_reading
 from detente.treaty.load import builtin_treaties, json_schema
 from detente.treaty.model import Definition, Term, Treaty, Value
@@ -74,7 +76,8 @@ def _term_words(term: Term) -> str:
     }
     text = f"each {term.select} counts {value if isinstance(value, int) else each[value]}"
     if term.cap:
-        text += " (at most " + ", ".join(f"{v} for {p}" for p, v in term.cap.items()) + ")"
+        ceilings = ", ".join(f"{v} for {p}" for p, v in term.cap.items())
+        text += f" (a ceiling: none may be declared with more than {ceilings})"
     if term.first:
         firsts = ", ".join(f"the first {r.count} of {p} count {r.value}" for p, r in term.first.items())
         order = ", then ".join(k.by + (f" ({', '.join(k.first)} first)" if k.first else "") for k in term.order)
@@ -85,10 +88,20 @@ def _term_words(term: Term) -> str:
 def describe(treaty: Treaty) -> None:
     """Print a treaty in words: dates, parties, measures with their rules, limits, definitions, variants."""
     d = treaty.dates
-    console.print(f"[bold]{treaty.title}[/] ({treaty.id}, {treaty.kind}) — {treaty.name}")
-    console.print(treaty.summary)
+    console.print(f"[bold]{escape(treaty.title)}[/] ({treaty.id}, {treaty.kind}) — {escape(treaty.name)}")
+    if treaty.summary:
+        console.print(escape(treaty.summary))
+    if treaty.extends:
+        console.print(f"Extends {treaty.extends}:")
+        for line in inheritance_lines(treaty):
+            console.print(f"  {escape(line)}")
     dates = [f"{k.replace('_', ' ')} {v}" for k, v in d.model_dump().items() if v is not None]
-    console.print("Dates: " + ("; ".join(dates) or "none (tested as if in force)"))
+    base = treaty.inherited.get("dates")
+    console.print(
+        "Dates: "
+        + ("; ".join(dates) or "none (tested as if in force)")
+        + (f" [yellow](inherited from {base})[/]" if base else "")
+    )
     console.print("Parties: " + ", ".join(f"{p.id} ({p.name})" for p in treaty.parties))
     for m in treaty.measures:
         console.print(f"\n[bold]{m.id}[/] — {m.name} [dim]{m.article}[/]")

@@ -3,7 +3,7 @@
 from detente.counting.classes import Classes
 from detente.counting.compliance import Compliance, Line, Verdict, judge
 from detente.counting.readings import Reading, count_readings, parse_reading
-from detente.counting.tally import Count, Tally, count
+from detente.counting.tally import Count, Tally, Violation, count
 
 __all__ = [
     "Classes",
@@ -13,6 +13,7 @@ __all__ = [
     "Reading",
     "Tally",
     "Verdict",
+    "Violation",
     "count",
     "count_readings",
     "judge",

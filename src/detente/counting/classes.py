@@ -12,6 +12,7 @@ from functools import cached_property
 
 import numpy as np
 
+from detente.counting._exact import Numbers, bin_sums, product
 from detente.forces.model import ARMAMENTS, FACILITY_KINDS, KINDS, ROLES, STATUSES, Force, IntArray
 
 # Row attributes that form a class, with the size of each one's code space (systems and parties vary per force).
@@ -27,7 +28,10 @@ _DENSE_LIMIT = 1 << 24  # above this many possible classes, find the present one
 
 @dataclass(frozen=True, eq=False)
 class Classes:
-    """Per present class: its attribute codes and sums; ``row_class`` maps each force row to its class."""
+    """Per present class: its attribute codes and sums; ``row_class`` maps each force row to its class.
+
+    The sums are exact: int64 where they fit, Python integers where they might not (:mod:`._exact`).
+    """
 
     force: Force
     party: IntArray
@@ -37,9 +41,9 @@ class Classes:
     armament: IntArray
     role: IntArray
     facility_kind: IntArray
-    items: IntArray
-    warheads: IntArray
-    alcm_capacity: IntArray
+    items: Numbers
+    warheads: Numbers
+    alcm_capacity: Numbers
     row_class: IntArray
 
     @classmethod
@@ -52,7 +56,7 @@ class Classes:
             key += getattr(force, name)
         space = int(np.prod([s for _, s in sizes], dtype=np.float64))
         if space <= _DENSE_LIMIT:
-            present_items = np.bincount(key, weights=force.count, minlength=space)
+            present_items = bin_sums(key, force.count, space)
             # rows of zero items still need a class; only then is a second pass needed to find them
             seen = np.bincount(key, minlength=space) > 0 if (force.count == 0).any() else present_items > 0
             present = np.flatnonzero(seen)
@@ -62,23 +66,16 @@ class Classes:
             items = present_items[present]
         else:
             present, row_class = np.unique(key, return_inverse=True)
-            items = np.bincount(row_class, weights=force.count, minlength=present.size)
+            items = bin_sums(row_class, force.count, present.size)
         n = present.size
-        warheads = np.bincount(row_class, weights=force.count * force.warheads, minlength=n)
-        alcm = np.bincount(row_class, weights=force.count * force.alcm_capacity, minlength=n)
+        warheads = bin_sums(row_class, product(force.count, force.warheads), n)
+        alcm = bin_sums(row_class, product(force.count, force.alcm_capacity), n)
         codes: dict[str, IntArray] = {}
         rest = present.copy()
         for name, size in reversed(sizes):
             codes[name] = rest % size
             rest //= size
-        return cls(
-            force=force,
-            items=items.astype(np.int64),
-            warheads=warheads.astype(np.int64),
-            alcm_capacity=alcm.astype(np.int64),
-            row_class=row_class,
-            **codes,
-        )
+        return cls(force=force, items=items, warheads=warheads, alcm_capacity=alcm, row_class=row_class, **codes)
 
     def __len__(self) -> int:
         return int(self.items.shape[0])

@@ -13,6 +13,10 @@ Verdicts, decided in this order for each party and measure on the date asked:
 7. ``within``: otherwise.
 
 A treaty with no entry-into-force date (a draft or framework) is tested as if in force.
+
+A verdict judges a total against a limit. Items declared above a per-item ceiling (a term's ``cap``, START I's 20
+or 16 ALCMs per heavy bomber) break the treaty whatever the total: they are not folded into a verdict but carried
+beside it, on the line (``Line.violations``) and in ``as_dict`` (``violations``), on every date.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from detente.counting.tally import Count, Tally
+from detente.counting.tally import Count, Tally, Violation
 from detente.treaty.model import Limit, Treaty
 
 
@@ -51,6 +55,11 @@ class Line:
         """How many more the party could have and still meet the upper bound (negative when over)."""
         return None if self.limit is None else self.limit.upper - self.count.total
 
+    @property
+    def violations(self) -> tuple[Violation, ...]:
+        """Items counted here that were declared above a per-item ceiling."""
+        return self.count.violations
+
 
 @dataclass(frozen=True)
 class Compliance:
@@ -59,6 +68,11 @@ class Compliance:
     tally: Tally
     as_of: dt.date
     lines: tuple[Line, ...]
+
+    @property
+    def violations(self) -> tuple[Violation, ...]:
+        """Every item declared above a per-item ceiling, over all lines."""
+        return tuple(v for x in self.lines for v in x.violations)
 
     def line(self, party: str, measure: str) -> Line:
         """The line for one party and measure."""
@@ -78,6 +92,7 @@ class Compliance:
                 "verdict": x.verdict.value,
                 "by_system": x.count.by_system,
                 "by_rule": x.count.by_term,
+                "violations": [v.as_dict() for v in x.violations],
             }
         return out
 

@@ -12,6 +12,12 @@ Rules, in order (the first broken rule refuses the whole file, naming the file, 
 4. A row with a unique identifier (``uid``) describes one item: its count is 1, and no other row has that uid.
 5. A row's facility, if the document declares facilities, is one of them and belongs to the row's party.
 6. A missile or launcher row carries no more warheads than its type's maximum RVs, where the catalog gives one.
+7. A row's ``armament`` is one its type may be equipped for (``missile`` for ICBMs and SLBMs; the catalog's
+   ``armaments`` for bombers), or ``none`` (converted). A row of a type that may be equipped for more than one
+   (B-52G, B-52H: ALCMs or only bombs) must state which: treaties count the two differently, so it is never guessed.
+8. Only a bomber equipped for ALCMs carries ALCMs: ``alcm_capacity`` above 0 on an ICBM or SLBM row, or on a bomber
+   row equipped for anything else, is refused. An ALCM bomber row without it has its type's capacity; a capacity
+   above a treaty's per-bomber ceiling is not repaired here but flagged as a violation when counted.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from typing import Any, TypeVar
 
 from detente._files import load_document, parse_csv, read_text
 from detente.catalog.load import catalog_from_document
-from detente.catalog.model import Armament, Catalog, Category
+from detente.catalog.model import MOST_PER_ITEM, Armament, Catalog, Category, SystemType
 from detente.errors import FileFormatError, ForceError, Location
 from detente.forces.model import Facility, Force, ForceInfo, ItemRow
 from detente.forces.vocabulary import FacilityKind, Kind, Role, Status
@@ -60,9 +66,10 @@ def _text(value: object, where: Location, *, required: bool = False) -> str:
     return value
 
 
-# Bounds that keep every sum exact (a million rows of the largest values stay below 2**53) and catch typos.
+# Bounds that catch typos (counting is exact for any numbers, see detente.counting): no row of one type and status
+# in any real force holds a million items, and no item carries more than 64 RVs or ALCMs.
 MAX_COUNT = 1_000_000
-MAX_PER_ITEM = 64
+MAX_PER_ITEM = MOST_PER_ITEM
 PARTY_CODE = re.compile(r"^[A-Z][A-Z0-9-]{0,15}$")
 
 
@@ -101,8 +108,28 @@ def _word(enum: type[E], value: object, where: Location, default: E | None) -> E
         raise ForceError(f"unknown {enum.__name__.lower()} {text!r} (allowed: {allowed})", where) from None
 
 
+def _armament(system: SystemType, value: object, where: Location) -> Armament:
+    """Rule 7: the row's armament, one its type may be equipped for or ``none``; stated where the type has several."""
+    possible = system.possible_armaments
+    allowed = ", ".join(a.value for a in (*possible, Armament.NONE))
+    if not _text(value, where):
+        default = system.default_armament
+        if default is None:
+            raise ForceError(
+                f"must be given: a {system.name} may be equipped for {' or '.join(a.value for a in possible)}, "
+                "and treaties count them differently",
+                where,
+                f"say armament = one of {allowed} ('none' if converted)",
+            )
+        return default
+    armament = _word(Armament, value, where, None)
+    if armament is not Armament.NONE and armament not in possible:
+        raise ForceError(f"a {system.name} cannot be equipped for {armament.value!r} (allowed: {allowed})", where)
+    return armament
+
+
 class RowReader:
-    """Validates item rows one by one against a catalog and the declared facilities (rules 3–6)."""
+    """Validates item rows one by one against a catalog and the declared facilities (rules 3–8)."""
 
     def __init__(self, catalog: Catalog, facilities: dict[str, Facility], default_source: str = "") -> None:
         self.catalog = catalog
@@ -143,8 +170,15 @@ class RowReader:
             raise ForceError(
                 f"{warheads} warheads exceed the {system.max_rvs} RVs a {system.name} carries", at("warheads")
             )
-        armament = _word(Armament, cells.get("armament"), at("armament"), system.armament)
-        alcm = _whole(cells.get("alcm_capacity"), at("alcm_capacity"), system.alcm_capacity, MAX_PER_ITEM)
+        armament = _armament(system, cells.get("armament"), at("armament"))
+        default_alcm = system.alcm_capacity if armament is Armament.ALCM else 0
+        alcm = _whole(cells.get("alcm_capacity"), at("alcm_capacity"), default_alcm, MAX_PER_ITEM)
+        if alcm and armament is not Armament.ALCM:
+            what = f"a bomber equipped for {armament}" if system.is_bomber else f"an {system.category.value.upper()}"
+            raise ForceError(
+                f"{alcm} ALCMs declared on {what} ({system.name}): only a bomber equipped for 'alcm' carries ALCMs",
+                at("alcm_capacity"),
+            )
         facility = _text(cells.get("facility"), at("facility")) or None
         if facility is not None and self.facilities:
             declared = self.facilities.get(facility)

@@ -5,16 +5,18 @@ of agreement.
 
 How a comparison is made:
 
-1. The forces are put together into one: a party may come from one force only (two forces of one party would be
+1. Each proposal is known by its spec (``ID+VARIANT…``) in results, the zone and output: two that share one are
+   refused, naming both origins.
+2. The forces are put together into one: a party may come from one force only (two forces of one party would be
    counted twice and are refused). A proposal's ``combine`` moves the items of the parties it names to their side.
-2. Limits do not change counts. Proposals whose counting rules are the same — the same definitions, attributed
+3. Limits do not change counts. Proposals whose counting rules are the same — the same definitions, attributed
    numbers, measures and parties, after their variants, and the same ``combine`` — share one count: each distinct
    reading is counted once, on a force summarised once, and only the limits are judged again per proposal.
-3. Each proposal is judged with the engine (:func:`detente.counting.compliance.judge`) on the comparison date (the
+4. Each proposal is judged with the engine (:func:`detente.counting.compliance.judge`) on the comparison date (the
    verdict) and on its deadline (the limit that must be met then; without a deadline, the limit on the date). A
    linked category adds its holdings to the measure it ``counts_toward`` (shown apart as ``linked``), and its
    ``max`` is judged on a line of its own, measure = the category's id.
-4. A line's *required cut* is how far its count is above the upper bound of that limit (a range is met at its upper
+5. A line's *required cut* is how far its count is above the upper bound of that limit (a range is met at its upper
    end; ``below N`` means at most N − 1); its headroom is the upper bound minus the count.
 
 The zone of agreement (a party's *standing* under a proposal, then the proposals every party can accept):
@@ -293,6 +295,7 @@ def _with_linked(
                     c.total + n,
                     {**c.by_system, category.id: n} if n else c.by_system,
                     {**c.by_term, category.name: n},
+                    c.violations,  # items above a ceiling stay reported when holdings are added
                 )
                 added[(party, category.counts_toward)] = added.get((party, category.counts_toward), 0) + n
             if category.max is not None:
@@ -365,6 +368,22 @@ def _rows(spec: str, now: Compliance, due: Compliance | None, added: Mapping[tup
     return rows
 
 
+def _distinct(proposals: Sequence[Proposal]) -> None:
+    """Refuse two proposals that would share a column: results, the zone and ``--json`` know one by its spec."""
+    seen: dict[str, Proposal] = {}
+    for proposal in proposals:
+        first = seen.get(proposal.spec)
+        if first is not None:
+            why = (
+                f"proposal {proposal.spec!r} is given twice"
+                if first.origin == proposal.origin
+                else f"two proposals are both {proposal.spec!r} ({first.origin}; {proposal.origin}), so their results "
+                "would be reported as one"
+            )
+            raise PlanningError(why, hint="give each proposal file an id of its own, and each proposal once")
+        seen[proposal.spec] = proposal
+
+
 def compare_proposals(
     forces: Sequence[Force],
     proposals: Sequence[Proposal],
@@ -374,6 +393,7 @@ def compare_proposals(
     """Compare proposals on the given forces on ``as_of`` (rules above). ``rates`` override proposals' own."""
     if not proposals:
         raise PlanningError("no proposal given", hint="name at least one proposal (detente proposals list)")
+    _distinct(proposals)
     counter = _Counter(merge_forces(forces))
     results = []
     for proposal in proposals:

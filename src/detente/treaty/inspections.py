@@ -15,6 +15,7 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from detente.forces.vocabulary import FacilityKind
+from detente.treaty._numbers import Number
 
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
 
@@ -35,17 +36,17 @@ class InspectionType(BaseModel):
 
     id: Name = Field(description="Identifier used in inspection reports, e.g. type-one.")
     name: str = Field(description="Name in words.")
-    quota: int = Field(ge=0, description="How many a party may conduct per treaty year.")
+    quota: Number = Field(description="How many a party may conduct per treaty year.")
     facility_kinds: tuple[FacilityKind, ...] = Field(min_length=1, description="Kinds of facility it may visit.")
     only_non_deployed: bool = Field(
         default=False, description="It may visit only sites holding no deployed items (New START Type Two)."
     )
     checks: tuple[Check, ...] = Field(min_length=1, description="What it checks.")
-    designated: int = Field(
-        default=0, ge=0, description="How many deployed missiles (or bombers) at the site the inspectors designate."
+    designated: Number = Field(
+        default=0, description="How many deployed missiles (or bombers) at the site the inspectors designate."
     )
-    notice_hours: int | None = Field(
-        default=None, ge=0, description="Hours of notice before the inspectors arrive, if the treaty sets them."
+    notice_hours: Number | None = Field(
+        default=None, description="Hours of notice before the inspectors arrive, if the treaty sets them."
     )
     article: str = Field(default="", description="Where the treaty says so.")
 

@@ -3,9 +3,13 @@
 Rules, in order (the first broken rule refuses the file, naming the file and field, and why):
 
 1. The file is complete UTF-8 TOML (or JSON) whose keys are all in the treaty vocabulary (docs/treaty-format.md).
-2. ``extends`` names a built-in treaty or a file next to this one; its contents are the starting point:
-   ``definitions``, ``attribution`` and ``sources`` are merged by key and ``measures`` by id; every other key
-   given here (``limits``, ``dates``, ``parties``, ``variants``, …) replaces the base's.
+2. ``extends`` names a built-in treaty or a file next to this one, and then the file has an ``id`` of its own, not
+   its base's (without one it would be counted, compared and reported as its base). The base's contents are the
+   starting point: ``definitions``, ``attribution`` and ``sources`` are merged by key and ``measures`` by id; every
+   other key given here (``limits``, ``dates``, ``parties``, ``variants``, …) replaces the base's, and a key not
+   given is inherited — and recorded as such (``Treaty.inherited``), so that ``validate`` and ``treaty show`` say
+   so. What names the document itself (``id``, ``name``, ``short_name``, ``summary``, ``kind``) is never
+   inherited: a file without a ``name`` is named by its id.
 3. Values have their documented types and ranges; dates are in order; each limit has one upper bound.
 4. Ids are unique: parties, measures, variants.
 5. Every name resolves: terms select defined definitions; definitions use defined definitions, without cycles;
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -33,21 +38,37 @@ from detente.treaty.model import Definition, Treaty, Variant
 
 _MERGED_TABLES = ("definitions", "attribution", "sources")
 _MERGED_LISTS = ("measures",)
+_OWN_KEYS = ("id", "name", "short_name", "summary", "kind", "format", "extends")  # what a file is: never inherited
 
 
-def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
-    merged = {k: v for k, v in base.items() if k not in ("extends",)}
+@dataclass(frozen=True)
+class _Resolved:
+    """A document with its bases merged in, and what it took from them: key → id of the treaty that gave it."""
+
+    doc: dict[str, Any]
+    inherited: dict[str, str] = field(default_factory=dict)
+    merged: dict[str, str] = field(default_factory=dict)
+
+
+def _merge(base: _Resolved, child: dict[str, Any], base_id: str) -> _Resolved:
+    merged = {k: v for k, v in base.doc.items() if k not in _OWN_KEYS}
+    inherited = {k: base.inherited.get(k, base_id) for k in merged if k not in child}
+    merged_with: dict[str, str] = {}
     for key, value in child.items():
-        if key in _MERGED_TABLES and isinstance(value, dict) and isinstance(base.get(key), dict):
-            merged[key] = {**base[key], **value}
-        elif key in _MERGED_LISTS and isinstance(value, list) and isinstance(base.get(key), list):
-            by_id = {item.get("id"): item for item in base[key] if isinstance(item, dict)}
+        if key in _MERGED_TABLES and isinstance(value, dict) and isinstance(base.doc.get(key), dict):
+            merged[key] = {**base.doc[key], **value}
+            merged_with[key] = base_id
+        elif key in _MERGED_LISTS and isinstance(value, list) and isinstance(base.doc.get(key), list):
+            by_id = {item.get("id"): item for item in base.doc[key] if isinstance(item, dict)}
             for item in value:
                 by_id[item.get("id") if isinstance(item, dict) else None] = item
             merged[key] = list(by_id.values())
+            merged_with[key] = base_id
         else:
             merged[key] = value
-    return merged
+    if "name" not in merged and isinstance(child.get("id"), str):
+        merged["name"] = child["id"]
+    return _Resolved(merged, inherited, merged_with)
 
 
 def _builtin_texts() -> dict[str, tuple[str, str]]:
@@ -69,17 +90,38 @@ def _parsed_builtin(name: str) -> tuple[dict[str, Any], str]:
     return parse_toml(text, origin), origin
 
 
-def _raw_builtin(name: str, chain: tuple[str, ...]) -> dict[str, Any]:
+def _raw_builtin(name: str, chain: tuple[str, ...], catalog: Catalog | None) -> _Resolved:
     doc, origin = _parsed_builtin(name)
-    return _resolve_extends(copy.deepcopy(doc), origin, None, chain)  # a copy: merging must not touch the cache
+    # a copy: merging must not touch the cache
+    return _resolve_extends(copy.deepcopy(doc), origin, None, chain, catalog)
 
 
-def _resolve_extends(doc: dict[str, Any], origin: str, folder: Path | None, chain: tuple[str, ...]) -> dict[str, Any]:
+def _same_id(own_id: str, origin: str) -> TreatyError:
+    return TreatyError(
+        f"id {own_id!r} is the id of the treaty it extends: the two would be counted, compared and reported as one",
+        Loc.of(origin, None, "id"),
+        "give this file an id of its own",
+    )
+
+
+def _resolve_extends(
+    doc: dict[str, Any], origin: str, folder: Path | None, chain: tuple[str, ...], catalog: Catalog | None
+) -> _Resolved:
     base_name = doc.get("extends")
     if base_name is None:
-        return doc
+        return _Resolved(doc)
     if not isinstance(base_name, str):
         raise TreatyError("must be the id of a treaty", Loc.of(origin, None, "extends"))
+    own_id = doc.get("id")
+    if own_id is None:
+        raise TreatyError(
+            f"a file that extends {base_name!r} needs an id of its own: without one it would be counted, compared "
+            f"and reported as {base_name!r}",
+            Loc.of(origin, None, "id"),
+            'add e.g. id = "my-draft" (lowercase letters, digits and hyphens)',
+        )
+    if own_id == base_name:
+        raise _same_id(own_id, origin)
     if base_name in chain:
         raise TreatyError(
             f"treaties extend each other in a cycle: {' → '.join((*chain, base_name))}", Loc.of(origin, None, "extends")
@@ -90,21 +132,32 @@ def _resolve_extends(doc: dict[str, Any], origin: str, folder: Path | None, chai
         else next((p for p in (folder / f"{base_name}.toml", folder / f"{base_name}.json") if p.is_file()), None)
     )
     if local is not None:
-        base = _resolve_extends(load_document(local), str(local), local.parent, (*chain, base_name))
-        treaty_from_document(base, str(local), local.parent)  # a broken base is reported as itself
+        base = _resolve_extends(load_document(local), str(local), local.parent, (*chain, base_name), catalog)
+        _validated(base.doc, str(local), catalog)  # a broken base is reported as itself
     else:
         try:
-            base = _raw_builtin(base_name, (*chain, base_name))
+            base = _raw_builtin(base_name, (*chain, base_name), catalog)
         except TreatyError as exc:
             if exc.where.file is not None:
                 raise
             raise TreatyError(exc.why, Loc.of(origin, None, "extends"), exc.hint) from None
-    return _merge(base, doc)
+    base_id = base.doc.get("id", base_name)
+    if own_id == base_id:  # a base file named otherwise than its id
+        raise _same_id(own_id, origin)
+    return _merge(base, doc, str(base_id))
 
 
 def _check_names(treaty: Treaty, origin: str, catalog: Catalog) -> None:
-    def fail(why: str, field: str) -> None:
-        raise TreatyError(why, Loc.of(origin, None, field))
+    def fail(why: str, field: str, hint: str | None = None) -> None:
+        raise TreatyError(why, Loc.of(origin, None, field), hint)
+
+    def known(system: str, field: str) -> None:
+        if system in catalog:
+            return
+        candidates = catalog.candidates(system)
+        if candidates:
+            fail(f"system {system!r} is ambiguous: it may mean {', '.join(candidates)}", field, "name one of them")
+        fail(f"unknown system {system!r}", field)
 
     parties = set(treaty.party_ids())
     if len(parties) != len(treaty.parties):
@@ -122,14 +175,12 @@ def _check_names(treaty: Treaty, origin: str, catalog: Catalog) -> None:
                 if ref not in defs:
                     fail(f"uses undefined definition {ref!r}", f"{prefix}.{name}")
             for system in definition.system or ():
-                if system not in catalog:
-                    fail(f"unknown system {system!r}", f"{prefix}.{name}.system")
+                known(system, f"{prefix}.{name}.system")
         _acyclic(defs, origin, prefix)
 
     check_definitions(definitions, "definitions")
     for system in treaty.attribution:
-        if system not in catalog:
-            fail(f"unknown system {system!r}", "attribution")
+        known(system, "attribution")
     measure_ids = {m.id for m in treaty.measures}
     for m in treaty.measures:
         for t, term in enumerate(m.terms):
@@ -156,8 +207,7 @@ def _check_names(treaty: Treaty, origin: str, catalog: Catalog) -> None:
                 )
         check_definitions({**definitions, **variant.definitions}, f"variants[{variant.id}].definitions")
         for system in variant.attribution:
-            if system not in catalog:
-                fail(f"unknown system {system!r}", f"variants[{variant.id}].attribution")
+            known(system, f"variants[{variant.id}].attribution")
         for key in variant.sources:
             if key not in treaty.sources:
                 fail(f"cites source {key!r} that is not in [sources]", f"variants[{variant.id}].sources")
@@ -183,17 +233,22 @@ def _acyclic(defs: dict[str, Definition], origin: str, prefix: str) -> None:
         visit(name, ())
 
 
-def treaty_from_document(
-    doc: dict[str, Any], origin: str, folder: Path | None = None, catalog: Catalog | None = None
-) -> Treaty:
-    """Validate a parsed treaty document (rules 2–5)."""
-    doc = _resolve_extends(doc, origin, folder, (str(doc.get("id", origin)),))
+def _validated(doc: dict[str, Any], origin: str, catalog: Catalog | None) -> Treaty:
+    """Rules 3–5 on a document whose bases are merged in."""
     try:
         treaty = Treaty.model_validate(doc)
     except ValidationError as exc:
         raise pydantic_error(exc, origin, TreatyError) from None
     _check_names(treaty, origin, catalog or builtin_catalog())
     return treaty
+
+
+def treaty_from_document(
+    doc: dict[str, Any], origin: str, folder: Path | None = None, catalog: Catalog | None = None
+) -> Treaty:
+    """Validate a parsed treaty document (rules 2–5), recording where it came from and what it inherited."""
+    resolved = _resolve_extends(doc, origin, folder, (str(doc.get("id", origin)),), catalog)
+    return _validated(resolved.doc, origin, catalog).with_provenance(origin, resolved.inherited, resolved.merged)
 
 
 def load_treaty(path: Path, catalog: Catalog | None = None) -> Treaty:

@@ -2,6 +2,9 @@
 
 A treaty file is data in a closed vocabulary — no code and no expressions. Each keyword below is described in
 docs/treaty-format.md and in the published JSON Schema (``detente treaty schema``); a test checks both.
+
+Every whole number a treaty file gives (term values, ``first`` counts, ceilings, attributed numbers, limits) lies
+between 0 and 10^12, and day counts between 0 and 36,525 (:mod:`detente.treaty._numbers` says why).
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ import itertools
 from enum import StrEnum
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from detente.catalog.model import Armament, Basing, Category
 from detente.forces.vocabulary import FacilityKind, Kind, Role, Status
+from detente.treaty._numbers import Days, Number, Positive, check_number
 from detente.treaty.inspections import InspectionRegime
 
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
@@ -113,8 +117,8 @@ class OrderKey(_Strict):
 class FirstRule(_Strict):
     """For one party: the first ``count`` selected items (in the term's order) count ``value`` each."""
 
-    count: int = Field(ge=0, description="How many items get the special value.")
-    value: int = Field(ge=0, description="What each of them counts.")
+    count: Number = Field(description="How many items get the special value.")
+    value: Number = Field(description="What each of them counts.")
 
 
 class Value(StrEnum):
@@ -131,15 +135,25 @@ class Term(_Strict):
     """One addend of a measure: the items of a definition, each contributing a value."""
 
     select: Name = Field(description="The definition whose items this term counts.")
-    value: Value | int = Field(default=Value.ITEMS, description="What each item contributes, or a fixed number.")
+    value: Value | Number = Field(default=Value.ITEMS, description="What each item contributes, or a fixed number.")
     label: str = Field(default="", description="Name of the rule in breakdowns (defaults to the definition name).")
-    cap: dict[PartyCode, int] = Field(
-        default_factory=dict, description="Per party: the most any one item may contribute."
+    cap: dict[PartyCode, Number] = Field(
+        default_factory=dict,
+        description="Per party: the most any one item may be declared with (its value). An item declared with more "
+        "breaks the treaty: it counts what it is declared with and is reported as a violation, never cut down.",
     )
     first: dict[PartyCode, FirstRule] = Field(
         default_factory=dict, description="Per party: the first N items in 'order' count a fixed value instead."
     )
     order: tuple[OrderKey, ...] = Field(default=(), description="Order in which 'first' takes items.")
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _value_in_bounds(cls, value: object) -> object:
+        # a whole number out of bounds is named as such, not as "not one of the value words"
+        if isinstance(value, int) and not isinstance(value, bool):
+            return check_number(value)
+        return value
 
     @model_validator(mode="after")
     def _order_given(self) -> Self:
@@ -170,10 +184,10 @@ class Limit(_Strict):
     """A bound on a measure from a date: a maximum, a strict upper bound, or a range."""
 
     measure: Name = Field(description="Id of the measure limited.")
-    max: int | None = Field(default=None, ge=0, description="Count must be at most this.")
-    below: int | None = Field(default=None, ge=1, description="Count must be strictly below this.")
-    min: int | None = Field(
-        default=None, ge=0, description="Lower end of a range (with max): the bound agreed lies between min and max."
+    max: Number | None = Field(default=None, description="Count must be at most this.")
+    below: Positive | None = Field(default=None, description="Count must be strictly below this.")
+    min: Number | None = Field(
+        default=None, description="Lower end of a range (with max): the bound agreed lies between min and max."
     )
     from_: dt.date | None = Field(default=None, alias="from", description="First date the limit applies.")
     until: dt.date | None = Field(default=None, description="Last date the limit applies.")
@@ -208,12 +222,12 @@ class Limit(_Strict):
 class NotificationRules(_Strict):
     """The treaty's deadlines for notifications (New START Protocol Part Four)."""
 
-    change_deadline_days: int = Field(default=5, ge=0, description="Days after a change within which it is notified.")
-    update_deadline_days: int = Field(
-        default=30, ge=0, description="Days after a data date within which the full update is sent."
+    change_deadline_days: Days = Field(default=5, description="Days after a change within which it is notified.")
+    update_deadline_days: Days = Field(
+        default=30, description="Days after a data date within which the full update is sent."
     )
-    initial_deadline_days: int = Field(
-        default=45, ge=0, description="Days after entry into force within which initial data is sent."
+    initial_deadline_days: Days = Field(
+        default=45, description="Days after entry into force within which initial data is sent."
     )
     update_dates: tuple[str, ...] = Field(
         default=("03-01", "09-01"), description="Month and day (MM-DD) of the six-monthly data dates."
@@ -232,7 +246,7 @@ class Variant(_Strict):
     description: str = Field(description="What is read differently, and why.")
     sources: tuple[str, ...] = Field(default=(), description="Keys of the treaty's sources backing it.")
     definitions: dict[Name, Definition] = Field(default_factory=dict, description="Definitions replaced by name.")
-    attribution: dict[str, int] = Field(default_factory=dict, description="Attributed numbers replaced by system.")
+    attribution: dict[str, Number] = Field(default_factory=dict, description="Attributed numbers replaced by system.")
 
 
 class Treaty(_Strict):
@@ -251,7 +265,7 @@ class Treaty(_Strict):
     dates: Dates = Field(default_factory=Dates, description="The treaty's dates.")
     parties: tuple[Party, ...] = Field(min_length=1, description="Who is bound (any number).")
     definitions: dict[Name, Definition] = Field(default_factory=dict, description="Named selections of items.")
-    attribution: dict[str, int] = Field(
+    attribution: dict[str, Number] = Field(
         default_factory=dict, description="Warheads attributed per system type (START I style)."
     )
     measures: tuple[Measure, ...] = Field(min_length=1, description="What is counted.")
@@ -263,11 +277,43 @@ class Treaty(_Strict):
     inspections: InspectionRegime | None = Field(
         default=None, description="On-site inspections: types, annual quotas, sites and checks."
     )
+    # Set by the loader, not part of the file: where the treaty was read from, and what it took from its bases.
+    _origin: str = PrivateAttr(default="")
+    _inherited: dict[str, str] = PrivateAttr(default_factory=dict)
+    _merged: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @property
     def title(self) -> str:
         """Short name if given, else the name."""
         return self.short_name or self.name
+
+    @property
+    def origin(self) -> str:
+        """The file it was read from (a built-in's path inside the package), or '' if made in code."""
+        return self._origin
+
+    @property
+    def inherited(self) -> dict[str, str]:
+        """Top-level keys the file does not give but took whole through ``extends``.
+
+        Each maps to the treaty whose file gave it (``dates`` → ``new-start``).
+        """
+        return dict(self._inherited)
+
+    @property
+    def merged(self) -> dict[str, str]:
+        """Tables merged key by key with the base's, each with the base it was merged with.
+
+        These are ``definitions``, ``attribution``, ``sources`` and ``measures``, where the file gives some.
+        """
+        return dict(self._merged)
+
+    def with_provenance(self, origin: str, inherited: dict[str, str], merged: dict[str, str]) -> Treaty:
+        """Record where the treaty was read from and what it took from its bases (the loader's record)."""
+        self._origin = origin
+        self._inherited = dict(inherited)
+        self._merged = dict(merged)
+        return self
 
     def measure(self, measure_id: str) -> Measure:
         """The measure with this id (the loader has checked that limits name existing measures)."""
