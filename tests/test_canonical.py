@@ -23,8 +23,9 @@ from detente.crypto.canonical import (
     is_canonical,
 )
 from detente.crypto.keys import PartyKey
+from detente.errors import ChainError
 from detente.forces.vocabulary import FacilityKind, Kind, Role, Status
-from detente.ledger.chain import GENESIS, Entry, check_entry
+from detente.ledger.chain import GENESIS, Entry, check_entry, verify_chain
 from detente.ledger.notifications import NOTIFICATION_FORMAT, Type, parse_notification
 
 
@@ -202,13 +203,21 @@ def test_first_offending_place_is_named() -> None:
 
 # --- notifications ------------------------------------------------------------------------------------------------
 
-UID = st.text(min_size=1, max_size=64)
+# Identifiers may hold any character a person can see and compare (the schema refuses controls, zero widths and
+# bidi marks); free text may hold anything.
+_SEEN = st.characters(
+    blacklist_categories=("Cc", "Cs"),
+    blacklist_characters="\u061c\u200b\u200c\u200d\u200e\u200f\u2028\u2029"
+    "\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff",
+)
+UID = st.text(_SEEN, min_size=1, max_size=64)
 FREE = st.text(max_size=16)
-REF = st.fixed_dictionaries({"party": st.text(min_size=1, max_size=8), "seq": st.integers(1, MAX_SAFE_INTEGER)})
+PARTY = st.from_regex(r"[A-Z][A-Z0-9-]{0,15}", fullmatch=True)
+REF = st.fixed_dictionaries({"party": PARTY, "seq": st.integers(1, MAX_SAFE_INTEGER)})
 ITEM = st.fixed_dictionaries(
     {
         "uid": UID,
-        "system": st.text(min_size=1, max_size=16),
+        "system": st.text(_SEEN, min_size=1, max_size=16),
         "kind": st.sampled_from(Kind),
         "status": st.sampled_from(Status),
         "facility": UID,
@@ -237,16 +246,19 @@ CONTENT: dict[Type, st.SearchStrategy[dict[str, Any]]] = {
         {"facility": FACILITY, "action": st.sampled_from(["opened", "closed"])}
     ),
     Type.EXHIBITION: st.fixed_dictionaries(
-        {"system": FREE, "facility": UID}, optional={"uids": st.lists(UID, max_size=3)}
+        {"system": st.text(_SEEN, min_size=1, max_size=16), "facility": UID},
+        optional={"uids": st.lists(UID, max_size=3)},
     ),
     Type.RECEIPT: st.fixed_dictionaries({"of": REF}),
     Type.INSPECTION: st.fixed_dictionaries(
         {
-            "inspected": st.from_regex(r"[A-Z][A-Z0-9-]{0,15}", fullmatch=True),
+            "inspected": PARTY,
             "inspection_type": st.from_regex(r"[a-z0-9][a-z0-9-]{0,20}", fullmatch=True),
             "site": UID,
             "seen": st.lists(
-                st.fixed_dictionaries({"uid": UID, "status": STATUS}, optional={"system": FREE.filter(bool)}),
+                st.fixed_dictionaries(
+                    {"uid": UID, "status": STATUS}, optional={"system": st.text(_SEEN, min_size=1, max_size=16)}
+                ),
                 max_size=3,
             ),
         },
@@ -415,3 +427,49 @@ def test_verify_reports_a_signed_payload_nested_too_deep_as_not_canonical() -> N
 def _deep_bytes(body: dict[str, Any]) -> bytes:
     """Sorted compact JSON of a value too deep for orjson to write (the standard library has no such limit)."""
     return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+# A payload with a repeated key: orjson keeps the last value, so what verify reads is not what a person reading the
+# bytes may take them to say ("uid": "US-000001" ... "uid": "US-000002"). Such bytes are not canonical (RFC 8785
+# writes each key once), so verify refuses them by rule 5 without the parsers having to detect repeats.
+
+_STATUS_CHANGE = {
+    "type": "status-change",
+    "sent": "2011-03-01T00:00:00Z",
+    "effective": "2011-03-01T00:00:00Z",
+    "content": {"uid": "US-000001", "from": "deployed", "to": "non-deployed"},
+}
+
+
+def _signed(key: PartyKey, data: bytes) -> Entry:
+    return Entry("US", 1, data, key.sign(data), hashlib.sha256(data).digest())
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "read_as"),
+    [
+        (b'"uid":"US-000001"', b'"uid":"US-000001","uid":"US-000002"', ("content", "uid", "US-000002")),
+        (b'"uid":"US-000001"', b'"uid":"US-000001","uid":"US-000001"', ("content", "uid", "US-000001")),
+        (b'"to":"non-deployed"', b'"to":"non-deployed","to":"deployed"', ("content", "to", "deployed")),
+        (b'"seq":1', b'"seq":1,"seq":1', ("seq", None, 1)),
+    ],
+    ids=["uid-of-another-item", "uid-repeated-alike", "status-overridden", "envelope-key"],
+)
+def test_verify_refuses_a_signed_payload_with_a_repeated_key_as_not_canonical(
+    old: bytes, new: bytes, read_as: tuple[str, str | None, Any]
+) -> None:
+    """An entry whose signed bytes give a key twice is refused by verify_chain: not in canonical form."""
+    key = PartyKey.from_seed("US", bytes(32))
+    payload = parse_notification({"party": "US", "seq": 1, "prev": GENESIS, **_STATUS_CHANGE})
+    data = canonical(payload)
+    assert data.count(old) == 1
+    forged = data.replace(old, new)
+    outer, inner, value = read_as
+    parsed = orjson.loads(forged)  # the fast parser keeps the last value of a repeated key, silently
+    assert (parsed[outer][inner] if inner else parsed[outer]) == value
+    assert not is_canonical(forged, parsed)
+    entry = _signed(key, forged)  # properly signed, hashed and linked: only the form is wrong
+    assert list(verify_chain([_signed(key, data)], "US", key.public_key)) == [payload]
+    with pytest.raises(ChainError) as refused:
+        list(verify_chain([entry], "US", key.public_key))
+    assert (refused.value.party, refused.value.seq, refused.value.why) == ("US", 1, "payload is not in canonical form")

@@ -1,4 +1,4 @@
-"""The command line as a user meets it: outputs, JSON shape, and bad input → one clear line, exit code 2."""
+"""The command line as a user meets it: outputs, JSON shape, and bad input → one clear line on stderr, exit code 2."""
 
 from __future__ import annotations
 
@@ -57,9 +57,10 @@ def test_demo_runs_and_shows_official_figures(cli, tmp_path):
     published = [r for r in rows if r["official"] is not None]
     assert len(published) == 145
     assert all(r["count"] == r["official"] for r in published)
-    code, out, _ = cli("demo", "--ledger", str(ledger))
-    assert code == 2  # an existing file is never overwritten
-    assert "already exists" in out
+    code, out, err = cli("demo", "--ledger", str(ledger))
+    assert code == 2  # an existing file is never overwritten without --force
+    assert "already exists" in err
+    assert out == ""
 
 
 def test_treaty_list_show_and_schema(cli):
@@ -135,14 +136,18 @@ def test_bad_input_is_one_line_and_exit_2(cli, args, expected):
         assert code == 0
         return
     assert code == 2
-    assert expected in out
+    assert expected in err
     assert "Traceback" not in out + err
-    assert out.count("error:") == 1
+    assert out == ""
+    if "--json" in args:  # one JSON object on stderr
+        assert expected in json.loads(err)["error"]["message"]
+    else:
+        assert err.count("error:") == 1
 
 
 def test_bad_file_names_file_and_line(cli, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("party,system,status,count,source\nUS,Minuteman III,deployed,3,me\nUS,Minuteman III,retired,1,me\n")
-    code, out, _ = cli("validate", str(bad))
+    code, _, err = cli("validate", str(bad))
     assert code == 2
-    assert f"{bad}:3: status: unknown status 'retired'" in out.replace("\n", "")
+    assert f"{bad}:3: status: unknown status 'retired'" in err.replace("\n", "")

@@ -1,4 +1,4 @@
-"""``detente detect``: the commands print what the library computes, and bad input ends with one line and exit 2."""
+"""``detente detect``: the commands print what the library computes; bad input ends with one line and exit 2."""
 
 from __future__ import annotations
 
@@ -21,24 +21,26 @@ def test_probability_single_site(cli):
 
 
 def test_probability_multistage(cli):
-    args = ["--site", "10:2", "--site", "20:0", "--site", "30:5", "-k", "2", "--items", "3"]
+    args = ["--site", "10:2", "--site", "20:0", "--site", "30:5", "--inspect", "2", "--items", "3"]
     code, out, _ = cli("detect", "probability", *args, "--weight", "1", "--weight", "2", "--weight", "3", "--json")
     assert code == 0
     assert json.loads(out)["probability"] == multistage_probability([10, 20, 30], [2, 0, 5], 2, 3, [1, 2, 3])
 
 
 def test_sample_size_table_and_json(cli):
-    code, out, _ = cli("detect", "sample-size", "-N", "100", "-M", "5", "-p", "0.95")
+    code, out, _ = cli("detect", "sample-size", "-N", "100", "-M", "5", "--target", "0.95")
     assert code == 0
     assert "IAEA" in out
-    code, out, _ = cli("detect", "sample-size", "-N", "100", "-M", "5", "-p", "0.95", "-p", "0.5", "--json")
+    code, out, _ = cli("detect", "sample-size", "-N", "100", "-M", "5", "--target", "0.95", "--target", "0.5", "--json")
     rows = json.loads(out)
     assert [r["exact"] for r in rows] == [sample_size(100, 5, 0.95).exact, sample_size(100, 5, 0.5).exact]
     assert all(r["iaea_rounded"] >= r["exact"] for r in rows)
 
 
 def test_game(cli):
-    code, out, _ = cli("detect", "game", "-g", "1", "-b", "3", "-p", "0.2", "--per-inspection", "0.05", "--json")
+    code, out, _ = cli(
+        "detect", "game", "-g", "1", "-b", "3", "--detection", "0.2", "--per-inspection", "0.05", "--json"
+    )
     assert code == 0
     result = json.loads(out)
     assert result["threshold"] == 0.25
@@ -70,9 +72,11 @@ def test_chart_writes_png_and_refuses_to_overwrite(cli, tmp_path):
     code, _, _ = cli(*args)
     assert code == 0
     assert out.read_bytes()[:4] == b"\x89PNG"
-    code, text, _ = cli(*args)
+    code, text, err = cli(*args)
     assert code == 2
-    assert "already exists" in text
+    assert "already exists" in err
+    assert text == ""
+    assert cli(*args, "--force")[0] == 0
 
 
 @pytest.mark.parametrize(
@@ -83,7 +87,7 @@ def test_chart_writes_png_and_refuses_to_overwrite(cli, tmp_path):
         (["probability", "-N", "100", "-M", "5"], "give -N, -M and -n"),
         (["probability", "--site", "10-2"], "--site #1: expected SIZE:VIOLATIONS"),
         (["probability", "--site", "10:2", "-N", "5"], "not both"),
-        (["sample-size", "-N", "100", "-M", "5", "-p", "1.5"], "target: must be a probability in [0, 1]"),
+        (["sample-size", "-N", "100", "-M", "5", "--target", "1.5"], "target: must be a probability in [0, 1]"),
         (["game", "-g", "0", "-b", "1"], "gain g: must be above 0"),
         (["simulate", "-s", "bury", "-x", "5"], "unknown strategy 'bury'"),
         (["simulate", "-s", "concentrate", "-x", "100000"], "do not fit"),
@@ -93,8 +97,9 @@ def test_chart_writes_png_and_refuses_to_overwrite(cli, tmp_path):
     ],
 )
 def test_bad_input_exits_2_with_one_line(cli, args, message):
-    code, out, _ = cli("detect", *args)
+    code, out, err = cli("detect", *args)
     assert code == 2
-    assert message in out
-    assert out.startswith("error:")
-    assert len(out.strip().splitlines()) == 1
+    assert message in err
+    assert err.startswith("error:")
+    assert len(err.strip().splitlines()) == 1
+    assert out == ""

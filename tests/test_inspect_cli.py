@@ -143,3 +143,31 @@ def test_a_refused_record_writes_nothing(cli: Cli, ledger: tuple[str, dict[str, 
     assert code == 2
     assert "[inspection]" in out + err
     assert cli("ledger", "log", target, "--party", "US", "--json")[1] == before
+
+
+def test_plan_and_record_print_json_and_a_template_is_replaced_only_with_force(
+    cli: Cli, ledger: tuple[str, dict[str, Path], dict[str, PartyKey]], tmp_path: Path
+) -> None:
+    target, paths, _ = ledger
+    template = tmp_path / "findings.json"
+    template.write_text("{}")
+    plan_args = ["inspect", "plan", target, "--by", "US", "--of", "RU", "--at", "2022-06-01T08:00:00Z", "--seed", "3",
+                 "--out", str(template), "--json"]  # fmt: skip
+    code, out, err = cli(*plan_args)
+    assert (code, out) == (2, "")
+    assert "already exists" in json.loads(err)["error"]["message"]
+    assert template.read_text() == "{}"
+    code, out, err = cli(*plan_args, "--force")
+    assert code == 0, err
+    planned = json.loads(out)
+    doc = json.loads(template.read_text())
+    assert planned["site"]["id"] == doc["site"]
+    assert planned["designated"] == [d["uid"] for d in doc["designated"]]
+    assert (planned["inspector"], planned["inspected"], planned["type"]) == ("US", "RU", "type-one")
+
+    code, out, err = cli("inspect", "record", target, str(template), "--key", str(paths["US"]), "--sent", SENT,
+                         "--json")  # fmt: skip
+    assert code == 0, err
+    recorded = json.loads(out)
+    assert (recorded["party"], recorded["site"], recorded["discrepancies"]) == ("US", doc["site"], [])
+    assert cli("ledger", "show", target, "US", str(recorded["seq"]))[0] == 0

@@ -251,6 +251,18 @@ def test_bad_plans_are_refused(demo: tuple[SqlLedgerStore, Ledger], kwargs: dict
         plan(TREATY, "type-one", "US", _ru_at(store, at), at, **kwargs)
 
 
+@pytest.mark.parametrize(
+    ("day", "why"),
+    [(dt.date(2030, 6, 3), "expired on 2026-02-05"), (dt.date(2010, 6, 3), "entered into force on 2011-02-05")],
+)
+def test_no_inspection_is_planned_outside_the_treaty(
+    demo: tuple[SqlLedgerStore, Ledger], day: dt.date, why: str
+) -> None:
+    store, _ = demo
+    with pytest.raises(InspectionError, match=why):
+        plan(TREATY, "type-one", "US", _ru_at(store, _at(dt.date(2019, 6, 3))), _at(day))
+
+
 def test_an_unknown_type_is_refused_with_the_known_ones() -> None:
     with pytest.raises(InspectionError, match=r"unknown inspection type 'type-9'.*type-one, type-two"):
         plan(TREATY, "type-9", "US", PartyState("RU"), _at(dt.date(2019, 6, 3)))

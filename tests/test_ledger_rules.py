@@ -137,8 +137,10 @@ def accepts_next(ledger: Ledger, party: str, seq: int) -> None:
     """A valid receipt, sent with the last notification, is accepted with this sequence number."""
     other = "RU" if party == "US" else "US"
     when = ledger.state(party).last_sent  # sent with the last one: allowed, and later notifications stay in order
-    accepted = ledger.submit(party, [receipt(other, 1, effective=when, sent=when)])
+    # a remark of its own: the same receipt twice would be one notice submitted twice (writer rule 6)
+    accepted = ledger.submit(party, [receipt(other, 1, effective=when, sent=when, remarks=f"#{seq}")])
     assert [a.seq for a in accepted] == [seq]
+    assert not accepted[0].repeated
 
 
 def assert_refused(

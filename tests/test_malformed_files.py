@@ -6,6 +6,7 @@ Every malformed file below is a small edit of a valid one (checked first), so ea
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Callable
@@ -13,17 +14,26 @@ from pathlib import Path
 
 import pytest
 
+from detente._files import MAX_DEPTH, check_output, parse_json
 from detente.catalog.load import builtin_catalog
+from detente.cli.inspect import _findings
 from detente.counting import count, parse_reading
+from detente.crypto.keys import PartyKey, load_key, save_key
 from detente.errors import (
     CatalogError,
     FileFormatError,
     ForceError,
     InputError,
+    KeyFileError,
+    LedgerAddressError,
+    OutputFileError,
+    StoreError,
     TreatyError,
 )
 from detente.forces.model import Force
 from detente.forces.read import read_force
+from detente.ledger.exchange import read_export
+from detente.store.ledger_store import _url, open_store
 from detente.treaty.load import load_treaty
 
 CATALOG = builtin_catalog()
@@ -57,6 +67,7 @@ party = "US"
 system = "b-52h"
 status = "deployed"
 count = 36
+armament = "alcm"
 
 [[items]]
 party = "RU"
@@ -70,7 +81,7 @@ facility = "kozelsk"
 FORCE_CSV = """\
 party,system,status,count,warheads,source
 US,minuteman-iii,deployed,400,1,TEST
-US,b-52h,deployed,36,0,TEST
+US,b-2a,deployed,36,0,TEST
 RU,rs-24-silo,deployed,18,4,TEST
 """
 
@@ -352,13 +363,13 @@ def test_unknown_status(tmp_path: Path) -> None:
 
 def test_unknown_status_in_csv(tmp_path: Path) -> None:
     """In CSV the unknown status names its line."""
-    path = write(tmp_path, "f.csv", edited(FORCE_CSV, "b-52h,deployed", "b-52h,on-alert"))
+    path = write(tmp_path, "f.csv", edited(FORCE_CSV, "b-2a,deployed", "b-2a,on-alert"))
     assert_force_refused(path, ForceError, f"{path}:3: status", "unknown status 'on-alert'")
 
 
 def test_missing_status(tmp_path: Path) -> None:
     """A row without a status is refused: there is no default."""
-    path = write(tmp_path, "f.csv", edited(FORCE_CSV, "b-52h,deployed", "b-52h,"))
+    path = write(tmp_path, "f.csv", edited(FORCE_CSV, "b-2a,deployed", "b-2a,"))
     assert_force_refused(path, ForceError, f"{path}:3: status", "must not be empty")
 
 
@@ -721,3 +732,442 @@ def test_reading_of_a_treaty_file_that_does_not_exist(tmp_path: Path) -> None:
     """A reading naming a .toml path that does not exist is refused as a missing file."""
     path = tmp_path / "draft.toml"
     assert_refused(lambda: parse_reading(f"{path}+v"), FileFormatError, str(path), "file not found")
+
+
+# --------------------------------------------------------------------------- parsing that hides nothing
+# A repeated key, a document nested 10,000 deep, text that is not UTF-8, a number JSON cannot hold, a directory
+# where a file should be, an output folder that is missing, a database detente cannot open: each is refused by
+# every reader with one line naming the place and the reason, before anything is written.
+
+DEEP = 10_000
+ITEM = '{"party": "US", "system": "minuteman-iii", "status": "deployed", "source": "S"}'
+
+
+def _key_file(folder: Path, text: str | bytes, name: str = "k.key") -> Path:
+    path = folder / name
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
+    path.chmod(0o600)
+    return path
+
+
+def _key_doc(**changes: object) -> dict[str, object]:
+    """US's key file for the all-zero seed, with some fields changed."""
+
+    doc: dict[str, object] = {
+        "format": "detente.key/1",
+        "party": "US",
+        "algorithm": "ed25519",
+        "seed": base64.b64encode(bytes(32)).decode(),
+        "public_key": base64.b64encode(PartyKey.from_seed("US", bytes(32)).public_key).decode(),
+    }
+    return {**doc, **changes}
+
+
+def test_a_repeated_key_in_a_json_item_is_refused_naming_the_key_the_line_and_the_object(tmp_path: Path) -> None:
+    """{"status": "deployed", ..., "status": "eliminated"}: Python keeps the last, a person may read the first."""
+    text = '{\n  "items": [\n    ' + ITEM + ',\n    {"party": "US", "system": "minuteman-iii",\n'
+    text += '     "status": "deployed", "source": "S", "status": "eliminated"}\n  ]\n}\n'
+    path = write(tmp_path, "f.json", text)
+    assert_force_refused(path, FileFormatError, f"{path}:5: items[1]: key 'status' appears twice in one object")
+
+
+def test_a_repeated_top_level_key_is_refused_at_its_second_line(tmp_path: Path) -> None:
+    """Two "items" arrays: the first would be dropped silently."""
+    path = write(tmp_path, "f.json", '{"items": [' + ITEM + '],\n"items": []}')
+    assert_force_refused(path, FileFormatError, f"{path}:2: key 'items' appears twice")
+
+
+def test_a_repeated_key_in_a_treaty_file_is_refused(tmp_path: Path) -> None:
+    """A treaty in JSON whose limit gives "max" twice is refused before any treaty rule runs."""
+    doc = '{"id": "mini", "name": "x", "limits": [{"measure": "m", "max": 700,\n "max": 1700}]}'
+    path = write(tmp_path, "t.json", doc)
+    assert_refused(lambda: load_treaty(path), FileFormatError, f"{path}:2: limits[0]: key 'max' appears twice")
+
+
+def test_a_repeated_key_in_a_key_file_is_refused(tmp_path: Path) -> None:
+    """A key file with two seeds: which key signs is not for the parser to choose."""
+
+    text = json.dumps(_key_doc(), indent=2)[:-2] + ',\n  "seed": "' + base64.b64encode(b"\1" * 32).decode() + '"\n}'
+    path = _key_file(tmp_path, text)
+    assert_refused(lambda: load_key(path), KeyFileError, f"{path}:7: key 'seed' appears twice")
+
+
+def test_a_repeated_key_in_an_export_line_is_refused_naming_the_line(tmp_path: Path) -> None:
+    """An export's entry line with two "seq" members is refused at that line of the file."""
+
+    header = '{"format": "detente.ledger-export/1", "parties": []}'
+    lines = [header, '{"party": "US", "seq": 1, "seq": 2}']
+    assert_refused(lambda: read_export(lines, "x.jsonl"), FileFormatError, "x.jsonl:2: key 'seq' appears twice")
+
+
+@pytest.mark.parametrize("suffix", [".json", ".toml"])
+def test_a_repeated_key_in_inspection_findings_is_refused(tmp_path: Path, suffix: str) -> None:
+    """Findings that name the site twice are refused (TOML forbids it itself)."""
+
+    text = (
+        '{"at": "2012-03-01T10:00:00Z", "site": "RU-ICBM-1",\n "site": "RU-ICBM-2"}'
+        if suffix == ".json"
+        else 'at = "2012-03-01T10:00:00Z"\nsite = "RU-ICBM-1"\nsite = "RU-ICBM-2"\n'
+    )
+    path = write(tmp_path, "findings" + suffix, text)
+    message = assert_refused(lambda: _findings(path), FileFormatError, f"{path}:")
+    assert "appears twice" in message if suffix == ".json" else "not valid TOML" in message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "second"),
+    [
+        ('title = "Test force"\n', 'title = "Test force"\ntitle = "Another"\n', 'title = "Another"'),
+        ('uid = "RU-0001"\n', 'uid = "RU-0001"\n\n[force]\nlabel = "again"\n', "[force]\nlabel"),
+        ("count = 400\n", "count = 400\ncount = 4\n", "count = 4\n"),
+        ("[force]\n", "force.title = 'x'\n[force]\n", "[force]"),
+    ],
+    ids=["key-twice", "table-twice", "item-key-twice", "dotted-then-table"],
+)
+def test_toml_refuses_repeated_keys_itself_with_a_clean_error(tmp_path: Path, old: str, new: str, second: str) -> None:
+    """tomllib refuses every way of giving a key twice; the refusal is one FileFormatError naming the line."""
+    text = edited(FORCE_TOML, old, new)
+    line = text[: text.index(second)].count("\n") + 1
+    path = write(tmp_path, "f.toml", text)
+    message = assert_force_refused(path, FileFormatError, f"{path}:{line}: not valid TOML")
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where"),
+    [
+        ("f.json", '{"items": ' + "[" * DEEP + "]" * DEEP + "}", ":1: "),
+        ("f.json", '{"force": {"title": "x"}, "items": [' + '{"a": ' * 70 + "1" + "}" * 70 + "]}", ":1: "),
+        ("f.toml", "items = " + "[" * DEEP + "]" * DEEP + "\n", ": "),
+        ("f.toml", "force." + ".".join(["a"] * 100) + " = 1\n", ": force.a.a"),
+    ],
+    ids=["json-10000", "json-71", "toml-10000", "toml-dotted-100"],
+)
+def test_a_document_nested_too_deep_is_refused(tmp_path: Path, name: str, text: str, where: str) -> None:
+    """Nesting beyond 64 levels is refused by name, never a RecursionError, whether the parser or a reader
+    after it would have hit Python's stack."""
+    path = write(tmp_path, name, text)
+    assert_force_refused(path, FileFormatError, f"{path}{where}", "nested deeper than 64 levels")
+
+
+def test_nesting_of_64_levels_is_read(tmp_path: Path) -> None:
+    """The limit is a limit, not an off-by-one: 64 levels parse, 65 do not."""
+
+    assert parse_json("[" * MAX_DEPTH + "]" * MAX_DEPTH, "x") is not None
+    with pytest.raises(FileFormatError, match="nested deeper"):
+        parse_json("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), "x")
+
+
+def test_deep_treaty_key_file_and_export_are_refused(tmp_path: Path) -> None:
+    """The same refusal in a treaty file, a key file and an export line."""
+
+    deep = "[" * DEEP + "]" * DEEP
+    treaty = write(tmp_path, "t.json", '{"id": ' + deep + "}")
+    assert_refused(lambda: load_treaty(treaty), FileFormatError, f"{treaty}:1", "nested deeper than 64 levels")
+    key = _key_file(tmp_path, '{"seed": ' + deep + "}")
+    assert_refused(lambda: load_key(key), KeyFileError, f"{key}:1", "nested deeper than 64 levels")
+    header = '{"format": "detente.ledger-export/1", "parties": []}'
+    assert_refused(lambda: read_export([header, deep], "x.jsonl"), FileFormatError, "x.jsonl:2", "nested deeper")
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("NaN", "NaN and Infinity are not JSON numbers"),
+        ("Infinity", "NaN and Infinity are not JSON numbers"),
+        ("-Infinity", "NaN and Infinity are not JSON numbers"),
+        ("1e400", "number 1e400 is too large to hold"),
+        ("9" * 5000, "an integer of more than 4,300 digits is too long to read"),
+        ('"\\ud800"', "a string holds a lone surrogate escape"),
+    ],
+)
+def test_json_values_that_are_not_numbers_or_text_are_refused_by_field(tmp_path: Path, value: str, why: str) -> None:
+    """Python's json reads NaN, Infinity and 1e400 as floats and a 5,000-digit integer not at all; none is JSON."""
+    text = FORCE_JSON.replace('"count": 18', f'"count": {value}')
+    assert text != FORCE_JSON
+    path = write(tmp_path, "f.json", text)
+    line = text[: text.index(value)].count("\n") + 1
+    assert_force_refused(path, FileFormatError, f"{path}:{line}: items[1].count: {why}")
+
+
+@pytest.mark.parametrize(("value", "items"), [("-0", 400), (str(10**400), None), ("-1", None), ("1.0", 401)])
+def test_json_numbers_that_parse_reach_the_force_rules(tmp_path: Path, value: str, items: int | None) -> None:
+    """-0 is 0 and 1.0 is 1 (the same numbers); 10**400 and -1 are refused by the force rules, by field."""
+    path = write(tmp_path, "f.json", FORCE_JSON.replace('"count": 18', f'"count": {value}'))
+    if items is None:
+        assert_force_refused(path, ForceError, "items[1].count")
+    else:
+        assert read_force(path, CATALOG).items == items
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_utf16_and_utf32_files_are_refused_by_name(tmp_path: Path, encoding: str) -> None:
+    """A file saved as UTF-16 (Windows "Unicode") is named as such, with what to do."""
+    for name, text in (("f.csv", FORCE_CSV), ("f.toml", FORCE_TOML), ("f.json", FORCE_JSON)):
+        path = tmp_path / name
+        path.write_bytes(text.encode(encoding))
+        assert_force_refused(
+            path, FileFormatError, f"{path}:1: is {encoding.upper()} text, not UTF-8", "save it as UTF-8"
+        )
+
+
+def test_utf16_without_a_byte_order_mark_is_refused_for_its_nul_characters(tmp_path: Path) -> None:
+    """UTF-16 without a BOM is valid UTF-8 full of NULs: refused, not read as a header of odd column names."""
+    path = tmp_path / "f.csv"
+    path.write_bytes(FORCE_CSV.encode("utf-16-le"))
+    assert_force_refused(path, FileFormatError, f"{path}:1: holds a NUL character", "UTF-16")
+
+
+def test_a_utf8_byte_order_mark_is_dropped_as_spreadsheets_write_one(tmp_path: Path) -> None:
+    """A leading UTF-8 BOM is not part of the text: the file reads exactly as without it (decision in _files)."""
+    for name, text in (("f.csv", FORCE_CSV), ("f.toml", FORCE_TOML), ("f.json", FORCE_JSON)):
+        plain = write(tmp_path / "plain", name, text) if (tmp_path / "plain").mkdir(exist_ok=True) is None else None
+        bom = tmp_path / "bom"
+        bom.mkdir(exist_ok=True)
+        (bom / name).write_bytes(b"\xef\xbb\xbf" + text.encode())
+        assert plain is not None
+        expected, why = read_or_refuse(plain)
+        assert read_or_refuse(bom / name) == (expected, why.replace(str(plain), str(bom / name)))
+    assert read_force(bom / "f.json", CATALOG).items == 400 + 18
+
+
+def test_a_byte_order_mark_inside_the_text_is_not_dropped(tmp_path: Path) -> None:
+    """Only a leading BOM is dropped: one before a party code leaves a party code that is refused."""
+    path = write(
+        tmp_path, "f.csv", "party,system,status,source\nUS,minuteman-iii,deployed,S\n\ufeffRU,rs-24-silo,deployed,S\n"
+    )
+    assert_force_refused(path, ForceError, f"{path}:3: party", "is not a party code")
+
+
+def test_invalid_utf8_in_a_key_file_is_refused(tmp_path: Path) -> None:
+    """A key file with a byte that is not UTF-8 is a KeyFileError naming the line, not a UnicodeDecodeError."""
+
+    path = _key_file(tmp_path, b'{\n"party": "\xff"\n}')
+    assert_refused(lambda: load_key(path), KeyFileError, f"{path}:2: is not UTF-8 text")
+    utf16 = _key_file(tmp_path, json.dumps(_key_doc()).encode("utf-16"), "u16.key")
+    assert_refused(lambda: load_key(utf16), KeyFileError, f"{utf16}:1: is UTF-16 text")
+
+
+def test_a_directory_in_place_of_a_file_is_refused_by_every_reader(tmp_path: Path) -> None:
+    """A folder named like a file: FileFormatError (KeyFileError for keys), not IsADirectoryError."""
+
+    for name in ("f.csv", "f.toml", "f.json"):
+        (tmp_path / name).mkdir()
+        assert_force_refused(tmp_path / name, FileFormatError, "is a directory, not a file")
+    (tmp_path / "t.toml").mkdir(exist_ok=True)
+    assert_refused(lambda: load_treaty(tmp_path / "f.toml"), FileFormatError, "is a directory, not a file")
+    assert_refused(lambda: load_key(tmp_path), KeyFileError, f"{tmp_path}: is a directory, not a key file")
+
+
+def test_a_key_file_that_says_another_public_key_than_its_seed_is_refused(tmp_path: Path) -> None:
+    """What a person reads in the key file (its public key) must be the key it holds."""
+
+    other = base64.b64encode(PartyKey.from_seed("US", b"\1" * 32).public_key).decode()
+    path = _key_file(tmp_path, json.dumps(_key_doc(public_key=other)))
+    assert_refused(lambda: load_key(path), KeyFileError, "public_key: is not the public key of this seed")
+    assert load_key(_key_file(tmp_path, json.dumps(_key_doc()), "good.key")).party == "US"
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"party": 7}, "party: must be the party's code, not 7"),
+        ({"party": ["US"]}, "party: must be the party's code, not ['US']"),
+        ({"party": "US\nRU"}, "party: must be the party's code, not 'US\\nRU'"),
+        ({"seed": 12}, "seed: must be base64 text"),
+        ({"seed": "é"}, "seed: is not base64"),
+        ({"seed": base64.b64encode(bytes(31)).decode()}, "seed: must be 32 bytes, not 31"),
+        ({"algorithm": "rsa"}, "algorithm 'rsa' is not ed25519"),
+        ({"format": "other/1"}, "not a detente key file"),
+    ],
+)
+def test_a_key_file_with_a_field_of_the_wrong_kind_is_refused_by_field(
+    tmp_path: Path, change: dict[str, object], why: str
+) -> None:
+    """Each field of a key file is checked for what it is, not converted with str() or int()."""
+
+    path = _key_file(tmp_path, json.dumps(_key_doc(**change)))
+    assert_refused(lambda: load_key(path), KeyFileError, why)
+
+
+def test_a_key_file_that_is_a_json_list_is_refused(tmp_path: Path) -> None:
+    """The top level of a key file must be an object."""
+
+    assert_refused(lambda: load_key(_key_file(tmp_path, "[1, 2]")), KeyFileError, "not a detente key file")
+
+
+@pytest.mark.parametrize("where", ["missing/k.key", "file.txt/k.key"], ids=["missing-folder", "file-as-folder"])
+def test_saving_a_key_where_no_folder_is_refused_and_writes_nothing(tmp_path: Path, where: str) -> None:
+    """save_key into a folder that does not exist (or is a file) is a KeyFileError naming the path."""
+
+    (tmp_path / "file.txt").write_text("x")
+    path = tmp_path / where
+    why = "does not exist" if where.startswith("missing") else "is not a folder"
+    assert_refused(lambda: save_key(PartyKey.generate("US"), path), KeyFileError, str(path), why)
+    assert not path.exists()
+
+
+def test_check_output_refuses_what_cannot_be_written(tmp_path: Path) -> None:
+    """The check commands run before any work: a directory, an existing file, a missing folder, a file as folder."""
+
+    (tmp_path / "there.txt").write_text("x")
+    cases = [
+        (tmp_path, "is a directory; give the name of a file to write"),
+        (tmp_path / "there.txt", "already exists; refusing to overwrite"),
+        (tmp_path / "missing" / "out.json", f"folder {tmp_path / 'missing'} does not exist"),
+        (tmp_path / "there.txt" / "out.json", "is not a folder"),
+    ]
+    for path, why in cases:
+        assert_refused(lambda path=path: check_output(path), OutputFileError, str(path), why)
+    assert check_output(tmp_path / "there.txt", overwrite=True) == tmp_path / "there.txt"
+    assert check_output(tmp_path / "new.json") == tmp_path / "new.json"
+
+
+@pytest.mark.parametrize(
+    ("target", "why"),
+    [
+        ("mysql://user@host/db", "unsupported database 'mysql'"),
+        ("http://example.org/ledger", "unsupported database 'http'"),
+        ("postgres://host/db", "unsupported database 'postgres'"),
+        ("sqlite://", "SQLite URL without a file"),
+        ("sqlite:///", "SQLite URL without a file"),
+        ("sqlite:///:memory:", "SQLite URL without a file"),
+        ("postgresql://host:port/db", "not a valid database URL"),
+    ],
+)
+def test_an_unsupported_ledger_address_is_refused_before_anything_is_opened(target: str, why: str) -> None:
+    """open_store refuses, by name, what it cannot open: a LedgerAddressError (an InputError and a StoreError)."""
+
+    for readonly in (False, True):
+        with pytest.raises(LedgerAddressError, match=re.escape(why)) as refused:
+            open_store(target, readonly=readonly).close()
+        assert isinstance(refused.value, StoreError)
+        assert "\n" not in str(refused.value)
+
+
+def test_an_empty_ledger_address_is_refused() -> None:
+    """An empty address is no ledger, whether opened to write or to read."""
+
+    with pytest.raises(LedgerAddressError, match="no ledger given"):
+        open_store("")
+    with pytest.raises(StoreError):
+        open_store("", readonly=True)
+
+
+def test_a_refused_ledger_address_does_not_print_its_password() -> None:
+    """A URL's password is not echoed in the refusal."""
+
+    with pytest.raises(LedgerAddressError) as refused:
+        open_store("mysql://alice:s3cret@db.example/ledger")
+    assert "s3cret" not in str(refused.value)
+    assert "alice:***@db.example" in str(refused.value)
+
+
+def test_sqlite_urls_with_a_file_and_postgresql_urls_are_accepted() -> None:
+    """The addresses that name a database are turned into SQLAlchemy URLs, as before."""
+
+    assert _url("ledger.sqlite") == "sqlite:///ledger.sqlite"
+    assert _url("sqlite:///ledger.sqlite") == "sqlite:///ledger.sqlite"
+    assert _url("sqlite:////tmp/ledger.sqlite") == "sqlite:////tmp/ledger.sqlite"
+    assert _url("postgresql://u:p@h:5432/db") == "postgresql+psycopg://u:p@h:5432/db"
+    assert _url("postgresql+psycopg://h/db") == "postgresql+psycopg://h/db"
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        ('{"party": "US", "seq": true}', "US entry #True where #1 was expected"),
+        ('{"party": "US", "seq": 1.0}', "US entry #1.0 where #1 was expected"),
+        ('{"party": ["US"], "seq": 1}', "entry of party ['US'], which the header does not list"),
+    ],
+)
+def test_an_export_entry_of_the_wrong_kind_is_refused(line: str, why: str) -> None:
+    """true is not 1 and ["US"] is not a party: the export says what it says."""
+
+    key = base64.b64encode(bytes(32)).decode()
+    header = json.dumps({"format": "detente.ledger-export/1", "parties": [{"party": "US", "public_key": key}]})
+    assert_refused(lambda: read_export([header, line], "x.jsonl"), FileFormatError, "x.jsonl:2", why)
+
+
+@pytest.mark.parametrize(
+    ("party", "field"),
+    [
+        (1, "parties[0]: must be an object"),
+        ({"party": 7}, "parties[0].party: must be a party code, not 7"),
+        ({"party": "US\nRU"}, "parties[0].party: must be a party code, not 'US\\nRU'"),
+    ],
+)
+def test_an_export_header_of_the_wrong_kind_is_refused(party: object, field: str) -> None:
+    """A header whose parties are not objects with a party code is refused by field, not an AttributeError."""
+
+    header = json.dumps({"format": "detente.ledger-export/1", "parties": [party]})
+    assert_refused(lambda: read_export([header], "x.jsonl"), FileFormatError, f"x.jsonl:1: {field}")
+
+
+# --------------------------------------------------------------------------- the same, as the CLI meets them
+
+
+def _one_line_refusal(result: tuple[int, str, str], *fragments: str) -> None:
+    code, out, err = result
+    assert code == 2, (out, err)
+    text = (out + err).strip()
+    assert text.startswith("error:"), text
+    assert "\n" not in text, text
+    assert "Traceback" not in text
+    for fragment in fragments:
+        assert fragment in text, (fragment, text)
+
+
+@pytest.mark.parametrize(
+    ("target", "why"),
+    [("mysql://u@h/db", "unsupported database 'mysql'"), ("sqlite://", "SQLite URL without a file")],
+)
+def test_cli_refuses_an_unsupported_ledger_address_in_one_line(cli, target: str, why: str) -> None:
+    """`ledger create` and a reading command exit 2 with one line."""
+    _one_line_refusal(cli("ledger", "create", target), why)
+    _one_line_refusal(cli("ledger", "log", target), why)
+
+
+def test_cli_refuses_a_key_into_a_missing_folder_and_writes_nothing(cli, tmp_path: Path) -> None:
+    """`keys generate --out missing/k.key` exits 2 in one line; no folder or file appears."""
+    out = tmp_path / "missing" / "k.key"
+    _one_line_refusal(cli("keys", "generate", "--party", "US", "--out", str(out)), str(out), "does not exist")
+    assert not out.parent.exists()
+
+
+def test_cli_refuses_hostile_input_files_in_one_line(cli, tmp_path: Path) -> None:
+    """validate, keys show and ledger import on a repeated key, a 10,000-deep file, UTF-16 and a folder."""
+    dup = write(tmp_path, "dup.json", '{"items": [' + ITEM + "],\n" + '"items": []}')
+    _one_line_refusal(cli("validate", str(dup)), f"{dup}:2", "key 'items' appears twice")
+    deep = write(tmp_path, "deep.json", '{"items": ' + "[" * DEEP + "]" * DEEP + "}")
+    _one_line_refusal(cli("validate", str(deep)), str(deep), "nested deeper than 64 levels")
+    utf16 = tmp_path / "u16.toml"
+    utf16.write_bytes(FORCE_TOML.encode("utf-16"))
+    _one_line_refusal(cli("validate", str(utf16)), "is UTF-16 text, not UTF-8")
+    folder = tmp_path / "folder.json"
+    folder.mkdir()
+    _one_line_refusal(cli("validate", str(folder)), "is a directory, not a file")
+    _one_line_refusal(cli("keys", "show", str(tmp_path)), "is a directory, not a key file")
+    export = write(tmp_path, "x.jsonl", "[" * DEEP + "]" * DEEP + "\n")
+    _one_line_refusal(cli("ledger", "import", str(tmp_path / "l.sqlite"), str(export)), "nested deeper")
+    assert not (tmp_path / "l.sqlite").exists()
+
+
+def test_cli_submit_refuses_notifications_with_a_repeated_key_and_appends_nothing(cli, tmp_path: Path) -> None:
+    """A status change that names two items (uid twice) is refused whole: nothing is signed for either."""
+
+    key = tmp_path / "us.key"
+    save_key(PartyKey.from_seed("US", bytes(32)), key)
+    ledger = str(tmp_path / "l.sqlite")
+    assert cli("ledger", "create", ledger)[0] == 0
+    assert cli("ledger", "register", ledger, "--key", str(key))[0] == 0
+    change = (
+        '{"type": "status-change", "sent": "2011-03-01", "effective": "2011-03-01",\n'
+        ' "content": {"uid": "US-000001", "from": "deployed", "to": "non-deployed",\n'
+        '             "uid": "US-000002"}}'
+    )
+    for name, text in (("n.json", f"[{change}]"), ("n.jsonl", change.replace("\n", " "))):
+        path = write(tmp_path, name, text)
+        _one_line_refusal(cli("ledger", "submit", ledger, str(path), "--key", str(key)), "key 'uid' appears twice")
+    with open_store(ledger, readonly=True) as store:
+        assert store.head("US") is None

@@ -662,7 +662,8 @@ def test_cli_upload_json_and_chart(cli, tmp_path):
     ],
 )
 def test_cli_bad_input_exits_2_with_one_line(cli, args):
-    code, out, _ = cli(*args)
+    code, out, err = cli(*args)
     assert code == 2
-    assert out.startswith("error:")
-    assert len(out.strip().splitlines()) == 1
+    assert out == ""  # errors go to stderr
+    assert err.startswith("error:")
+    assert len(err.strip().splitlines()) == 1

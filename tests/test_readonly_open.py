@@ -74,6 +74,36 @@ def test_a_directory_or_a_missing_file_is_not_a_ledger(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("form", ["sqlite:///{}", "sqlite:///{}?mode=ro"])
+def test_a_sqlite_url_of_a_missing_file_is_not_a_ledger_and_creates_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str
+) -> None:
+    """The defect: the guard checked plain paths only, so SQLite created an empty file behind a sqlite:/// URL."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("missing.db", str(tmp_path / "absent.db")):
+        with pytest.raises(StoreError, match="no such file"):
+            open_store(form.format(name), readonly=True)
+    (tmp_path / "dir.db").mkdir()
+    with pytest.raises(StoreError, match="a directory"):
+        open_store(form.format("dir.db"), readonly=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dir.db"]
+
+
+def test_a_reading_command_on_a_sqlite_url_of_a_missing_file_exits_2_and_creates_none(cli: Cli, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'missing.db'}"
+    code, out, err = cli("ledger", "verify", url)
+    assert code == 2, out + err
+    assert "no such file" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_sqlite_url_of_a_ledger_opens_read_only(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite"
+    open_store(str(path)).close()
+    with open_store(f"sqlite:///{path}", readonly=True) as store:
+        assert store.parties() == []
+
+
 def test_upgrade_brings_an_older_ledger_to_the_schema_the_readers_take(cli: Cli, tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite"
     _at_revision(path, "0004")

@@ -6,6 +6,7 @@ and replays, and today's writer, given the same drafts and keys, writes the same
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,12 +18,14 @@ from detente.catalog import builtin_catalog
 from detente.crypto.keys import PartyKey, fingerprint
 from detente.crypto.note import Verifier, parse_note, verify_note
 from detente.crypto.stored_tree import StoredTree
-from detente.errors import LedgerError, NotificationError
+from detente.errors import ConflictError, LedgerError, NotificationError
 from detente.ledger.chain import verify_chain
 from detente.ledger.checkpoints import log_origin
 from detente.ledger.memory import MemoryStore
+from detente.ledger.notifications import format_time
 from detente.ledger.port import LedgerStore
 from detente.ledger.replay import replay, replay_store
+from detente.ledger.rules import CLOCK_TOLERANCE
 from detente.ledger.writer import Ledger
 from detente.store.ledger_store import open_store
 from detente.treaty.load import get_treaty
@@ -192,3 +195,87 @@ def test_todays_writer_writes_the_same_bytes_as_the_old_one(legacy: Path, tmp_pa
                 )
                 assert accepted.seq == 22
                 assert len(list(verify_chain(old.entries("US"), "US", KEYS["US"].public_key))) == 22
+
+
+# --- dates, retries and racing writers --------------------------------------------------------------------------
+
+
+def _change(uid: str, frm: str, to: str, when: str) -> dict[str, Any]:
+    content = {"uid": uid, "from": frm, "to": to, **({"warheads": 1} if to == "deployed" else {})}
+    return {"type": "status-change", "sent": when, "effective": when, "content": content}
+
+
+@pytest.mark.parametrize("field", ["sent", "effective"])
+def test_nothing_is_notified_under_a_treaty_that_has_expired(store: LedgerStore, field: str) -> None:
+    """New START expired on 2026-02-05: a notification dated then or later is refused, naming the date."""
+    ledger = _ledger(store)
+    ledger.submit("US", [initial_launchers(UIDS)])
+    late = _change(UIDS[0], "deployed", "non-deployed", "2026-02-04T23:59:59Z")
+    late[field] = "2026-02-05T00:00:00Z"
+    if field == "effective":
+        late["sent"] = "2026-02-06T00:00:00Z"
+    with pytest.raises(
+        NotificationError, match=rf"{field}: \[order\] .* on or after 2026-02-05, when the treaty expired"
+    ):
+        ledger.submit("US", [late])
+    assert store.tree_size("US") == 1
+    [ok] = ledger.submit("US", [_change(UIDS[0], "deployed", "non-deployed", "2026-02-04T23:59:59Z")])
+    assert ok.seq == 2
+
+
+def test_a_notification_sent_in_the_writers_future_is_refused(store: LedgerStore) -> None:
+    """With a clock, nothing later than its time plus the tolerance: a date in 9999 would block the ledger."""
+    now = dt.datetime(2011, 3, 1, 12, tzinfo=dt.UTC)
+    ledger = Ledger(store, KEY, CATALOG, get_treaty, clock=lambda: now)
+    ledger.register("US", KEY.public_key, "new-start")
+    ledger.submit("US", [initial_launchers(UIDS)])
+    ahead = format_time(now + CLOCK_TOLERANCE + dt.timedelta(seconds=1))
+    with pytest.raises(NotificationError, match=r"sent: \[order\] sent .* later than this writer's clock allows"):
+        ledger.submit("US", [_change(UIDS[0], "deployed", "non-deployed", ahead)])
+    within = format_time(now + CLOCK_TOLERANCE)
+    assert [a.seq for a in ledger.submit("US", [_change(UIDS[0], "deployed", "non-deployed", within)])] == [2]
+
+
+def test_a_retried_submit_appends_nothing_and_says_so(store: LedgerStore) -> None:
+    ledger = _ledger(store)
+    ledger.submit("US", [initial_launchers(UIDS)])
+    batch = toggles(UIDS, 5)
+    first = ledger.submit("US", batch)
+    again = ledger.submit("US", batch)
+    assert [(a.seq, a.hash) for a in again] == [(a.seq, a.hash) for a in first]
+    assert all(a.repeated for a in again)
+    assert not any(a.repeated for a in first)
+    assert store.tree_size("US") == 6
+    with pytest.raises(NotificationError, match=r"\[order\]"):  # a batch that only partly matches is judged anew
+        ledger.submit("US", [*batch[3:], batch[0]])
+    assert store.tree_size("US") == 6
+
+
+def test_a_second_writer_that_fell_behind_makes_its_batch_again_on_the_new_head(tmp_path: Path) -> None:
+    """Two processes' writers on one ledger: the one whose state is stale retries once, and nothing is lost."""
+    path = str(tmp_path / "l.sqlite")
+    with _ledger(open_store(path)) as first, Ledger(open_store(path), KEY, CATALOG, get_treaty) as second:
+        first.submit("US", [initial_launchers(UIDS)])
+        assert second.state("US").seq == 1  # second reads the head now, then falls behind
+        first.submit("US", [_change(UIDS[0], "deployed", "non-deployed", "2011-03-01T00:00:00Z")])
+        [accepted] = second.submit("US", [_change(UIDS[1], "deployed", "non-deployed", "2011-03-02T00:00:00Z")])
+        assert accepted.seq == 3
+        assert len(list(verify_chain(first.store.entries("US"), "US", KEY.public_key))) == 3
+
+
+class _Racing(MemoryStore):
+    """A store that another writer always beats to the next entry."""
+
+    def append(self, batch: Any, checkpoints: Any = ()) -> None:
+        if batch and batch[0].seq > 1:
+            raise ConflictError("the store refused the write: another writer appended meanwhile")
+        super().append(batch, checkpoints)
+
+
+def test_a_writer_that_keeps_losing_the_race_says_busy_and_stores_nothing() -> None:
+    ledger = _ledger(_Racing())
+    ledger.submit("US", [initial_launchers(UIDS)])
+    with pytest.raises(LedgerError, match="busy: another writer keeps appending to US's ledger"):
+        ledger.submit("US", toggles(UIDS, 3))
+    assert ledger.store.tree_size("US") == 1
+    assert ledger.state("US").seq == 1

@@ -62,12 +62,26 @@ class FileFormatError(InputError):
     """A file could not be read as the format it claims: truncated, not TOML/JSON/CSV, wrong encoding."""
 
 
+class OutputFileError(InputError):
+    """A file cannot be written where asked: its folder is missing, the path is a directory, or it exists."""
+
+
 class TreatyError(InputError):
     """A treaty file or treaty reference is invalid: schema, undefined measure, unknown variant."""
 
 
 class CatalogError(InputError):
     """A system type is unknown or a catalog file is invalid."""
+
+
+class AmbiguousSystemError(CatalogError):
+    """A system name that may mean several types (``Bear``: Tu-95MS or a non-ALCM Bear); lists the candidates."""
+
+    def __init__(
+        self, why: str, where: Location | None = None, hint: str | None = None, candidates: tuple[str, ...] = ()
+    ) -> None:
+        self.candidates = candidates
+        super().__init__(why, where, hint)
 
 
 class ForceError(InputError):
@@ -110,6 +124,14 @@ class KeyFileError(InputError):
 
 class StoreError(DetenteError):
     """The database refused an operation or could not be reached; the message carries its reason."""
+
+
+class ConflictError(StoreError):
+    """Another writer appended to the party's log since this batch was made: it no longer follows the head."""
+
+
+class LedgerAddressError(InputError, StoreError):
+    """A ledger address is neither a SQLite file path nor a database URL detente can open (SQLite, PostgreSQL)."""
 
 
 class EscrowError(InputError):
@@ -182,3 +204,35 @@ class InspectionError(InputError):
 
 class PlanningError(InputError):
     """A proposal or plan that cannot be built: unknown base treaty, bad bounds, an infeasible constraint."""
+
+
+class VerificationError(DetenteError):
+    """Something was checked and does not hold: a signature, a proof, a checkpoint, a ledger, evidence.
+
+    Not bad input: a finding about whoever made what was checked. The message says what was checked, against what,
+    and the first rule that failed.
+    """
+
+
+class RefusedCheckpointError(VerificationError):
+    """A witness did not cosign a signed checkpoint because it is not shown to extend the last one it cosigned.
+
+    ``kind`` says why: ``rollback`` (a smaller size), ``no-proof`` (a larger size without a consistency proof) or
+    ``bad-proof`` (the proof given fails). None of them is evidence against the log: an old note can be re-sent by
+    anyone, and consistency proofs are not signed. The log clears it by sending a proof from the witnessed size.
+    """
+
+    def __init__(self, kind: str, why: str) -> None:
+        self.kind = kind
+        self.why = why
+        super().__init__(f"not cosigned ({kind}): {why}")
+
+
+class CheckpointError(VerificationError):
+    """A checkpoint recorded in a ledger does not hold against the party's key or entries; ``why`` names its size."""
+
+    def __init__(self, party: str, size: int, why: str) -> None:
+        self.party = party
+        self.size = size
+        self.why = why
+        super().__init__(f"{party} ledger: {why}")

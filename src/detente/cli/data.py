@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from detente.cli.common import JsonOption, console, print_json
+from detente.cli.common import JsonOption, console, plain, print_json
 from detente.data.official import check_party, new_start_aggregates, stockpiles
 from detente.errors import DataError
 
@@ -16,7 +16,7 @@ app = typer.Typer(help="Shipped data: New START aggregates, stockpiles, illustra
 
 @app.command("aggregates")
 def aggregates(
-    party: Annotated[str | None, typer.Option(help="Only this party (US or RU).")] = None,
+    party: Annotated[str | None, typer.Option("--party", "-p", help="Only this party (US or RU).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """New START aggregate numbers for every published data exchange, with confidence and source."""
@@ -44,7 +44,11 @@ def aggregates(
     for a in rows:
         f = a.figures
         table.add_row(
-            str(a.as_of), a.party, *(f"{v:,}" if v is not None else "–" for v in f.values()), a.confidence, a.source
+            str(a.as_of),
+            plain(a.party),
+            *(f"{v:,}" if v is not None else "–" for v in f.values()),
+            plain(a.confidence),
+            plain(a.source),
         )
     console.print(table)
 
@@ -67,7 +71,7 @@ def show_stockpiles(
     table = Table(
         title="Nuclear stockpiles (warheads; chart: US blue, USSR/Russia red)",
         title_justify="left",
-        caption=f"Source: {rows[0].source}",
+        caption=plain(f"Source: {rows[0].source}"),
     )
     for col in ("year", "US", "USSR/Russia", "chart"):
         table.add_column(col, justify="right" if col != "chart" else "left")
@@ -79,16 +83,21 @@ def show_stockpiles(
 
 
 @app.command("forces")
-def forces() -> None:
+def forces(as_json: JsonOption = False) -> None:
     """The shipped illustrative and historical forces, and what each is."""
     from detente.catalog.load import builtin_catalog  # only this command reads the forces
     from detente.data.forces import shipped_force_names, shipped_force_path
     from detente.forces.read import read_force
 
+    shipped = {name: read_force(shipped_force_path(name), builtin_catalog()) for name in shipped_force_names()}
+    if as_json:
+        print_json([{"name": name, "as_of": f.info.as_of, "parties": list(f.parties), "items": f.items,
+                     "label": f.info.label} for name, f in shipped.items()])  # fmt: skip
+        return
     table = Table(title="Shipped forces (use the name wherever a force file is asked for)", title_justify="left")
     for col in ("name", "as of", "parties", "items", "what it is"):
         table.add_column(col, overflow="fold")
-    for name in shipped_force_names():
-        f = read_force(shipped_force_path(name), builtin_catalog())
-        table.add_row(name, str(f.info.as_of or "–"), ", ".join(f.parties), f"{f.items:,}", f.info.label)
+    for name, f in shipped.items():
+        table.add_row(plain(name), str(f.info.as_of or "–"), plain(", ".join(f.parties)), f"{f.items:,}",
+                      plain(f.info.label))  # fmt: skip
     console.print(table)

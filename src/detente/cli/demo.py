@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from detente.catalog.load import builtin_catalog
-from detente.cli.common import console
+from detente.cli.common import ForceOption, console, output_path, plain, shown
 from detente.cli.ledger import build_demo, timeline_table, timeline_with_progress
 from detente.cli.render import readings_table
 from detente.counting.compliance import judge
@@ -34,21 +34,24 @@ def demo(
     ledger: Annotated[
         Path | None, typer.Option(help="Where to build the demo ledger (a new SQLite file); default: a fresh temp dir.")
     ] = None,
+    overwrite: ForceOption = False,
 ) -> None:
     """Count the shipped forces under the shipped treaties, and replay the demo ledger, beside the official figures."""
     catalog = builtin_catalog()
+    if ledger is not None:
+        output_path(ledger, overwrite)  # before the counting: a file in the way costs nothing
     for name, specs in DEMO:
         force = read_force(shipped_force_path(name), catalog)
         readings = [parse_reading(s, catalog) for s in specs]
         as_of = force.info.as_of
         assert as_of is not None, f"shipped force {name} has a date"  # noqa: S101 - shipped data invariant
         results = [judge(t, as_of) for t in count_readings(force, readings)]
-        console.rule(f"[bold]{force.info.title}[/]  ({name})")
-        console.print(f"[dim]{force.info.label}[/]")
+        console.rule(f"[bold]{shown(force.info.title)}[/]  ({shown(name)})")
+        console.print(plain(force.info.label, "dim"))
         console.print(readings_table(results, f"{force.items:,} items counted as of {as_of}"))
     target = ledger or Path(tempfile.mkdtemp(prefix="detente-demo-")) / "demo-ledger.sqlite"
     console.rule("[bold]New START ledgers of the US and Russia, 2011–2023[/]  (ILLUSTRATIVE item-level history)")
-    with build_demo(target) as store:
+    with build_demo(target, overwrite) as store:
         reading = parse_reading("new-start", catalog)
         rows = timeline_with_progress(store, reading, None)
         console.print(timeline_table(rows, f"Counts replayed from {target} at every data date"))
@@ -60,7 +63,8 @@ def demo(
             "Verdicts: within · within-range (meets the top of a range limit) · over · not-in-force (limits not yet "
             "binding on that date) · expired · no-limit. 'official' is the published figure for the same date and "
             "party. More: detente count us-2020-09 --treaty new-start+ru-2022; detente treaty show start-i; "
-            f"detente data aggregates; detente ledger history {target} US-B52H-60-0001; detente inspect plan {target} "
+            f"detente data aggregates; detente ledger history {shown(target)} US-B52H-60-0001; detente inspect plan "
+            f"{shown(target)} "
             "--by US --of RU --at 2016-03-01 --seed 4; detente detect chart --out detection.svg; detente proposals "
             "bomber-dispute; detente plan us-2020-09 -t new-start+ru-2022 --deadline 2023-09-01."
         )

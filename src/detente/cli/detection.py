@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from fractions import Fraction
@@ -12,7 +13,16 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from detente.cli.common import JsonOption, console, print_json
+from detente.cli.common import (
+    ForceOption,
+    JsonOption,
+    console,
+    err_console,
+    output_path,
+    plain,
+    print_json,
+    shown,
+)
 from detente.errors import InputError, Location, StatisticsError
 from detente.verification import detection as det
 from detente.verification.game import Game
@@ -42,18 +52,40 @@ BaseOpt = Annotated[
     list[str] | None,
     typer.Option("--base", help="A base as NAME:MISSILES:DECLARED:CAPACITY (repeatable); default: illustrative set."),
 ]
-YearsOpt = Annotated[int, typer.Option("--years", help="Simulated treaty years.")]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Seed: the same seed gives the same result.")]
+#: Simulated years a command may ask for: about ten seconds of the general kernel (one to three million years a
+#: second on one core), far more than an interval to three decimals needs (a million years: ±0.001).
+MAX_SIMULATED_YEARS = 10_000_000
+#: Inspections a simulated year may hold: New START allows 18.
+MAX_INSPECTIONS = 1_000
+#: A chart's sweep: years × strategies × inspection counts, the same budget spread over every point, on a laptop
+#: or a Dask cluster.
+MAX_SWEEP_YEARS = 100_000_000
+YearsOpt = Annotated[
+    int, typer.Option("--years", help=f"Simulated treaty years (at most {MAX_SIMULATED_YEARS:,}).", min=1,
+                      max=MAX_SIMULATED_YEARS)
+]  # fmt: skip
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed: the same seed gives the same result.", min=0)]
+
+
+_WHOLE = re.compile(r"-?[0-9]{1,18}")  # a whole number an int64 holds, in ASCII digits
+
+
+def _numbers(spec: str, count: int, first: int) -> list[int] | None:
+    """The ``:``-separated whole numbers of ``spec`` from part ``first`` on, if it has ``count`` parts."""
+    parts = spec.split(":")
+    if len(parts) != count or not all(_WHOLE.fullmatch(p.strip()) for p in parts[first:]):
+        return None
+    return [int(p) for p in parts[first:]]
 
 
 def _sites(specs: list[str]) -> tuple[list[int], list[int]]:
     sizes, bad = [], []
     for i, spec in enumerate(specs):
-        parts = spec.split(":")
-        if len(parts) != 2 or not all(p.strip().lstrip("-").isdigit() for p in parts):
+        numbers = _numbers(spec, 2, 0)
+        if numbers is None:
             raise InputError(f"expected SIZE:VIOLATIONS, got {spec!r}", Location(field=f"--site #{i + 1}"))
-        sizes.append(int(parts[0]))
-        bad.append(int(parts[1]))
+        sizes.append(numbers[0])
+        bad.append(numbers[1])
     return sizes, bad
 
 
@@ -62,12 +94,12 @@ def _bases(specs: list[str] | None) -> tuple[Base, ...]:
         return new_start_like_bases()
     bases = []
     for i, spec in enumerate(specs):
-        parts = spec.split(":")
-        if len(parts) != 4 or not all(p.strip().isdigit() for p in parts[1:]):
+        numbers = _numbers(spec, 4, 1)
+        if numbers is None:
             raise InputError(
                 f"expected NAME:MISSILES:DECLARED:CAPACITY, got {spec!r}", Location(field=f"--base #{i + 1}")
             )
-        bases.append(Base(parts[0], int(parts[1]), int(parts[2]), int(parts[3])))
+        bases.append(Base(spec.split(":")[0], *numbers))
     return tuple(bases)
 
 
@@ -82,7 +114,7 @@ def _progress_bar(label: str, show: bool) -> Iterator[Callable[[int, int], None]
         yield None
         return
     columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
+    with Progress(*columns, console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
         task = bar.add_task(label, total=None)
 
         def update(done: int, total: int) -> None:
@@ -97,7 +129,7 @@ def probability(
     violations: Annotated[int | None, typer.Option("--violations", "-M", help="Items in violation.")] = None,
     sample: Annotated[int | None, typer.Option("--sample", "-n", help="Items examined.")] = None,
     site: SiteOpt = None,
-    sites_inspected: Annotated[int, typer.Option("--inspect", "-k", help="Sites inspected (multi-stage).")] = 1,
+    sites_inspected: Annotated[int, typer.Option("--inspect", help="Sites inspected (multi-stage).")] = 1,
     items: Annotated[int, typer.Option("--items", help="Items examined at each site inspected.")] = 1,
     weight: WeightOpt = None,
     revisits: Annotated[
@@ -106,7 +138,7 @@ def probability(
     years: Annotated[int, typer.Option("--years", help="Also give the chance over this many years.")] = 1,
     as_json: JsonOption = False,
 ) -> None:
-    """Exact detection probability: items at one site (-N -M -n), or sites then items (--site …, -k, --items)."""
+    """Exact detection probability: items at one site (-N -M -n), or sites then items (--site …, --inspect, --items)."""
     result: dict[str, Any]
     if site:
         if population is not None or violations is not None or sample is not None:
@@ -132,7 +164,7 @@ def probability(
     if as_json:
         print_json(result)
         return
-    console.print(model)
+    console.print(plain(model))
     console.print(f"detection probability: [bold]{p:.4f}[/]")
     if years != 1:
         console.print(f"over {years} independent years: [bold]{result['probability_over_years']:.4f}[/]")
@@ -143,7 +175,7 @@ def sample_size_command(
     population: Annotated[int, typer.Option("--population", "-N", help="Items at the site.")],
     violations: Annotated[int, typer.Option("--violations", "-M", help="Items in violation to detect.")],
     target: Annotated[
-        list[float] | None, typer.Option("--target", "-p", help="Detection probability wanted (repeatable).")
+        list[float] | None, typer.Option("--target", help="Detection probability wanted (repeatable).")
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -174,7 +206,7 @@ def game_command(
     sanction: Annotated[float, typer.Option("--sanction", "-b", help="What a detected violation costs it.")],
     false_alarm_rate: Annotated[float, typer.Option("--false-alarm-rate", help="α, per inspection scheme.")] = 0.0,
     false_alarm_cost: Annotated[float, typer.Option("--false-alarm-cost", help="h, to the inspectee.")] = 0.0,
-    detection: Annotated[float | None, typer.Option("--detection", "-p", help="A detection probability.")] = None,
+    detection: Annotated[float | None, typer.Option("--detection", help="A detection probability.")] = None,
     population: Annotated[int | None, typer.Option("--population", "-N", help="Items, for a sample size.")] = None,
     violations: Annotated[int | None, typer.Option("--violations", "-M", help="Items in violation.")] = None,
     per_inspection: Annotated[
@@ -221,7 +253,9 @@ def simulate_command(
     extra: Annotated[int, typer.Option("--extra", "-x", help="Extra warheads beyond the declaration.")],
     years: YearsOpt = 1_000_000,
     seed: SeedOpt = 2011,
-    inspections: Annotated[int, typer.Option("--inspections", "-m", help="Inspections a year.")] = 10,
+    inspections: Annotated[
+        int, typer.Option("--inspections", "-m", help="Inspections a year.", min=0, max=MAX_INSPECTIONS)
+    ] = 10,
     weight: WeightOpt = None,
     distinct: Annotated[bool, typer.Option("--distinct", help="A year's inspections go to distinct bases.")] = False,
     items: Annotated[int, typer.Option("--items", help="Missiles examined per inspection.")] = 1,
@@ -234,9 +268,9 @@ def simulate_command(
     regime = _regime(inspections, weight, distinct, items)
     regime.shares(len(bases))  # refuse a wrong number of weights before the bar starts
     placements = place(strategy, bases, extra, regime)
+    exact = exact_probability(bases, placements, regime)  # first: it refuses sizes past its bounds at once
     with _progress_bar(f"simulating {years:,} years", not as_json) as progress:
         estimate = simulate(bases, placements, regime, years, seed, confidence=confidence, progress=progress)
-    exact = exact_probability(bases, placements, regime)
     result = {
         "strategy": strategy, "extra_warheads": extra, "inspections_per_year": inspections, "years": years,
         "seed": seed, "kernel": estimate.kernel, "detected_years": estimate.detected,
@@ -250,7 +284,9 @@ def simulate_command(
         return
     if not base:
         console.print("[dim]bases: ILLUSTRATIVE New START-like set (not a declaration); --base to give your own[/]")
-    console.print(f"{strategy}: {extra} extra warheads; {inspections} inspections a year, {items} missile(s) each")
+    console.print(
+        f"{shown(strategy)}: {extra} extra warheads; {inspections} inspections a year, {items} missile(s) each"
+    )
     console.print(f"detected in {estimate.detected:,} of {years:,} years: [bold]{estimate.probability:.4f}[/] "
                   f"({confidence:.0%} interval {estimate.low:.4f}–{estimate.high:.4f}); exact {exact:.4f}")  # fmt: skip
 
@@ -259,7 +295,9 @@ def simulate_command(
 def chart_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="FILE.png or FILE.svg.")],
     extra: Annotated[int, typer.Option("--extra", "-x", help="Extra warheads beyond the declaration.")] = 60,
-    max_inspections: Annotated[int, typer.Option("--max-inspections", help="Up to this many a year.")] = 18,
+    max_inspections: Annotated[
+        int, typer.Option("--max-inspections", help="Up to this many a year.", min=1, max=MAX_INSPECTIONS)
+    ] = 18,
     strategy: Annotated[list[str] | None, typer.Option("--strategy", "-s", help="Repeatable; default: all.")] = None,
     years: YearsOpt = 100_000,
     seed: SeedOpt = 2011,
@@ -268,6 +306,7 @@ def chart_command(
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="A Dask scheduler address: run the sweep there.")
     ] = None,
+    force: ForceOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Chart detection probability against inspections a year, one line per strategy (Monte Carlo and exact)."""
@@ -277,10 +316,16 @@ def chart_command(
     if out.suffix.lower() not in (".png", ".svg"):
         raise InputError(f"cannot tell the format from {out.suffix or 'no suffix'!r}", Location.of(out),
                          "name the file .png or .svg")  # fmt: skip
-    if out.exists():
-        raise InputError("already exists; refusing to overwrite", Location.of(out))
-    if max_inspections < 1:
-        raise StatisticsError(f"must be at least 1, got {max_inspections}", Location(field="--max-inspections"))
+    output_path(out, force)
+    strategies = strategy or list(STRATEGIES)
+    sweep_years = years * len(strategies) * max_inspections
+    if sweep_years > MAX_SWEEP_YEARS:
+        raise StatisticsError(
+            f"the sweep would simulate {sweep_years:,} years (years × strategies × inspection counts), "
+            f"more than {MAX_SWEEP_YEARS:,}",
+            Location(field="--years"),
+            "fewer --years, strategies or --max-inspections",
+        )
     bases = _bases(base)
     regime = _regime(10, weight, False, 1)
     regime.shares(len(bases))
@@ -291,7 +336,7 @@ def chart_command(
         client = Client(scheduler)  # type: ignore[no-untyped-call]
     try:
         with _progress_bar("sweeping", not as_json) as progress:
-            result = sweep(bases, extra, strategy or list(STRATEGIES), range(1, max_inspections + 1), years, seed,
+            result = sweep(bases, extra, strategies, range(1, max_inspections + 1), years, seed,
                            regime=regime, client=client, progress=progress)  # fmt: skip
     finally:
         if client is not None:
@@ -300,4 +345,4 @@ def chart_command(
     if as_json:
         print_json(result.as_json())
     else:
-        console.print(f"wrote {out}")
+        console.print(f"wrote {shown(out)}")

@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from detente._files import load_document
-from detente.cli.common import JsonOption, console, print_json
+from detente.cli.common import ForceOption, JsonOption, console, output_path, plain, plain_lines, print_json, shown
 from detente.cli.ledger import KeyOpt, LedgerArg, _ledger, _open, _parties
 from detente.crypto.keys import load_key
 from detente.errors import FileFormatError, InputError, Location
@@ -35,13 +34,17 @@ app = typer.Typer(help="Inspections: plan, record findings, report discrepancies
 
 ByOpt = Annotated[str, typer.Option("--by", help="The inspecting party.")]
 AtOpt = Annotated[str, typer.Option("--at", help="Time of the inspection (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ).")]
+MAX_TREATY_YEAR = 100  # treaties run for decades; a later year has no date a calendar can hold for every treaty
 
 
 def _time(text: str, option: str) -> dt.datetime:
     value = normalize_time(text)
     if not isinstance(value, str) or not value.endswith("Z"):
         raise InputError(f"{option}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, got {text!r}")
-    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    try:  # the shape is right, but the month, day or hour may not exist (2012-13-01)
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"{option}: no such date or time: {text!r}") from None
 
 
 def _treaty_of(store: SqlLedgerStore, party: str) -> str:
@@ -69,16 +72,22 @@ def plan_cmd(
     at: AtOpt,
     kind: Annotated[str, typer.Option("--type", help="Inspection type id (e.g. type-one).")] = "type-one",
     site: Annotated[str | None, typer.Option("--site", help="Choose the site; default: a seeded random draw.")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Seed of the random draw (site, designation).")] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed of the random draw (site, designation).", min=0, max=2**128 - 1)
+    ] = None,
     weight: Annotated[
         list[str] | None, typer.Option("--weight", help="SITE=W or KIND=W: draw weight (repeatable; default 1).")
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write a findings template (JSON) here.")] = None,
+    force: ForceOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Plan an inspection: the site (chosen or drawn) and the designated missiles, from the declared state then.
 
     The findings template lists what was declared at the site; inspectors edit it to what they found.
     """
+    if out is not None:
+        output_path(out, force)  # before the plan: a file in the way costs nothing
     with _open(target) as store:
         _parties(store, by)
         _parties(store, of)
@@ -86,17 +95,25 @@ def plan_cmd(
         inspected = replay_store(store, of, normalize_time(when))  # type: ignore[arg-type]
         treaty = get_treaty(_treaty_of(store, by))
         p = plan(treaty, kind, by, inspected, when, site=site, seed=seed, weights=_weights(weight))
-        how = "chosen" if p.selection == "chosen" else f"drawn from {p.candidates} eligible sites (seed {seed})"
-        console.print(f"{p.itype.name} inspection of {of} by {by} at {when:%Y-%m-%d %H:%M}Z")
-        console.print(f"  site: {p.site.id} ({p.site.kind.value}{', ' + p.site.name if p.site.name else ''}) — {how}")
-        if p.designated:
-            console.print(f"  designated: {', '.join(p.designated)}")
-        if out is not None:
-            template = {"at": f"{when:%Y-%m-%dT%H:%M:%SZ}", **declared_findings(p, inspected)}
-            if out.exists():
-                raise InputError("already exists; refusing to overwrite", Location.of(out))
-            out.write_text(json.dumps(template, indent=2) + "\n", encoding="utf-8")
-            console.print(f"  findings template: {out} (what was declared there; edit it to what you find)")
+    if out is not None:
+        template = {"at": f"{when:%Y-%m-%dT%H:%M:%SZ}", **declared_findings(p, inspected)}
+        out.write_text(json.dumps(template, indent=2) + "\n", encoding="utf-8")
+    if as_json:
+        print_json({
+            "inspector": by, "inspected": of, "type": p.itype.id, "at": f"{when:%Y-%m-%dT%H:%M:%SZ}",
+            "site": {"id": p.site.id, "kind": p.site.kind.value, "name": p.site.name},
+            "selection": p.selection, "candidates": p.candidates, "seed": seed, "designated": list(p.designated),
+            "template": None if out is None else str(out),
+        })  # fmt: skip
+        return
+    how = "chosen" if p.selection == "chosen" else f"drawn from {p.candidates} eligible sites (seed {seed})"
+    console.print(f"{shown(p.itype.name)} inspection of {shown(of)} by {shown(by)} at {when:%Y-%m-%d %H:%M}Z")
+    name = f", {p.site.name}" if p.site.name else ""
+    console.print(f"  site: {shown(p.site.id)} ({shown(p.site.kind.value + name)}) — {how}")
+    if p.designated:
+        console.print(f"  designated: {shown(', '.join(p.designated))}")
+    if out is not None:
+        console.print(f"  findings template: {shown(out)} (what was declared there; edit it to what you find)")
 
 
 def _findings(path: Path) -> tuple[dict[str, Any], dt.datetime]:
@@ -122,6 +139,7 @@ def record(
     ] = None,
     commitment: Annotated[Path | None, typer.Option(help="The signed escrow commitment the opening refers to.")] = None,
     escrow_key: Annotated[str | None, typer.Option(help="Public key (base64) that signed the commitment.")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Record an inspection's findings in your party's ledger; print each discrepancy with the declaration.
 
@@ -136,15 +154,24 @@ def record(
         treaty = ledger.party(k.party).treaty
         draft = notification(findings, when, _time(sent, "--sent") if sent else when, treaty)
         [accepted] = ledger.submit(k.party, [draft], str(findings_file))
-        console.print(f"recorded as {k.party} #{accepted.seq}: {findings['inspection_type']} at {findings['site']}")
-        discrepancies = [f for f in accepted.flags if f.kind == "discrepancy"]
-        for flag in discrepancies:
-            console.print(f"  [yellow]{flag.detail}[/] {escape(flag.message)}")
-        if not discrepancies:
-            console.print("  [green]no discrepancy[/]: the findings match the declaration")
-        if opened is not None:
-            for label, uids in matched.items():
-                console.print(f"  escrow {label}: {', '.join(uids) if uids else 'none'}")
+    discrepancies = [f for f in accepted.flags if f.kind == "discrepancy"]
+    if as_json:
+        print_json({
+            "party": k.party, "seq": accepted.seq, "hash": accepted.hash,
+            "inspection_type": findings["inspection_type"], "site": findings["site"],
+            "discrepancies": [{"kind": f.detail, "uid": f.uid, "message": f.message} for f in discrepancies],
+            "escrow": matched if opened is not None else None,
+        })  # fmt: skip
+        return
+    what = f"{findings['inspection_type']} at {findings['site']}"
+    console.print(f"recorded as {shown(k.party)} #{accepted.seq}: {shown(what)}")
+    for flag in discrepancies:
+        console.print(f"  [yellow]{shown(flag.detail)}[/] {shown(flag.message)}")
+    if not discrepancies:
+        console.print("  [green]no discrepancy[/]: the findings match the declaration")
+    if opened is not None:
+        for label, uids in matched.items():
+            console.print(f"  escrow {shown(label)}: {shown(', '.join(uids)) if uids else 'none'}")
 
 
 def _opened(opening: Path, commitment: Path | None, escrow_key: str | None) -> list[dict[str, Any]]:
@@ -197,9 +224,9 @@ def report_cmd(
     for column in ("by", "#", "of", "type", "site", "time", "year", "seen", "discrepancies"):
         table.add_column(column, justify="right" if column in ("#", "year", "seen") else "left")
     for r in reports:
-        found = "\n".join(f"{d.kind} {d.uid} ({d.declared} → {d.found})" for d in r.discrepancies)
-        table.add_row(r.inspector, str(r.seq), r.inspected, r.itype, r.site, r.at, str(r.year), str(r.seen),
-                      f"[yellow]{escape(found)}[/]" if found else "[green]none[/]")  # fmt: skip
+        found = [f"{d.kind} {d.uid} ({d.declared} → {d.found})" for d in r.discrepancies]
+        table.add_row(*(plain(v) for v in (r.inspector, r.seq, r.inspected, r.itype, r.site, r.at, r.year, r.seen)),
+                      plain_lines(found, "yellow") if found else plain("none", "green"))  # fmt: skip
     console.print(table)
     total = sum(len(r.discrepancies) for r in reports)
     console.print(f"{len(reports)} inspections, {total} discrepancies")
@@ -210,7 +237,8 @@ def quota(
     target: LedgerArg,
     by: ByOpt,
     year: Annotated[
-        int | None, typer.Option("--year", help="Treaty year (1 = the first from entry into force).")
+        int | None,
+        typer.Option("--year", help="Treaty year (1 = the first from entry into force).", max=MAX_TREATY_YEAR),
     ] = None,
     date: Annotated[str | None, typer.Option("--date", "-d", help="Or: the treaty year of this date.")] = None,
     as_json: JsonOption = False,
@@ -226,9 +254,9 @@ def quota(
                          "quota": q.itype.quota, "left": q.left} for q in use])  # fmt: skip
             return
         first = use[0]
-        table = Table(title=f"{by}'s inspections, treaty year {first.year} ({first.start} to {first.end})")
+        table = Table(title=plain(f"{by}'s inspections, treaty year {first.year} ({first.start} to {first.end})"))
         for column in ("type", "used", "quota", "left"):
             table.add_column(column, justify="left" if column == "type" else "right")
         for q in use:
-            table.add_row(q.itype.name, str(q.used), str(q.itype.quota), str(q.left))
+            table.add_row(plain(q.itype.name), str(q.used), str(q.itype.quota), str(q.left))
         console.print(table)

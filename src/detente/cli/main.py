@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.markup import escape
+from typer._click.exceptions import ClickException  # Typer's own copy of click, as Typer raises it
 from typer.core import TyperCommand, TyperGroup
 
 from detente import __version__
-from detente.cli.common import console
-from detente.errors import DetenteError, InputError
+from detente.cli.common import EXIT_INPUT, Failure, failure_of, report, wants_json
 
 if TYPE_CHECKING:
     from typer import _click  # Typer's own copy of click: the types TyperGroup's methods take and return
@@ -173,7 +172,7 @@ app = typer.Typer(
     help="Machinery for strategic arms control: treaties as code, declared forces, counting and compliance.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
 )
 
 
@@ -189,18 +188,42 @@ def version() -> None:
 
 
 def main() -> None:
-    """Run the CLI; errors print one line saying where and why, and exit with code 2 (no traceback).
+    """Run the CLI; a failure is one line on standard error (one JSON object with ``--json``) and an exit code.
 
-    That holds for bad input and for a proof, chain or evidence that does not verify.
+    Exit codes (docs/cli.md, "Output, errors and exit codes"): 0 done; 2 bad input or usage; 3 something checked
+    does not hold (a signature, chain, proof, checkpoint or evidence); 1 a bug. ``detente.cli.common`` tells them
+    apart.
     """
+    as_json = wants_json(sys.argv[1:])
     try:
-        app()
-    except InputError as exc:
-        console.print(f"[bold red]error:[/] {escape(exc.message())}", highlight=False, soft_wrap=True)
-        sys.exit(2)
-    except DetenteError as exc:  # a finding (a proof or chain that does not verify) or the database refused
-        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        sys.exit(2)
+        # Not standalone: usage errors come back here to be told as JSON when asked, like every other failure.
+        code = app(standalone_mode=False)
+    except ClickException as exc:
+        if not as_json:
+            _show_usage_error(exc)
+            sys.exit(EXIT_INPUT)
+        ctx = getattr(exc, "ctx", None)  # a usage error knows its command
+        where = None if ctx is None else ctx.command_path
+        report(Failure("usage", type(exc).__name__, exc.format_message(), EXIT_INPUT, where, "see --help"), True)
+        sys.exit(EXIT_INPUT)
+    except typer.Abort:
+        report(Failure("interrupted", "Abort", "aborted", 130), as_json)
+        sys.exit(130)
+    except Exception as exc:  # every failure is told, and one detente did not expect is told as a bug
+        failure = failure_of(exc)
+        report(failure, as_json)
+        sys.exit(failure.exit_code)
+    if isinstance(code, int) and code:  # a typer.Exit(code) or Ctrl-C (130)
+        sys.exit(code)
+
+
+def _show_usage_error(exc: ClickException) -> None:
+    """A usage error as Typer shows it when it runs standalone: usage, a pointer to --help, the error in a box."""
+    from typer import rich_utils  # only when there is a usage error to show
+
+    if type(exc).__name__ == "NoArgsIsHelpError":  # the help was printed when the error was made
+        return
+    rich_utils.rich_format_error(exc)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -11,13 +12,25 @@ import typer
 from rich.table import Table
 
 from detente.catalog.model import Catalog
-from detente.cli.common import CatalogOption, JsonOption, catalog_with, console, print_json, verdict_text
+from detente.cli.common import (
+    CatalogOption,
+    ForceOption,
+    JsonOption,
+    catalog_with,
+    console,
+    output_path,
+    plain,
+    print_json,
+    shown,
+    verdict_text,
+)
 from detente.counting.readings import Reading, parse_reading
 from detente.data.forces import load_force
 from detente.errors import InputError, Location, PlanningError, TreatyError
 from detente.planning.proposals import get_proposal
 from detente.planning.request import DEFAULT_OBJECTIVE, Capacity, KeepRule, PlanRequest, RvBounds
 from detente.planning.upload import (
+    MAX_HORIZON_DAYS,
     UploadSeries,
     load_upload_data,
     milestones,
@@ -31,19 +44,23 @@ if TYPE_CHECKING:
     from detente.planning.trajectory import Trajectory
 
 CHART_FORMATS = (".png", ".svg")
+MAX_YEARS = MAX_HORIZON_DAYS / 365.25  # upload's horizon: 100 years
 ChartOption = Annotated[
     Path | None, typer.Option("--chart", help="Also draw the trajectories against the limits to FILE (.png or .svg).")
 ]
 
 
-def _chart_path(chart: Path | None) -> Path | None:
-    if chart is not None and chart.suffix.lower() not in CHART_FORMATS:
+def _chart_path(chart: Path | None, force: bool) -> Path | None:
+    """The chart file, checked before any work: a known format, and never over a file without ``--force``."""
+    if chart is None:
+        return None
+    if chart.suffix.lower() not in CHART_FORMATS:
         raise InputError(
             f"cannot tell the chart format from {chart.suffix or 'no suffix'!r}",
             Location.of(chart),
             "name the file .png or .svg",
         )
-    return chart
+    return output_path(chart, force)
 
 
 def _date(text: str | None, option: str) -> dt.date | None:
@@ -61,13 +78,13 @@ def _date(text: str | None, option: str) -> dt.date | None:
 def _plan_tables(plan: Plan, trajectory: Trajectory) -> None:
     party = plan.party
     steps = Table(
-        title=f"Plan for {party} under {plan.reading.spec}, {plan.start} → {plan.deadline}", title_justify="left"
+        title=plain(f"Plan for {party} under {plan.reading.spec}, {plan.start} → {plan.deadline}"), title_justify="left"
     )
     for name, justify in (("items", "left"), ("now", "right"), ("action", "left"), ("count", "right")):
         steps.add_column(name, justify=justify)  # type: ignore[arg-type]
     for step in plan.steps:
         action = step.action.value + (f" to {step.warheads} RVs" if step.action.value == "download" else "")
-        steps.add_row(step.group.label(), f"{step.group.items:,}", action, f"{step.items:,}")
+        steps.add_row(plain(step.group.label()), f"{step.group.items:,}", plain(action), f"{step.items:,}")
     if not plan.steps:
         steps.add_row("(nothing to do)", "", "", "")
     console.print(steps)
@@ -81,10 +98,12 @@ def _plan_tables(plan: Plan, trajectory: Trajectory) -> None:
         b = bounds.get(line.measure)
         replayed = trajectory.check.compliance.line(party, line.measure).count.total
         limits.add_row(
-            line.measure,
+            plain(line.measure),
             f"{plan.before.line(party, line.measure).count.total:,}",
             f"{line.count.total:,}",
-            "–" if b is None else (b.limit.describe() if b.value == b.limit.upper else f"≤ {b.value:,} (range end)"),
+            plain(
+                "–" if b is None else (b.limit.describe() if b.value == b.limit.upper else f"≤ {b.value:,} (range end)")
+            ),
             "–" if b is None else f"{b.headroom:+,}",
             verdict_text(line.verdict.value),
             f"{replayed:,}",
@@ -94,32 +113,32 @@ def _plan_tables(plan: Plan, trajectory: Trajectory) -> None:
     for name in ("quantity", "now", "planned", "lost"):
         kept.add_column(name, justify="left" if name == "quantity" else "right")
     for name, now, after in plan.objective:
-        kept.add_row(name, f"{now:,}", f"{after:,}", f"{now - after:,}")
+        kept.add_row(plain(name), f"{now:,}", f"{after:,}", f"{now - after:,}")
     console.print(kept)
     years = Table(title="Year by year (counts replayed from the ledger at each period's end)", title_justify="left")
     measures = [m.id for m in plan.reading.treaty.measures]
     years.add_column("date")
     for m in measures:
-        years.add_column(m, justify="right")
+        years.add_column(plain(m), justify="right")
     years.add_column("done so far")
     for point in trajectory.points:
         counts = point.counts(party)
         done = ", ".join(f"{n:,} {a}" for a, n in point.done.items() if n) or "–"
-        years.add_row(str(point.date), *(f"{counts.get(m, 0):,}" for m in measures), done)
+        years.add_row(str(point.date), *(f"{counts.get(m, 0):,}" for m in measures), plain(done))
     console.print(years)
     check = trajectory.check
-    sent = ", ".join(f"{n:,} {t}" for t, n in check.notifications.items())
+    sent = shown(", ".join(f"{n:,} {t}" for t, n in check.notifications.items()))
     mark = "[green]passed[/]" if check.passed else "[bold red]FAILED[/]"
     console.print(
         f"check {mark}: {sent} appended to an in-memory ledger and replayed as of {check.as_of}; "
         + ("the replayed counts equal the planned force's." if check.agrees else "the replayed counts differ.")
     )
     for problem in check.problems:
-        console.print(f"[red]{problem}[/]")
+        console.print(plain(problem, "red"))
     for flag in check.flags:
-        console.print(f"[yellow]flag[/] {flag}")
+        console.print(f"[yellow]flag[/] {shown(flag)}")
     for note in plan.notes:
-        console.print(f"[dim]note: {note}[/]")
+        console.print(plain(f"note: {note}", "dim"))
 
 
 def _plan_chart(plan: Plan, trajectory: Trajectory, path: Path) -> None:
@@ -161,7 +180,7 @@ def _reading(spec: str, catalog: Catalog, start: dt.date | None) -> tuple[Readin
 
 
 def plan(
-    force: Annotated[str, typer.Argument(help="A force file or a shipped force's name.")],
+    force_spec: Annotated[str, typer.Argument(metavar="FORCE", help="A force file or a shipped force's name.")],
     treaty: Annotated[
         str, typer.Option("--treaty", "-t", help="TREATY[+VARIANT…], a treaty file, or a proposal.")
     ] = "new-start",
@@ -183,6 +202,7 @@ def plan(
     ] = ",".join(DEFAULT_OBJECTIVE),
     range_end: Annotated[str, typer.Option("--range-end", help="For a range limit, plan to its max or min.")] = "max",
     chart: ChartOption = None,
+    force: ForceOption = False,
     catalog: CatalogOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -190,9 +210,9 @@ def plan(
     from detente.planning.reduce import plan_reductions  # SciPy: only this command plans
     from detente.planning.trajectory import follow  # the ledger check: only this command
 
-    chart = _chart_path(chart)
+    chart = _chart_path(chart, force)
     cat = catalog_with(catalog)
-    f = load_force(force, cat)
+    f = load_force(force_spec, cat)
     reading, due = _reading(treaty, cat, _date(start, "--start") or f.info.as_of)
     who = party or (f.parties[0] if len(f.parties) == 1 else None)
     if who is None:
@@ -226,12 +246,12 @@ def plan(
         print_json({**result.as_dict(), "trajectory": trajectory.as_dict()})
         return
     info = f.info
-    console.print(f"[bold]{info.title or force}[/] — {who}, {reading.spec}")
+    console.print(f"[bold]{shown(info.title or force_spec)}[/] — {shown(who)}, {shown(reading.spec)}")
     if info.label:
-        console.print(f"[dim]{info.label}[/]")
+        console.print(plain(info.label, "dim"))
     _plan_tables(result, trajectory)
     if chart is not None:
-        console.print(f"chart written to {chart}")
+        console.print(f"chart written to {shown(chart)}")
 
 
 # ---------------------------------------------------------------------------------------------- upload
@@ -262,11 +282,11 @@ def _upload_chart(series: list[UploadSeries], path: Path) -> None:
 
 def _upload_table(s: UploadSeries, marks: list[int]) -> Table:
     d = s.data
-    table = Table(title=f"{d.title} — from {d.as_of}", title_justify="left", caption=d.label)
+    table = Table(title=plain(f"{d.title} — from {d.as_of}"), title_justify="left", caption=plain(d.label))
     table.add_column("after")
     table.add_column("date")
     for leg in d.legs:
-        table.add_column(leg.id, justify="right")
+        table.add_column(plain(leg.id), justify="right")
     table.add_column("total", justify="right")
     if s.limit is not None:
         table.add_column(f"vs limit {s.limit:,}", justify="right")
@@ -289,36 +309,42 @@ def _span(day: int) -> str:
 
 
 def _parameters(s: UploadSeries) -> Table:
-    table = Table(title=f"{s.data.party}: parameters and where they come from", title_justify="left")
+    table = Table(title=plain(f"{s.data.party}: parameters and where they come from"), title_justify="left")
     for name in ("leg", "deployed", "capacity", "rate", "lead (days)"):
         table.add_column(name, overflow="fold")
     for leg in s.data.legs:
         table.add_row(
-            leg.name,
-            f"{leg.deployed.value:,.0f} ({leg.deployed.provenance})",
-            f"{leg.capacity.value:,.0f} ({leg.capacity.provenance})",
-            f"{leg.rate.value:,.0f}/{leg.rate.per} ({leg.rate.provenance})",
-            f"{leg.lead_days.value:,.0f} ({leg.lead_days.provenance})",
+            plain(leg.name),
+            plain(f"{leg.deployed.value:,.0f} ({leg.deployed.provenance})"),
+            plain(f"{leg.capacity.value:,.0f} ({leg.capacity.provenance})"),
+            plain(f"{leg.rate.value:,.0f}/{leg.rate.per} ({leg.rate.provenance})"),
+            plain(f"{leg.lead_days.value:,.0f} ({leg.lead_days.provenance})"),
         )
     r = s.data.reserve
-    table.add_row("reserve (all legs)", f"{r.value:,.0f} ({r.provenance})", "", "", "")
+    table.add_row("reserve (all legs)", plain(f"{r.value:,.0f} ({r.provenance})"), "", "", "")
     return table
 
 
 def upload(
     parties: Annotated[list[str] | None, typer.Argument(help="Parties (default: every shipped one).")] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="A limit on deployed warheads to draw.")] = None,
-    years: Annotated[float, typer.Option("--years", help="How far ahead.")] = 5.0,
+    years: Annotated[float, typer.Option("--years", help=f"How far ahead (at most {MAX_YEARS:g}).")] = 5.0,
     data: Annotated[
         list[Path] | None, typer.Option("--data", help="Your own upload file (repeatable), instead of shipped ones.")
     ] = None,
     chart: ChartOption = None,
+    force: ForceOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """The most deployed warheads each party could reach over time, leg by leg, from sourced upload parameters."""
-    chart = _chart_path(chart)
-    if years < 0:
-        raise InputError(f"--years must not be negative, got {years}")
+    chart = _chart_path(chart, force)
+    if not math.isfinite(years) or years < 0:
+        raise InputError(f"--years must be a number of years ≥ 0, got {years}")
+    if years > MAX_YEARS:
+        raise InputError(
+            f"--years must be at most {MAX_YEARS:g}, got {years:g}",
+            hint="an upload takes days to years, and the series is computed day by day",
+        )
     loaded = [load_upload_data(p) for p in data or ()]
     if not data:
         loaded = [shipped_upload_data(p) for p in (parties or shipped_upload_parties())]
@@ -337,10 +363,10 @@ def upload(
             day = s.exceeds_limit_on
             said = "never" if day is None else ("already at the start" if day == 0 else f"after {_span(day)}")
             console.print(
-                f"{s.data.party} exceeds {s.limit:,} deployed warheads: {said} (warheads as loaded, bomber weapons "
-                "one by one: no treaty's counting rule)"
+                f"{shown(s.data.party)} exceeds {s.limit:,} deployed warheads: {said} (warheads as loaded, bomber "
+                "weapons one by one: no treaty's counting rule)"
             )
         for key, text in s.data.sources.items():
-            console.print(f"[dim]{key}: {text}[/]")
+            console.print(plain(f"{key}: {text}", "dim"))
     if chart is not None:
-        console.print(f"chart written to {chart}")
+        console.print(f"chart written to {shown(chart)}")

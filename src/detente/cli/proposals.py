@@ -15,11 +15,15 @@ from detente.catalog.model import Catalog
 from detente.cli.common import (
     CatalogOption,
     DateOption,
+    ForceOption,
     JsonOption,
     catalog_with,
     console,
+    output_path,
     parse_date,
+    plain,
     print_json,
+    shown,
 )
 from detente.cli.render import comparison_table, readings_table
 from detente.cli.treaties import describe
@@ -50,7 +54,6 @@ ProposalsOption = Annotated[
     list[str] | None,
     typer.Option(
         "--proposal",
-        "-p",
         help="A built-in proposal, a built-in treaty or a proposal file, optionally +VARIANT; repeatable "
         "(default: every built-in proposal).",
     ),
@@ -149,21 +152,26 @@ def list_proposals(as_json: JsonOption = False) -> None:
             ]
         )
         return
-    table = Table(title="Built-in proposals (use the id with -p)", title_justify="left")
+    table = Table(title="Built-in proposals (use the id with --proposal)", title_justify="left")
     for col in ("id", "name", "based on", "parties", "limits", "reading", "to meet in", "proposed by", "label"):
         table.add_column(col, overflow="fold")
     for p in proposals.values():
         limits = "; ".join(f"{lim.measure} {lim.describe()}" for lim in p.treaty.limits)
         table.add_row(
-            p.id,
-            p.title,
-            p.treaty.extends or "–",
-            ", ".join(p.treaty.party_ids()),
-            limits,
-            ", ".join(v.id for v in p.variants) or "–",
-            _deadline_text(p),
-            ", ".join(p.terms.proposed_by) or "–",
-            p.terms.label,
+            *(
+                plain(cell)
+                for cell in (
+                    p.id,
+                    p.title,
+                    p.treaty.extends or "–",
+                    ", ".join(p.treaty.party_ids()),
+                    limits,
+                    ", ".join(v.id for v in p.variants) or "–",
+                    _deadline_text(p),
+                    ", ".join(p.terms.proposed_by) or "–",
+                    p.terms.label,
+                )
+            )
         )
     console.print(table)
 
@@ -189,9 +197,9 @@ def show(
         )
         return
     t = p.terms
-    console.print(f"[bold]Proposal {p.spec}[/] [dim]({p.origin})[/]")
+    console.print(f"[bold]Proposal {shown(p.spec)}[/] [dim]({shown(p.origin)})[/]")
     if t.label:
-        console.print(f"[dim]{t.label}[/]")
+        console.print(plain(t.label, "dim"))
     facts = [
         ("proposed by", ", ".join(t.proposed_by)),
         ("date", str(t.date or "")),
@@ -205,7 +213,7 @@ def show(
     ]
     for name, value in facts:
         if value and value != "–":
-            console.print(f"{name}: {value}")
+            console.print(plain(f"{name}: {value}"))
     for c in t.linked:
         how = []
         if c.max is not None:
@@ -214,12 +222,15 @@ def show(
             how.append(f"counted toward {c.counts_toward}")
         holdings = ", ".join(f"{party} {n:,}" for party, n in c.holdings.items()) or "none given"
         console.print(
-            f"linked category [bold]{c.id}[/] — {c.name}: {' and '.join(how)}; holdings {holdings}"
-            + (f" as of {c.as_of}" if c.as_of else "")
-            + (f" [{', '.join(c.sources)}]" if c.sources else "")
+            f"linked category [bold]{shown(c.id)}[/] — "
+            + shown(
+                f"{c.name}: {' and '.join(how)}; holdings {holdings}"
+                + (f" as of {c.as_of}" if c.as_of else "")
+                + (f" [{', '.join(c.sources)}]" if c.sources else "")
+            )
         )
         if c.description:
-            console.print(f"  [dim]{c.description}[/]")
+            console.print(plain(f"  {c.description}", "dim"))
     console.print()
     describe(p.treaty)
 
@@ -273,7 +284,7 @@ def _zone_json(comparison: Comparison) -> dict[str, Any]:
 
 def _header(forces: Sequence[Force], comparison: Comparison) -> None:
     for f in forces:
-        console.print(f"[bold]{f.info.title or 'force'}[/] — {f.items:,} items [dim]{f.info.label}[/]")
+        console.print(f"[bold]{shown(f.info.title or 'force')}[/] — {f.items:,} items [dim]{shown(f.info.label)}[/]")
     console.print(
         f"[dim]{len(comparison.results)} proposals compared as of {comparison.as_of}; "
         f"{comparison.readings_counted} distinct readings counted[/]"
@@ -282,10 +293,10 @@ def _header(forces: Sequence[Force], comparison: Comparison) -> None:
 
 def _zone_lines(comparison: Comparison) -> None:
     zone = comparison.zone()
-    console.print(f"[bold]Zone of agreement now[/]: {', '.join(zone.now) or 'none'}")
-    console.print(f"[bold]By each proposal's deadline[/]: {', '.join(zone.by_deadline) or 'none'}")
+    console.print(f"[bold]Zone of agreement now[/]: {shown(', '.join(zone.now) or 'none')}")
+    console.print(f"[bold]By each proposal's deadline[/]: {shown(', '.join(zone.by_deadline) or 'none')}")
     for spec, missing in zone.incomplete.items():
-        console.print(f"[dim]{spec}: no force holds items of {', '.join(missing)} — left out of the zone[/]")
+        console.print(plain(f"{spec}: no force holds items of {', '.join(missing)} — left out of the zone", "dim"))
 
 
 def _cuts_table(comparison: Comparison) -> Table:
@@ -301,15 +312,15 @@ def _cuts_table(comparison: Comparison) -> Table:
             pace = s.per_year.get(row.measure)
             linked = f" (of which linked {row.linked:,})" if row.linked else ""
             table.add_row(
-                r.proposal.spec,
-                row.party,
-                row.measure,
+                plain(r.proposal.spec),
+                plain(row.party),
+                plain(row.measure),
                 f"{row.total:,}{linked}",
-                "–" if row.limit is None else row.limit.describe(),
+                plain("–" if row.limit is None else row.limit.describe()),
                 f"{row.required:,}",
                 "–" if pace is None else f"{pace:,.0f}",
                 str(r.deadline or "–"),
-                f"[{STANDING_STYLE[s.standing]}]{s.standing.value}[/]",
+                plain(s.standing.value, STANDING_STYLE[s.standing]),
             )
     return table
 
@@ -353,12 +364,15 @@ def _chart(comparison: Comparison, path: Path) -> None:
     plt.close(fig)
 
 
-def _chart_path(chart: Path | None) -> Path | None:
-    if chart is not None and chart.suffix.lower() not in CHART_SUFFIXES:
+def _chart_path(chart: Path | None, force: bool) -> Path | None:
+    """The chart file, checked before any work: a known format, and never over a file without ``--force``."""
+    if chart is None:
+        return None
+    if chart.suffix.lower() not in CHART_SUFFIXES:
         raise InputError(
             f"unknown chart type {chart.suffix or '(none)'!r}: expected .png or .svg", Location.of(chart, None, None)
         )
-    return chart
+    return output_path(chart, force)
 
 
 @app.command("compare")
@@ -370,11 +384,12 @@ def compare(
     chart: Annotated[
         Path | None, typer.Option("--chart", help="Also draw counts against limits to FILE (.png or .svg).")
     ] = None,
+    force: ForceOption = False,
     catalog: CatalogOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Proposals × parties on forces: count, limit, headroom, cut required, verdict, and the zone of agreement."""
-    chart = _chart_path(chart)
+    chart = _chart_path(chart, force)
     loaded, comparison = _compared(forces, proposal, date, rate, catalog)
     if chart is not None:
         _chart(comparison, chart)
@@ -395,7 +410,7 @@ def compare(
     console.print(_cuts_table(comparison))
     _zone_lines(comparison)
     if chart is not None:
-        console.print(f"[dim]chart written to {chart}[/]")
+        console.print(f"[dim]chart written to {shown(chart)}[/]")
 
 
 @app.command("zone")
@@ -419,7 +434,7 @@ def zone(
         )
         return
     _header(loaded, comparison)
-    table = Table(title=f"Where each party stands, as of {comparison.as_of}", title_justify="left")
+    table = Table(title=plain(f"Where each party stands, as of {comparison.as_of}"), title_justify="left")
     for col in ("proposal", "deadline", "party", "standing", "cuts required", "per year", "why"):
         table.add_column(col, overflow="fold")
     for r in comparison.results:
@@ -427,13 +442,13 @@ def zone(
             cuts = ", ".join(f"{m} {n:,}" for m, n in s.required.items()) or "–"
             pace = ", ".join(f"{m} {v:,.0f}" for m, v in s.per_year.items()) or "–"
             table.add_row(
-                r.proposal.spec if i == 0 else "",
+                plain(r.proposal.spec if i == 0 else ""),
                 str(r.deadline or "–") if i == 0 else "",
-                s.party,
-                f"[{STANDING_STYLE[s.standing]}]{s.standing.value}[/]",
-                cuts,
-                pace,
-                s.why,
+                plain(s.party),
+                plain(s.standing.value, STANDING_STYLE[s.standing]),
+                plain(cuts),
+                plain(pace),
+                plain(s.why),
             )
         table.add_section()
     console.print(table)
@@ -469,14 +484,16 @@ def _dispute_tables(diff: ReadingDifference, names: tuple[str, str], verdicts: S
     console.print(comparison_table(list(verdicts), f"The December 2009 bomber positions — as of {diff.a.as_of}"))
     table = Table(title="Where the difference comes from, by system type", title_justify="left")
     for col in ("party", "measure", "system type", names[0], names[1], "difference", "items that make it"):
-        table.add_column(col, justify="right" if col in (*names, "difference") else "left", overflow="fold")
+        justify = "right" if col in (*names, "difference") else "left"
+        table.add_column(plain(col), justify=justify, overflow="fold")  # type: ignore[arg-type]
     for t in diff.types:
         groups = "; ".join(
             f"{g.items:,} {g.status} ({g.role} role, armament {g.armament}): {g.a:,} vs {g.b:,}"
             for g in t.groups
             if g.a != g.b
         )
-        table.add_row(t.party, t.measure, t.name, f"{t.a:,}", f"{t.b:,}", f"{t.difference:+,}", groups)
+        table.add_row(plain(t.party), plain(t.measure), plain(t.name), f"{t.a:,}", f"{t.b:,}", f"{t.difference:+,}",
+                      plain(groups))  # fmt: skip
     console.print(table)
     for party in diff.a.tally.parties:
         for line in diff.a.lines:
@@ -487,7 +504,7 @@ def _dispute_tables(diff: ReadingDifference, names: tuple[str, str], verdicts: S
             if a == b:
                 continue
             sum_text = " + ".join(f"{t.name} {t.difference:+,}" for t in parts)
-            console.print(f"{party} {line.measure}: {b:,} − {a:,} = {b - a:+,} = {sum_text}")
+            console.print(plain(f"{party} {line.measure}: {b:,} − {a:,} = {b - a:+,} = {sum_text}"))
 
 
 @app.command("bomber-dispute")
@@ -508,9 +525,9 @@ def bomber_dispute(
     if as_json:
         print_json(_dispute_json(diff, names))
         return
-    console.print(f"[bold]{f.info.title or force}[/] — {f.items:,} items [dim]{f.info.label}[/]")
+    console.print(f"[bold]{shown(f.info.title or force)}[/] — {f.items:,} items [dim]{shown(f.info.label)}[/]")
     for p in positions:
-        console.print(f"[bold]{p.variants[0].name}[/]: {p.variants[0].description}")
+        console.print(f"[bold]{shown(p.variants[0].name)}[/]: {shown(p.variants[0].description)}")
     _dispute_tables(diff, names, (diff.a, diff.b))
     if not diff.types:
         console.print("The two positions count this force the same: it has no bomber they read differently.")

@@ -25,7 +25,8 @@ from nacl.bindings import crypto_sign, crypto_sign_open, crypto_sign_seed_keypai
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey
 
-from detente.errors import KeyFileError, Location
+from detente._files import parse_json, read_text
+from detente.errors import FileFormatError, KeyFileError, Location
 
 KEY_FORMAT = "detente.key/1"
 
@@ -108,7 +109,8 @@ def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
 
 
 def save_key(key: PartyKey, path: Path) -> None:
-    """Write a key file readable by its owner only; refuse to overwrite an existing file."""
+    """Write a key file readable by its owner only; refuse to overwrite an existing file or to write nowhere."""
+    path = Path(path)
     doc = {
         "format": KEY_FORMAT,
         "party": key.party,
@@ -120,29 +122,71 @@ def save_key(key: PartyKey, path: Path) -> None:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         raise KeyFileError("already exists; refusing to overwrite a key", Location.of(path)) from None
-    with os.fdopen(fd, "w") as out:
-        json.dump(doc, out, indent=2)
-        out.write("\n")
+    except FileNotFoundError:
+        raise KeyFileError(f"folder {path.parent} does not exist", Location.of(path), "create it first") from None
+    except NotADirectoryError:
+        raise KeyFileError(f"{path.parent} is not a folder", Location.of(path)) from None
+    except OSError as exc:
+        raise KeyFileError(f"cannot be written: {exc.strerror}", Location.of(path)) from None
+    try:
+        with os.fdopen(fd, "w") as out:
+            json.dump(doc, out, indent=2)
+            out.write("\n")
+    except OSError as exc:  # a full disk: leave no half-written key behind
+        path.unlink(missing_ok=True)
+        raise KeyFileError(f"cannot be written: {exc.strerror}", Location.of(path)) from None
 
 
 def load_key(path: Path, party: str | None = None) -> PartyKey:
-    """Read a key file; refuse one that others can read, that is malformed, or that belongs to another party."""
+    """Read a key file; refuse one that others can read, that is malformed, or that belongs to another party.
+
+    Rules, in order: the path is a regular file readable by its owner only; it is strict JSON (:func:`parse_json`:
+    no repeated key, UTF-8); it is an object with ``format`` ``detente.key/1``, ``algorithm`` ``ed25519`` if given,
+    a ``party`` code and a base64 32-byte ``seed``; its ``public_key``, if given, is the seed's (what a person reads
+    in the file is the key it holds); its party is ``party`` if one is asked for.
+    """
     path = Path(path)
     try:
         mode = path.stat().st_mode
-        text = path.read_text("utf-8")
     except FileNotFoundError:
         raise KeyFileError("key file not found", Location.of(path)) from None
+    except OSError as exc:
+        raise KeyFileError(f"cannot be read: {exc.strerror}", Location.of(path)) from None
+    if not stat.S_ISREG(mode):
+        raise KeyFileError(
+            "is a directory, not a key file" if stat.S_ISDIR(mode) else "is not a file", Location.of(path)
+        )
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise KeyFileError("key file is readable by others", Location.of(path), "chmod 600 it")
     try:
-        doc = json.loads(text)
-        seed = base64.b64decode(doc["seed"], validate=True)
-        owner = str(doc["party"])
-        if doc.get("format") != KEY_FORMAT or len(seed) != 32:
-            raise ValueError
-    except (ValueError, KeyError, TypeError):
-        raise KeyFileError("not a detente key file", Location.of(path)) from None
+        doc = parse_json(read_text(path), str(path))
+    except FileFormatError as exc:
+        raise KeyFileError(exc.why, exc.where, exc.hint) from None
+    where = Location.of(path)
+    if not isinstance(doc, dict) or doc.get("format") != KEY_FORMAT:
+        raise KeyFileError(f"not a detente key file (format {KEY_FORMAT!r})", where)
+    if doc.get("algorithm", "ed25519") != "ed25519":
+        raise KeyFileError(f"algorithm {doc['algorithm']!r} is not ed25519", Location.of(path, None, "algorithm"))
+    owner = doc.get("party")
+    if not isinstance(owner, str) or not owner or not owner.isprintable() or any(c.isspace() for c in owner):
+        raise KeyFileError(f"must be the party's code, not {owner!r}", Location.of(path, None, "party"))
+    seed = _base64(doc.get("seed"), Location.of(path, None, "seed"))
+    if len(seed) != 32:
+        raise KeyFileError(f"must be 32 bytes, not {len(seed)}", Location.of(path, None, "seed"))
     if party is not None and owner != party:
-        raise KeyFileError(f"key belongs to {owner}, not {party}", Location.of(path))
-    return PartyKey.from_seed(owner, seed)
+        raise KeyFileError(f"key belongs to {owner}, not {party}", where)
+    key = PartyKey.from_seed(owner, seed)
+    if "public_key" in doc and _base64(doc["public_key"], Location.of(path, None, "public_key")) != key.public_key:
+        raise KeyFileError(
+            "is not the public key of this seed", Location.of(path, None, "public_key"), "an edited key file?"
+        )
+    return key
+
+
+def _base64(value: object, where: Location) -> bytes:
+    if not isinstance(value, str):
+        raise KeyFileError("must be base64 text", where)
+    try:
+        return base64.b64decode(value, validate=True)
+    except ValueError:
+        raise KeyFileError("is not base64", where) from None

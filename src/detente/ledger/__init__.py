@@ -17,6 +17,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from detente.ledger.audit import verify_store
     from detente.ledger.chain import GENESIS, Entry, verify_chain
     from detente.ledger.checkpoints import log_origin
     from detente.ledger.convert import declaration_from_state, initial_data
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from detente.ledger.writer import Accepted, Ledger
 
 _WHERE = {
+    "audit": ("verify_store",),
     "chain": ("GENESIS", "Entry", "verify_chain"),
     "checkpoints": ("log_origin",),
     "convert": ("declaration_from_state", "initial_data"),
@@ -74,6 +76,7 @@ __all__ = [  # the names of _WHERE, as a list the tools can read (tests/test_pac
     "replay_store",
     "to_force",
     "verify_chain",
+    "verify_store",
 ]
 
 

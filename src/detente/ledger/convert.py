@@ -4,6 +4,10 @@ Ledgers hold items one by one, each with its unique identifier. Rows of a force 
 (aggregate rows) get generated ones, ``PARTY-SYSTEM-NNNNNN`` numbered per party and type in file order; rows
 without a facility are placed at the party's ``PARTY-undeclared`` facility. Both are stated in the
 notification's remarks.
+
+A declaration carries, in ``systems``, the types its items name that the built-in catalog does not hold as they
+are: the other party's software has the built-in catalog and nothing else, so those are the types it must be
+told, and a force that names only built-in types declares exactly what it declared before ``systems`` existed.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
+from detente.catalog.load import builtin_catalog
+from detente.catalog.model import SystemType
 from detente.forces.model import Force
 from detente.forces.vocabulary import FacilityKind
 from detente.ledger.state import PartyState
@@ -32,9 +38,11 @@ def declaration_from_force(force: Force, party: str) -> dict[str, Any]:
     numbers: Counter[str] = Counter()
     used = {u for u in force.uid if u}
     items = []
+    named: dict[str, SystemType] = {}
     for row in force.rows():
         if row.party != party:
             continue
+        named[row.system.id] = row.system
         for _ in range(row.count):
             uid = row.uid
             while uid is None or (uid in used and row.uid is None):
@@ -56,7 +64,17 @@ def declaration_from_force(force: Force, party: str) -> dict[str, Any]:
             items.append(decl)
     if any(i["facility"] == undeclared for i in items):
         facilities.append({"id": undeclared, "kind": FacilityKind.UNDECLARED.value, "name": "no facility given"})
-    return {"facilities": facilities, "items": [i for i in items if i["status"] != "eliminated"]}
+    declared = {"facilities": facilities, "items": [i for i in items if i["status"] != "eliminated"]}
+    builtin = builtin_catalog()
+    own = [system_definition(s) for s in named.values() if builtin.find(s.id) != s]
+    if own:
+        declared["systems"] = own
+    return declared
+
+
+def system_definition(system: SystemType) -> dict[str, Any]:
+    """A system type as a declaration's ``systems`` holds it: the fields a force file would give, defaults left out."""
+    return system.model_dump(mode="json", exclude_defaults=True)
 
 
 def initial_data(force: Force, party: str, effective: dt.datetime, sent: dt.datetime) -> dict[str, Any]:
@@ -94,4 +112,7 @@ def declaration_from_state(state: PartyState) -> dict[str, Any]:
         if item.role.value != "nuclear":
             decl["role"] = item.role.value
         items.append(decl)
-    return {"facilities": facilities, "items": items}
+    declared: dict[str, Any] = {"facilities": facilities, "items": items}
+    if state.systems:  # every type it declared so far: an update is a full declaration
+        declared["systems"] = list(state.systems.values())
+    return declared

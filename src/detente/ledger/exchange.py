@@ -20,14 +20,17 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from detente._files import parse_json_line
 from detente.errors import FileFormatError, Location
 from detente.ledger.chain import Entry
 from detente.ledger.port import PartyRecord
 
 EXPORT_FORMAT = "detente.ledger-export/1"
+_PARTY = re.compile(r"[A-Z][A-Z0-9-]{0,15}")  # a party code, as the notification schema has it
 
 
 def export_lines(records: Iterable[PartyRecord], entries: Iterable[Entry]) -> Iterator[str]:
@@ -72,10 +75,7 @@ def read_export(lines: Iterable[str], origin: str) -> tuple[list[PartyRecord], d
         where = Location.of(origin, number)
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise FileFormatError(f"not a complete JSON line: {exc.msg}", where, "a truncated export?") from None
+        obj = parse_json_line(line, origin, number)  # strict: a repeated key, NaN or a 10,000-deep line is refused
         if not isinstance(obj, dict):
             raise FileFormatError("each line must be a JSON object", where)
         if closed:
@@ -85,22 +85,15 @@ def read_export(lines: Iterable[str], origin: str) -> tuple[list[PartyRecord], d
             closed = True
             continue
         if number == 1:
-            if obj.get("format") != EXPORT_FORMAT or not isinstance(obj.get("parties"), list):
-                raise FileFormatError(f"the first line must be a {EXPORT_FORMAT} header", where)
-            for p in obj["parties"]:
-                key = _b64(p.get("public_key"), Location.of(origin, number, "public_key"))
-                if p.get("party") in entries or len(key) != 32:
-                    raise FileFormatError("a party is listed twice or has a bad key", where)
-                records.append(PartyRecord(str(p["party"]), key, str(p.get("treaty", ""))))
-                entries[str(p["party"])] = []
+            _header(obj, origin, records, entries)
             continue
         party, seq = obj.get("party"), obj.get("seq")
-        if party not in entries:
+        if not isinstance(party, str) or party not in entries:
             raise FileFormatError(f"entry of party {party!r}, which the header does not list", where)
         expected = len(entries[party]) + 1
-        if seq != expected:
+        if type(seq) is not int or seq != expected:  # not a bool, a float or a string that happens to equal it
             raise FileFormatError(
-                f"{party} entry #{seq} where #{expected} was expected (missing or reordered lines)", where
+                f"{party} entry #{seq!r} where #{expected} was expected (missing or reordered lines)", where
             )
         try:
             digest = bytes.fromhex(obj["hash"])
@@ -124,15 +117,35 @@ def read_export(lines: Iterable[str], origin: str) -> tuple[list[PartyRecord], d
     return records, entries
 
 
+def _header(obj: dict[str, Any], origin: str, records: list[PartyRecord], entries: dict[str, list[Entry]]) -> None:
+    """Rule 1's header: the format, and each party once with its name, a 32-byte key and its treaty."""
+    if obj.get("format") != EXPORT_FORMAT or not isinstance(obj.get("parties"), list):
+        raise FileFormatError(f"the first line must be a {EXPORT_FORMAT} header", Location.of(origin, 1))
+    for i, p in enumerate(obj["parties"]):
+        at = f"parties[{i}]"
+        if not isinstance(p, dict):
+            raise FileFormatError("must be an object", Location.of(origin, 1, at))
+        party, treaty = p.get("party"), p.get("treaty", "")
+        if not isinstance(party, str) or not _PARTY.fullmatch(party):
+            raise FileFormatError(f"must be a party code, not {party!r}", Location.of(origin, 1, f"{at}.party"))
+        if not isinstance(treaty, str):
+            raise FileFormatError("must be a treaty id", Location.of(origin, 1, f"{at}.treaty"))
+        key = _b64(p.get("public_key"), Location.of(origin, 1, f"{at}.public_key"))
+        if party in entries or len(key) != 32:
+            raise FileFormatError("a party is listed twice or has a bad key", Location.of(origin, 1, at))
+        records.append(PartyRecord(party, key, treaty))
+        entries[party] = []
+
+
 def _check_end(obj: dict[str, Any], entries: dict[str, list[Entry]], where: Location) -> None:
     end = obj["end"]
     if obj.get("format") != EXPORT_FORMAT or not isinstance(end, dict) or set(end) != set(entries):
         raise FileFormatError("the closing line does not name the header's parties", where)
     for party, got in entries.items():
         want = end[party]  # its "head" is for readers; an edited entry is found, and named, by the chain check
-        if not isinstance(want, dict) or want.get("entries") != len(got):
+        if not isinstance(want, dict) or type(want.get("entries")) is not int or want["entries"] != len(got):
+            said = repr(want.get("entries")) if isinstance(want, dict) else "no number of"
             raise FileFormatError(
-                f"{party}: the closing line says {want.get('entries') if isinstance(want, dict) else '?'} entries, "
-                f"the file holds {len(got)} (lines missing or added)",
+                f"{party}: the closing line says {said} entries, the file holds {len(got)} (lines missing or added)",
                 where,
             )

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 
 from detente.crypto.stored_tree import Frontier, grow, low_nodes
-from detente.errors import StoreError, TreeError
+from detente.errors import ConflictError, StoreError, TreeError
 from detente.ledger.chain import Entry
 from detente.ledger.port import CheckpointRecord, Closing, PartyRecord, Position
 
@@ -49,7 +49,9 @@ class MemoryStore(Closing):
             if e.party not in heads:
                 raise StoreError(f"the store refused the write: unknown party {e.party}")
             if e.seq != heads[e.party] + 1:
-                raise StoreError(f"the store refused the write: {e.party} #{e.seq} is not next")
+                stored = len(self._entries[e.party])
+                error = ConflictError if heads[e.party] == stored else StoreError  # the batch's first, or within it
+                raise error(f"the store refused the write: {e.party} #{e.seq} does not follow #{heads[e.party]}")
             heads[e.party] += 1
         for k in checkpoints:
             if k.size in self._checkpoints.get(k.party, {}):

@@ -16,11 +16,11 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal, NotRequired, cast
 
-from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, with_config
+from pydantic import ConfigDict, Field, StrictBool, TypeAdapter, ValidationError, with_config
 from typing_extensions import TypedDict
 
 from detente._files import pydantic_error
-from detente.catalog.model import Armament
+from detente.catalog.model import MOST_PER_ITEM, Armament, Basing, Category, Confidence
 from detente.errors import Location, NotificationError
 from detente.forces.vocabulary import FacilityKind, Kind, Role, Status
 
@@ -56,9 +56,17 @@ def normalize_time(value: object) -> object:
     return value
 
 
+# Identifiers are shown to people and compared by eye: none may hold a control character (C0, DEL, C1), an
+# invisible one (zero-width, word joiner, byte-order mark) or one that reorders or breaks the text around it (the
+# bidirectional marks, embeddings, overrides and isolates, the line and paragraph separators).
+_IDENTIFIER = r"^[^\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]+$"
+_PARTY = r"^[A-Z][A-Z0-9-]{0,15}$"
+
 Time = Annotated[str, Field(pattern=_TIME, description="UTC time, YYYY-MM-DDTHH:MM:SSZ.")]
-Uid = Annotated[str, Field(min_length=1, max_length=64, description="Unique identifier.")]
-FacilityId = Annotated[str, Field(min_length=1, max_length=64, description="Facility id.")]
+Uid = Annotated[str, Field(min_length=1, max_length=64, pattern=_IDENTIFIER, description="Unique identifier.")]
+FacilityId = Annotated[str, Field(min_length=1, max_length=64, pattern=_IDENTIFIER, description="Facility id.")]
+SystemId = Annotated[str, Field(min_length=1, pattern=_IDENTIFIER, description="System type id.")]
+PartyCode = Annotated[str, Field(pattern=_PARTY, description="Party code.")]
 SmallCount = Annotated[int, Field(ge=0, le=64)]
 
 
@@ -84,7 +92,7 @@ class ItemDecl(TypedDict):
     """One item as declared: its unique identifier, type, kind, status, facility and warheads."""
 
     uid: Uid
-    system: Annotated[str, Field(min_length=1)]
+    system: SystemId
     kind: Kind
     status: Status
     facility: FacilityId
@@ -103,12 +111,44 @@ class FacilityDecl(TypedDict):
     location: NotRequired[str]
 
 
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=_IDENTIFIER)]
+
+
+@with_config(_STRICT)
+class SystemDecl(TypedDict):
+    """A system type the party declares beyond the built-in catalog, in the fields of a force file's ``[[systems]]``.
+
+    The schema bounds each field; whether the definition holds together (an armament that fits the category, …)
+    is :class:`~detente.catalog.model.SystemType`'s to say, and rule 7's.
+    """
+
+    id: Annotated[str, Field(max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$", description="System type id.")]
+    name: Name
+    aliases: NotRequired[Annotated[list[Name], Field(max_length=16)]]
+    country: PartyCode
+    category: Category
+    basing: Basing
+    heavy: NotRequired[StrictBool]
+    max_rvs: NotRequired[SmallCount]
+    alcm_capacity: NotRequired[Annotated[int, Field(ge=0, le=MOST_PER_ITEM)]]
+    armament: NotRequired[Armament]
+    armaments: NotRequired[Annotated[list[Armament], Field(max_length=4)]]
+    first_deployed: NotRequired[Annotated[int, Field(ge=1940, le=2100)]]
+    sources: NotRequired[Annotated[list[Name], Field(max_length=16)]]
+    confidence: NotRequired[Confidence]
+    notes: NotRequired[Annotated[str, Field(max_length=2000)]]
+
+
 @with_config(_STRICT)
 class Declaration(TypedDict):
-    """A complete declaration: every facility and every accountable item (initial data, six-monthly update)."""
+    """A complete declaration: every facility and every accountable item (initial data, six-monthly update).
+
+    ``systems`` declares the party's own system types, beyond the built-in catalog, that its items may name.
+    """
 
     facilities: list[FacilityDecl]
     items: list[ItemDecl]
+    systems: NotRequired[Annotated[list[SystemDecl], Field(max_length=256)]]
 
 
 @with_config(_STRICT)
@@ -167,7 +207,7 @@ class FacilityChange(TypedDict):
 class Exhibition(TypedDict):
     """Items shown to the other party (e.g. a new type, or a converted bomber)."""
 
-    system: str
+    system: SystemId
     facility: FacilityId
     uids: NotRequired[list[Uid]]
 
@@ -176,7 +216,7 @@ class Exhibition(TypedDict):
 class Ref(TypedDict):
     """A reference to a notification: its party and sequence number."""
 
-    party: Annotated[str, Field(min_length=1)]
+    party: PartyCode
     seq: Annotated[int, Field(ge=1)]
 
 
@@ -192,7 +232,7 @@ class SeenItem(TypedDict):
     """An item the inspectors saw at the site, identified by its unique identifier."""
 
     uid: Uid
-    system: NotRequired[Annotated[str, Field(min_length=1)]]
+    system: NotRequired[SystemId]
     status: Status
 
 
@@ -213,7 +253,7 @@ class Inspection(TypedDict):
     the inspection.
     """
 
-    inspected: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9-]{0,15}$")]
+    inspected: PartyCode
     inspection_type: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
     site: FacilityId
     seen: list[SeenItem]
@@ -253,7 +293,7 @@ class Notification(TypedDict):
     """The envelope of every notification; ``content`` follows the schema of its ``type``."""
 
     format: Literal["detente.notification/1"]
-    party: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9-]{0,15}$")]
+    party: PartyCode
     seq: Annotated[int, Field(ge=1, le=2**53 - 1)]
     prev: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
     sent: Time

@@ -7,14 +7,20 @@ names the field and the rule (in brackets).
 2. [sender] It is sent by the ledger's party.
 3. [sequence] Its sequence number is one more than the last; its ``prev`` is the hash of the last entry.
 4. [order] It is not sent before the previous notification, and its change does not take effect before the
-   previous change of any item it touches (notices may be late, but an item's history runs forward).
+   previous change of any item it touches (notices may be late, but an item's history runs forward). Nothing is
+   sent or takes effect on or after the day the treaty expired (a notification under a treaty no longer in force
+   is not one), and, where the writer is given a clock, nothing is sent later than the clock's time plus
+   ``CLOCK_TOLERANCE``: a notification dated in the future would block every later one for good.
 5. [initial] The first notification is initial data, and there is only one.
 6. [references] Every notification it follows exists (earlier in this ledger, or in the other party's);
    a receipt acknowledges another party's existing notification.
 7. [declaration] In initial data and updates: facility ids and item uids are unique, and every item is at a
-   declared facility.
+   declared facility. The system types it declares (``systems``) are sound type definitions; a type already known
+   to the party's catalog (the writer's, and the types its earlier data exchanges declared) is declared exactly
+   as it was, and a new one's names name no other type.
 8. [item] Items named exist (and are not eliminated); a new item's uid was never used; system types exist in
-   the catalog and fit the item's kind; warheads stay within the type's maximum RVs.
+   the party's catalog (a new item's type declared by a data exchange in effect by then) and fit the item's kind;
+   warheads stay within the type's maximum RVs.
 9. [facility] Facilities named are declared and open, and may hold the type (ICBMs at ICBM bases, SLBMs at
    submarine bases, bombers at air bases; any type at storage, repair, production, conversion or elimination
    facilities, test ranges and training sites); a facility closes only when empty.
@@ -40,14 +46,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from detente.catalog.model import Catalog, Category
-from detente.errors import Location, NotificationError
+from pydantic import ValidationError
+
+from detente.catalog.model import Catalog, Category, SystemType
+from detente.errors import CatalogError, Location, NotificationError
 from detente.forces.vocabulary import FacilityKind, Kind, Status
 from detente.ledger.findings import compare
 from detente.ledger.notifications import Type
-from detente.ledger.state import MOVABLE, PartyState
+from detente.ledger.state import MOVABLE, PartyState, party_catalog
 from detente.treaty.inspections import InspectionRegime, treaty_year
 from detente.treaty.model import NotificationRules
+
+CLOCK_TOLERANCE = dt.timedelta(minutes=10)
+"""How far ahead of the writer's clock a notification may be sent: clocks of two honest parties differ by less."""
 
 HOLDS: dict[FacilityKind, frozenset[Category] | None] = {
     FacilityKind.ICBM_BASE: frozenset({Category.ICBM}),
@@ -76,13 +87,15 @@ class Flag:
 class Context:
     """What the rules need beyond the party's current state."""
 
-    catalog: Catalog
+    catalog: Catalog  # the writer's; each party's adds the types its data exchanges declared (party_catalog)
     rules: NotificationRules
     entry_exists: Callable[[str, int], bool]  # (party, seq) → is there such a notification?
     state_at: Callable[[str], PartyState]  # effective time → the party's state replayed to it
     entry_into_force: dt.date | None = None
     inspections: InspectionRegime | None = None
     party_state_at: Callable[[str, str], PartyState | None] | None = None  # (party, time) → state, None if unknown
+    expires: dt.date | None = None  # the treaty's first day no longer in force
+    latest_sent: str | None = None  # the writer's clock plus CLOCK_TOLERANCE, canonical text; None: no clock
 
 
 def _fail(rule: str, why: str, field: str) -> NotificationError:
@@ -100,8 +113,8 @@ def _uids(payload: dict[str, Any]) -> list[str]:
     return [content["uid"]] if "uid" in content else []
 
 
-def _check_item_decl(decl: dict[str, Any], ctx: Context, where: str, facilities: dict[str, FacilityKind]) -> None:
-    system = ctx.catalog.find(decl["system"])
+def _check_item_decl(decl: dict[str, Any], catalog: Catalog, where: str, facilities: dict[str, FacilityKind]) -> None:
+    system = catalog.find(decl["system"])
     if system is None:
         raise _fail("item", f"unknown system {decl['system']!r}", f"{where}.system")
     if (decl["kind"] == Kind.BOMBER) != (system.category is Category.HEAVY_BOMBER):
@@ -114,12 +127,14 @@ def _check_item_decl(decl: dict[str, Any], ctx: Context, where: str, facilities:
         )
     if decl["status"] == Status.ELIMINATED:
         raise _fail("declaration", "an eliminated item is no longer declared", f"{where}.status")
-    _check_holds(decl["system"], decl["facility"], facilities, ctx, f"{where}.facility")
+    _check_holds(decl["system"], decl["facility"], facilities, catalog, f"{where}.facility")
 
 
-def _check_holds(system_id: str, facility: str, facilities: dict[str, FacilityKind], ctx: Context, field: str) -> None:
+def _check_holds(
+    system_id: str, facility: str, facilities: dict[str, FacilityKind], catalog: Catalog, field: str
+) -> None:
     """Rule 9: the facility is declared and open (``facilities`` lists those), and may hold the type."""
-    system = ctx.catalog.get(system_id)
+    system = catalog.get(system_id)
     fkind = facilities.get(facility)
     if fkind is None:
         raise _fail("facility", f"facility {facility!r} is not declared or not open", field)
@@ -128,15 +143,43 @@ def _check_holds(system_id: str, facility: str, facilities: dict[str, FacilityKi
         raise _fail("facility", f"a {fkind.value} may not hold a {system.name}", field)
 
 
-def _check_rvs(system_id: str, warheads: int, ctx: Context) -> None:
-    system = ctx.catalog.get(system_id)
+def _check_rvs(system_id: str, warheads: int, catalog: Catalog) -> None:
+    system = catalog.get(system_id)
     if 0 < system.max_rvs < warheads:
         raise _fail(
             "item", f"{warheads} warheads exceed the {system.max_rvs} RVs of a {system.name}", "content.warheads"
         )
 
 
-def _check_declaration(content: dict[str, Any], ctx: Context) -> None:
+def _declared_catalog(content: dict[str, Any], known: Catalog) -> Catalog:
+    """Rule 7's types: ``known`` with the types the declaration adds; a type known already must be declared as it is."""
+    added: list[SystemType] = []
+    for i, definition in enumerate(content.get("systems", ())):
+        where = f"content.systems[{i}]"
+        try:
+            system = SystemType.model_validate(definition)
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            why = f"system {definition['id']!r} is not a sound type: {problem['msg']}"
+            raise _fail("declaration", why, where) from None
+        before = known.find(system.id)
+        if before is not None and before.id == system.id:
+            if before != system:
+                why = f"system {system.id!r} is already known with another definition: a type is never redefined"
+                raise _fail("declaration", why, where)
+            continue
+        if any(a.id == system.id for a in added):
+            raise _fail("declaration", f"system {system.id!r} is declared twice", where)
+        added.append(system)
+    if not added:
+        return known
+    try:
+        return known.merged(Catalog(added))
+    except CatalogError as exc:
+        raise _fail("declaration", exc.why, "content.systems") from None
+
+
+def _check_declaration(content: dict[str, Any], catalog: Catalog) -> None:
     facilities: dict[str, FacilityKind] = {}
     for i, f in enumerate(content["facilities"]):
         if f["id"] in facilities:
@@ -147,7 +190,7 @@ def _check_declaration(content: dict[str, Any], ctx: Context) -> None:
         if decl["uid"] in seen:
             raise _fail("declaration", f"item {decl['uid']!r} is declared twice", f"content.items[{i}].uid")
         seen.add(decl["uid"])
-        _check_item_decl(decl, ctx, f"content.items[{i}]", facilities)
+        _check_item_decl(decl, catalog, f"content.items[{i}]", facilities)
 
 
 def _open_facilities(state: PartyState) -> dict[str, FacilityKind]:
@@ -242,6 +285,7 @@ def check(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag
     if payload["sent"] < state.last_sent:
         raise _fail("order", f"sent {payload['sent']}, before the previous notification ({state.last_sent})", "sent")
     effective = payload["effective"]
+    _check_dates(payload, ctx)
     for uid in _uids(payload):
         touched = state.items.get(uid)
         if touched is not None and effective < touched.since:
@@ -258,12 +302,25 @@ def check(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag
     return flags + _BY_TYPE[kind](state, payload, ctx)
 
 
+def _check_dates(payload: dict[str, Any], ctx: Context) -> None:
+    """Rule 4's dates: not under an expired treaty, and not sent in the writer's future."""
+    if ctx.expires is not None:
+        end = f"{ctx.expires.isoformat()}T00:00:00Z"
+        for field in ("effective", "sent"):
+            if payload[field] >= end:
+                why = f"{payload[field]} is on or after {ctx.expires}, when the treaty expired"
+                raise _fail("order", why, field)
+    if ctx.latest_sent is not None and payload["sent"] > ctx.latest_sent:
+        why = f"sent {payload['sent']}, later than this writer's clock allows ({ctx.latest_sent})"
+        raise _fail("order", why, "sent")
+
+
 # Each type's own rules (7-11), one function per type, looked up by the type's text. They return any flags.
 
 
 def _check_exchange(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag]:
     content = payload["content"]
-    _check_declaration(content, ctx)
+    _check_declaration(content, _declared_catalog(content, party_catalog(ctx.catalog, state)))
     if payload["type"] == _UPDATE:
         return discrepancies(content, ctx.state_at(payload["effective"]))
     return []
@@ -275,7 +332,13 @@ def _check_new_item(state: PartyState, payload: dict[str, Any], ctx: Context) ->
         raise _fail("item", f"uid {decl['uid']!r} is already used", "content.item.uid")
     if decl["status"] in _GONE:
         raise _fail("state", f"a new item cannot be {decl['status']}", "content.item.status")
-    _check_item_decl(decl, ctx, "content.item", _open_facilities(state))
+    catalog = party_catalog(ctx.catalog, state)
+    _check_item_decl(decl, catalog, "content.item", _open_facilities(state))
+    system = catalog.get(decl["system"])
+    since = state.systems_since.get(system.id)
+    if since is not None and system.id not in ctx.catalog and payload["effective"] < since:
+        why = f"system {system.id!r} is declared by the data exchange in effect from {since}, after this change"
+        raise _fail("item", why, "content.item.system")
     return []
 
 
@@ -296,7 +359,7 @@ def _check_status_change(state: PartyState, payload: dict[str, Any], ctx: Contex
     if "warheads" in content:
         if not becomes_deployed_launcher:
             raise _fail("state", "warheads are declared only for a launcher becoming deployed", "content.warheads")
-        _check_rvs(it.system, content["warheads"], ctx)
+        _check_rvs(it.system, content["warheads"], party_catalog(ctx.catalog, state))
     return []
 
 
@@ -307,7 +370,7 @@ def _check_movement(state: PartyState, payload: dict[str, Any], ctx: Context) ->
         raise _fail("state", f"item {it.uid!r} is at {it.facility}, not {content['from']}", "content.from")
     if content["to"] == content["from"]:
         raise _fail("facility", "the item does not move", "content.to")
-    _check_holds(it.system, content["to"], _open_facilities(state), ctx, "content.to")
+    _check_holds(it.system, content["to"], _open_facilities(state), party_catalog(ctx.catalog, state), "content.to")
     return []
 
 
@@ -324,7 +387,7 @@ def _check_warheads_change(state: PartyState, payload: dict[str, Any], ctx: Cont
     it = _item(state, content["uid"])
     if it.kind is not _LAUNCHER or it.status is not _DEPLOYED:
         raise _fail("state", "a change of warheads is for a deployed launcher", "content.uid")
-    _check_rvs(it.system, content["warheads"], ctx)
+    _check_rvs(it.system, content["warheads"], party_catalog(ctx.catalog, state))
     return []
 
 
@@ -346,7 +409,7 @@ def _check_facility_change(state: PartyState, payload: dict[str, Any], _ctx: Con
 
 def _check_exhibition(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag]:
     content = payload["content"]
-    if ctx.catalog.find(content["system"]) is None:
+    if party_catalog(ctx.catalog, state).find(content["system"]) is None:
         raise _fail("item", f"unknown system {content['system']!r}", "content.system")
     if content["facility"] not in _open_facilities(state):
         raise _fail("facility", f"facility {content['facility']!r} is not declared or not open", "content.facility")

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from detente.catalog.model import Armament, Catalog
+from detente.catalog.model import Armament, Catalog, SystemType
 from detente.forces.model import Facility, Force, ForceInfo, ItemRow
 from detente.forces.vocabulary import FacilityKind, Kind, Role, Status
 
@@ -68,6 +68,10 @@ class PartyState:
     latest_effective: str = ""  # the latest effective time of any notification applied
     retired: set[str] = field(default_factory=set)  # uids eliminated: never reused
     inspections: list[tuple[str, str]] = field(default_factory=list)  # (time, type) of inspections it conducted
+    # system types its data exchanges declared (id → definition as signed), and the effective time of the first
+    systems: dict[str, dict[str, Any]] = field(default_factory=dict)
+    systems_since: dict[str, str] = field(default_factory=dict)
+    _catalog: tuple[Catalog, int, Catalog] | None = field(default=None, repr=False, compare=False)
 
     def copy(self) -> PartyState:
         """An independent copy (items and facilities copied one level deep)."""
@@ -77,7 +81,33 @@ class PartyState:
             facilities={k: replace(v) for k, v in self.facilities.items()},
             retired=set(self.retired),
             inspections=list(self.inspections),
+            systems=dict(self.systems),
+            systems_since=dict(self.systems_since),
         )
+
+
+def party_catalog(base: Catalog, state: PartyState) -> Catalog:
+    """The party's catalog: ``base`` (the writer's) and the types the party's data exchanges declared.
+
+    Trusted like :func:`apply`: the rules refused any declared type that clashes with a known one, and a declared
+    type equal to one of ``base`` adds nothing. Kept on the state until it declares another type.
+    """
+    if not state.systems:
+        return base
+    cached = state._catalog
+    if cached is not None and cached[0] is base and cached[1] == len(state.systems):
+        return cached[2]
+    own = [SystemType.model_validate(d) for i, d in state.systems.items() if i not in base]
+    catalog = base.merged(Catalog(own)) if own else base
+    state._catalog = (base, len(state.systems), catalog)
+    return catalog
+
+
+def _declare_systems(state: PartyState, content: dict[str, Any], effective: str) -> None:
+    for definition in content.get("systems", ()):
+        if definition["id"] not in state.systems:
+            state.systems[definition["id"]] = definition
+            state.systems_since[definition["id"]] = effective
 
 
 def item_from_decl(decl: dict[str, Any], since: str) -> ItemState:
@@ -103,6 +133,7 @@ def _declare(state: PartyState, content: dict[str, Any], effective: str) -> None
     }
     state.items = {d["uid"]: item_from_decl(d, effective) for d in content["items"]}
     state.last_update = effective
+    _declare_systems(state, content, effective)
 
 
 def _update(state: PartyState, content: dict[str, Any], effective: str) -> None:
@@ -118,6 +149,7 @@ def _update(state: PartyState, content: dict[str, Any], effective: str) -> None:
         if f["id"] not in state.facilities:
             state.facilities[f["id"]] = FacilityState(f["id"], FacilityKind(f["kind"]), f.get("name", ""))
     state.last_update = max(state.last_update, effective)
+    _declare_systems(state, content, effective)
 
 
 def _new_item(state: PartyState, content: dict[str, Any], effective: str) -> None:
@@ -210,10 +242,12 @@ def apply(state: PartyState, payload: dict[str, Any], entry_hash: str) -> None:
 
 
 def to_force(states: list[PartyState], catalog: Catalog, as_of: dt.date | None = None, title: str = "") -> Force:
-    """The declared items of one or more parties as a force, ready to count."""
+    """The declared items of one or more parties as a force, ready to count (each with its party's catalog)."""
     rows: list[ItemRow] = []
     facilities: list[Facility] = []
+    base = catalog
     for state in states:
+        catalog = party_catalog(base, state)
         facilities += [Facility(f.id, state.party, f.kind, f.name, f.location) for f in state.facilities.values()]
         for item in state.items.values():
             system = catalog.get(item.system)

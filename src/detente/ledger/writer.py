@@ -3,8 +3,9 @@
 Rules, in order:
 
 1. Appends go through one serialised path, the same for one notification or a data exchange of ten thousand, on
-   every store: a lock per ledger object, and the database's primary key stops a second process racing for the
-   same sequence number.
+   every store: a lock per ledger object, and the store's check, under its write lock, that a batch follows the
+   party's head. A batch another process got ahead of is made again once on the state that process left (a
+   refusal then is a refusal on that state); a second conflict says "busy" and stores nothing.
 2. A party is registered once, with its public key and the treaty its notifications are judged under. The
    ledger signs for a party only with a :class:`~detente.crypto.keys.Signer` it was given whose public key is the
    registered one.
@@ -17,42 +18,52 @@ Rules, in order:
    exchange in it (:mod:`detente.ledger.checkpoints`).
 5. Importing signed entries (from an export or a peer) checks every link and signature, the schema and every rule
    first, and then appends them all, or nothing.
+6. A batch whose notifications are exactly the ledger's last ones (each draft, given that entry's number and
+   ``prev``, validates to the payload stored) is a retried submit: nothing is appended, and the entries are
+   returned marked ``repeated``. Two notifications equal to the second, sent time included, are one notice.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from detente.catalog.model import Catalog
 from detente.crypto.keys import Signer, fingerprint, verify
-from detente.errors import ChainError, LedgerError, Location, NotificationError
+from detente.errors import ChainError, ConflictError, LedgerError, Location, NotificationError
 from detente.ledger.chain import Entry, check_entry, seal
 from detente.ledger.checkpoints import exchange_checkpoints
-from detente.ledger.notifications import parse_notification
+from detente.ledger.notifications import format_time, parse_notification
 from detente.ledger.port import Closing, LedgerStore, PartyRecord
 from detente.ledger.replay import replay_payloads, replay_store
-from detente.ledger.rules import Context, Flag, check
-from detente.ledger.state import PartyState, apply
+from detente.ledger.rules import CLOCK_TOLERANCE, Context, Flag, check
+from detente.ledger.state import PartyState, apply, party_catalog
 from detente.treaty.model import Treaty
 
 
 class Accepted(NamedTuple):
-    """A notification appended: its sequence number, its entry hash, and any flags (a named tuple: cheap)."""
+    """A notification appended: its sequence number, its entry hash, and any flags (a named tuple: cheap).
+
+    ``repeated``: the notification was already the ledger's, appended by an earlier submit of the same batch (rule 6).
+    """
 
     party: str
     seq: int
     hash: str
     flags: tuple[Flag, ...]
+    repeated: bool = False
 
 
 class Ledger(Closing):
     """Parties' append-only ledgers over a store. Reads may run beside it; writes go through this object.
 
     ``signers`` are the keys this ledger may sign with (one, or one per party it writes for; none for a ledger
-    that only reads and imports); ``treaties`` gives a treaty by id. The ledger owns the store: closing the ledger
-    (or leaving its ``with`` block) closes the store.
+    that only reads and imports); ``treaties`` gives a treaty by id. With a ``clock``, nothing sent later than its
+    time (plus the rules' stated tolerance) is accepted; without one (a simulation, a plan played forward) the
+    dates are checked only against the treaty's. The ledger owns the store: closing the ledger (or leaving its
+    ``with`` block) closes the store.
     """
 
     def __init__(
@@ -61,8 +72,10 @@ class Ledger(Closing):
         signers: Signer | Iterable[Signer],
         catalog: Catalog,
         treaties: Callable[[str], Treaty],
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         self.store = store
+        self._clock = clock
         self.catalog = catalog
         self._treaty = treaties
         self._signers = {s.public_key: s for s in ([signers] if isinstance(signers, Signer) else signers)}
@@ -86,12 +99,29 @@ class Ledger(Closing):
         return records[party]
 
     def register(self, party: str, public_key: bytes, treaty: str) -> PartyRecord:
-        """Register a party with its public key and treaty (rule 2)."""
-        self._treaty(treaty)  # an unknown treaty is refused here, not at the first notification
+        """Register a party with its public key and treaty (rule 2).
+
+        The treaty is recorded by its id, so ``treaty`` must be the id of the treaty it names (a path to a treaty
+        file is refused: the file could change or move under the ledger). One key signs for one party.
+        """
+        named = self._treaty(treaty)  # an unknown treaty is refused here, not at the first notification
+        if named.id != treaty:
+            raise LedgerError(
+                f"a ledger records its treaty by id: {treaty!r} is treaty {named.id!r}, give its id",
+                hint="a treaty file cannot back a ledger: it could change or move under it",
+            )
         if len(public_key) != 32:
             raise LedgerError("a public key is 32 bytes (Ed25519)")
-        if party in {r.party for r in self.store.parties()}:
+        registered = self.store.parties()
+        if party in {r.party for r in registered}:
             raise LedgerError(f"party {party!r} is already registered")
+        for other in registered:
+            if other.public_key == public_key:
+                raise LedgerError(
+                    f"key {fingerprint(public_key)} is already registered for {other.party}: one key signs for one "
+                    f"party, or a signature could not say which party made it",
+                    hint=f"generate a key for {party}",
+                )
         record = PartyRecord(party, public_key, treaty)
         self.store.add_party(record)
         return record
@@ -102,6 +132,10 @@ class Ledger(Closing):
             self.party(party)
             self._states[party] = replay_store(self.store, party)
         return self._states[party]
+
+    def catalog_of(self, party: str) -> Catalog:
+        """The party's catalog: the writer's, and the system types the party's data exchanges declared."""
+        return party_catalog(self.catalog, self.state(party))
 
     def _context(
         self,
@@ -134,14 +168,17 @@ class Ledger(Closing):
                 return live
             return replay_store(self.store, party, until)
 
+        latest = None if self._clock is None else format_time(self._clock() + CLOCK_TOLERANCE)
         return Context(
-            self.catalog,
+            self.catalog,  # the writer's: the rules add the types the party declared (party_catalog)
             treaty.notifications,
             entry_exists,
             state_at,
             treaty.dates.entry_into_force,
             treaty.inspections,
             party_state_at,
+            treaty.dates.expires,
+            latest,
         )
 
     def signer(self, party: str) -> Signer:
@@ -156,44 +193,83 @@ class Ledger(Closing):
             )
         return signer
 
-    def submit(self, party: str, drafts: Sequence[dict[str, Any]], origin: str = "") -> list[Accepted]:
-        """Validate, sign, chain and append a batch of notifications for one party (rules 1, 3, 4).
+    def submit(self, party: str, drafts: Sequence[dict[str, Any]], origin: str | Sequence[str] = "") -> list[Accepted]:
+        """Validate, sign, chain and append a batch of notifications for one party (rules 1, 3, 4, 6).
 
-        ``origin`` names where the drafts came from (a file), for refusals: "FILE #3".
+        ``origin`` names where the drafts came from, for refusals: a file ("FILE" gives "FILE #3"), or each
+        draft's own name (drafts from several files, submitted as one batch).
         """
         record = self.party(party)
         signer = self.signer(party)
         with self._lock:
-            state = self.state(party)
-            pending: list[tuple[dict[str, Any], str]] = []
-            batch: list[Entry] = []
-            accepted: list[Accepted] = []
-            ctx = self._context(record, pending)
             try:
-                for i, draft in enumerate(drafts):
-                    # a draft that names its own party, number or prev keeps them, and the rules judge them
-                    data = {"party": party, "seq": state.seq + 1, "prev": state.head, **draft}
-                    try:
-                        payload = parse_notification(data)
-                        flags = check(state, payload, ctx)
-                    except NotificationError as exc:
-                        raise _named(exc, f"{origin or 'notification'} #{i + 1}") from None
-                    entry = seal(payload, signer)
-                    apply(state, payload, entry.hash_hex)
-                    pending.append((payload, entry.hash_hex))
-                    batch.append(entry)
-                    accepted.append(Accepted(party, entry.seq, entry.hash_hex, tuple(flags)))
-                if batch and not verify(record.public_key, batch[0].payload, batch[0].signature):
-                    raise LedgerError(
-                        f"the signer's signature does not verify with {party}'s registered key: nothing was stored",
-                        hint="is the signing service holding another key?",
-                    )
-                checkpoints = exchange_checkpoints(self.store, record, batch, [p["type"] for p, _ in pending], signer)
-                self.store.append(batch, checkpoints)
-            except BaseException:
+                return self._submit(record, signer, drafts, origin)
+            except ConflictError:  # rule 1: another process appended first; once more, on the state it left
                 self._states.pop(party, None)
-                raise
+            try:
+                return self._submit(record, signer, drafts, origin)
+            except ConflictError:
+                self._states.pop(party, None)
+                raise LedgerError(
+                    f"busy: another writer keeps appending to {party}'s ledger; nothing of this batch was stored",
+                    hint="submit it again",
+                ) from None
+
+    def _submit(
+        self, record: PartyRecord, signer: Signer, drafts: Sequence[dict[str, Any]], origin: str | Sequence[str]
+    ) -> list[Accepted]:
+        party = record.party
+        state = self.state(party)
+        repeated = self._repeated(state, drafts)
+        if repeated:
+            return repeated
+        pending: list[tuple[dict[str, Any], str]] = []
+        batch: list[Entry] = []
+        accepted: list[Accepted] = []
+        ctx = self._context(record, pending)
+        try:
+            for i, draft in enumerate(drafts):
+                # a draft that names its own party, number or prev keeps them, and the rules judge them
+                data = {"party": party, "seq": state.seq + 1, "prev": state.head, **draft}
+                try:
+                    payload = parse_notification(data)
+                    flags = check(state, payload, ctx)
+                except NotificationError as exc:
+                    name = f"{origin or 'notification'} #{i + 1}" if isinstance(origin, str) else origin[i]
+                    raise _named(exc, name) from None
+                entry = seal(payload, signer)
+                apply(state, payload, entry.hash_hex)
+                pending.append((payload, entry.hash_hex))
+                batch.append(entry)
+                accepted.append(Accepted(party, entry.seq, entry.hash_hex, tuple(flags)))
+            if batch and not verify(record.public_key, batch[0].payload, batch[0].signature):
+                raise LedgerError(
+                    f"the signer's signature does not verify with {party}'s registered key: nothing was stored",
+                    hint="is the signing service holding another key?",
+                )
+            checkpoints = exchange_checkpoints(self.store, record, batch, [p["type"] for p, _ in pending], signer)
+            self.store.append(batch, checkpoints)
+        except BaseException:
+            self._states.pop(party, None)
+            raise
         return accepted
+
+    def _repeated(self, state: PartyState, drafts: Sequence[dict[str, Any]]) -> list[Accepted]:
+        """Rule 6: the ledger's last entries, if the batch is exactly what they say (a retried submit); else none."""
+        n = len(drafts)
+        if not n or n > state.seq:
+            return []
+        out = []
+        for draft, entry in zip(drafts, self.store.entries(state.party, state.seq - n + 1), strict=False):
+            stored = entry.notification()
+            try:
+                again = parse_notification({"party": state.party, "seq": entry.seq, "prev": stored["prev"], **draft})
+            except NotificationError:
+                return []
+            if again != stored:
+                return []
+            out.append(Accepted(state.party, entry.seq, entry.hash_hex, (), repeated=True))
+        return out if len(out) == n else []
 
     def import_entries(
         self,

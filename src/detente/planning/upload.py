@@ -37,6 +37,8 @@ from detente.errors import Location, PlanningError
 
 FloatArray = npt.NDArray[np.float64]
 _DAYS = {"day": 1.0, "month": 30.4375, "year": 365.25}
+#: The longest horizon, in days (100 years): uploading takes days to years, and the series is computed day by day.
+MAX_HORIZON_DAYS = 36_525
 
 
 class _Strict(BaseModel):
@@ -222,6 +224,12 @@ def upload_series(data: UploadData, horizon_days: int, limit: int | None = None)
     """Rules 1–5 over ``horizon_days`` days (daily points)."""
     if horizon_days < 0:
         raise PlanningError(f"the horizon must not be negative, got {horizon_days} days", Location(field="horizon"))
+    if horizon_days > MAX_HORIZON_DAYS:
+        raise PlanningError(
+            f"the horizon must be at most {MAX_HORIZON_DAYS:,} days (100 years), got {horizon_days:,}",
+            Location(field="horizon"),
+            "an upload takes days to years; the series is computed day by day",
+        )
     if limit is not None and limit < 0:
         raise PlanningError(f"a limit must not be negative, got {limit}", Location(field="limit"))
     days = np.arange(horizon_days + 1, dtype=np.int64)

@@ -5,8 +5,10 @@ Rules:
 1. The schema is created and upgraded only by the Alembic migrations shipped in ``migrations/``.
 2. Rows are only ever inserted. The database refuses UPDATE and DELETE (triggers, from the first migration);
    this class has no method that would issue either.
-3. ``append`` writes a batch in one transaction: all rows or none. A second writer racing for the same sequence
-   number hits the primary key and gets a :class:`StoreError`; nothing it sent is stored.
+3. ``append`` writes a batch in one transaction: all rows or none. Inside it, holding the party's write lock
+   (SQLite's database lock; on PostgreSQL the party's row, locked for update), it checks that the batch follows
+   the party's head; a batch made before another writer appended gets a :class:`ConflictError` and nothing it
+   sent is stored (the writer then rebuilds its state and tries once more).
 4. Driver errors are mapped one way: integrity violations (a duplicate entry, an attempted update) become
    :class:`StoreError` with the database's reason; connection failures become :class:`StoreError` too.
 5. SQLite runs in WAL mode with ``synchronous=FULL``: a committed batch survives a killed process and a power cut.
@@ -38,7 +40,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, insert, i
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from detente.crypto.stored_tree import Frontier, grow, is_stored, low_nodes
-from detente.errors import StoreError, TreeError
+from detente.errors import ConflictError, StoreError, TreeError
 from detente.ledger.chain import Columns, Entry
 from detente.ledger.port import CheckpointRecord, Closing, PartyRecord, Position
 from detente.store.tables import checkpoints, entries, parties
@@ -78,10 +80,60 @@ def _sqlite_begin(connection: Any) -> None:
 
 
 def _url(target: str) -> str:
-    """A database URL from a URL or a plain file path (which means SQLite)."""
-    if "://" in target:
-        return target.replace("postgresql://", "postgresql+psycopg://", 1)
-    return f"sqlite:///{target}"
+    """The database URL of a ledger address, checked before anything is opened.
+
+    Accepted: a plain file path (SQLite), ``sqlite:///PATH`` and ``postgresql://…``. Refused by name (a
+    :class:`LedgerAddressError`): another database or scheme, a URL that does not parse, and SQLite without a file
+    (an in-memory ledger would vanish when the command ends).
+    """
+    # Imported here so that this function, the one part of the module these checks touch, carries them alone.
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+    from sqlalchemy.exc import ArgumentError  # noqa: PLC0415
+
+    from detente.errors import LedgerAddressError, Location  # noqa: PLC0415
+
+    if "://" not in target:
+        if not target.strip():
+            raise LedgerAddressError("no ledger given: name a SQLite file or a postgresql:// URL")
+        return f"sqlite:///{target}"
+    shown = _without_password(target)
+    scheme, _, rest = target.partition("://")
+    if scheme in ("postgresql", "postgresql+psycopg"):
+        url = f"postgresql+psycopg://{rest}"
+    elif scheme == "sqlite":
+        path = rest[1:].partition("?")[0] if rest.startswith("/") else ""
+        if path in ("", ":memory:"):
+            raise LedgerAddressError(
+                "SQLite URL without a file: a ledger in memory would be lost when the command ends",
+                Location.of(shown),
+                "write sqlite:///PATH, or just the file's path",
+            )
+        url = target
+    else:
+        raise LedgerAddressError(
+            f"unsupported database {scheme!r}: a ledger is a SQLite file or a PostgreSQL database",
+            Location.of(shown),
+            "give a file path, sqlite:///PATH or postgresql://HOST/DATABASE",
+        )
+    try:
+        make_url(url)
+    except (ArgumentError, ValueError) as exc:  # ArgumentError's text repeats the URL, password and all
+        why = "it does not parse" if isinstance(exc, ArgumentError) else str(exc)
+        raise LedgerAddressError(f"not a valid database URL: {why}", Location.of(shown)) from None
+    return url
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file behind a SQLite URL from :func:`_url` (a plain path's or ``sqlite:///PATH``'s), or None."""
+    from sqlalchemy.engine import make_url  # noqa: PLC0415 - as in _url
+
+    parsed = make_url(url)
+    return Path(parsed.database or "") if parsed.get_backend_name() == "sqlite" else None
+
+
+def _without_password(target: str) -> str:
+    """A ledger address fit to print: a URL's password replaced by ``***``."""
+    return re.sub(r"^([^:/]+://[^/@:]*:)[^/@]*@", r"\1***@", target)
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
@@ -137,6 +189,7 @@ class SqlLedgerStore(Closing):
         qmark = self.engine.dialect.paramstyle == "qmark"
 
         def insert_all(c: Connection) -> None:
+            self._check_heads(c, batch)
             rows = [(e.party, e.seq, *e.stored_columns(), e.payload, e.signature, e.hash) for e in batch]
             c.exec_driver_sql(_INSERT_QMARK if qmark else _INSERT_FORMAT, rows)
             claims = [(k.party, k.size, k.root) for k in checkpoints]
@@ -151,6 +204,25 @@ class SqlLedgerStore(Closing):
                 c.exec_driver_sql(_CHECKPOINTS_QMARK if qmark else _CHECKPOINTS_QMARK.replace("?", "%s"), notes)
 
         self._write(insert_all)
+
+    def _check_heads(self, c: Connection, batch: Sequence[Entry]) -> None:
+        """Rule 3: each party's first entry in the batch follows its head, read under the party's write lock."""
+        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        firsts: dict[str, int] = {}
+        for e in batch:
+            firsts.setdefault(e.party, e.seq)
+        for party, first in firsts.items():
+            if self.engine.dialect.name == "postgresql":  # SQLite's BEGIN IMMEDIATE already holds the database
+                c.exec_driver_sql(f"SELECT party FROM ledger_parties WHERE party = {mark} FOR UPDATE", (party,))  # noqa: S608
+            head = c.exec_driver_sql(
+                f"SELECT COALESCE(MAX(seq), 0) FROM ledger_entries WHERE party = {mark}",  # noqa: S608
+                (party,),
+            ).scalar_one()
+            if first != head + 1:
+                raise ConflictError(
+                    f"the store refused the write: {party} #{first} does not follow the head #{head} "
+                    "(another writer appended meanwhile?)"
+                )
 
     def _frontier(self, c: Connection, party: str, size: int) -> Frontier:
         """A party's tree frontier at ``size``, read inside the append's transaction."""
@@ -365,10 +437,12 @@ def open_store(target: str, *, readonly: bool = False) -> SqlLedgerStore:
     Opened for writing, a new database gets the schema and an older one is upgraded (rule 1); opened
     ``readonly``, nothing is written and the database must already be a ledger at ``SCHEMA`` (rule 8).
     """
-    if readonly and "://" not in target and not Path(target).is_file():
-        raise StoreError(f"no ledger at {target}: {'a directory' if Path(target).is_dir() else 'no such file'}")
+    url = _url(target)
+    file = _sqlite_file(url)
+    if readonly and file is not None and not file.is_file():  # SQLite would create an empty file to read
+        raise StoreError(f"no ledger at {target}: {'a directory' if file.is_dir() else 'no such file'}")
     try:
-        engine = engine_for(_url(target), readonly=readonly)
+        engine = engine_for(url, readonly=readonly)
         if readonly:
             _check_schema(engine, target)
         else:

@@ -23,7 +23,9 @@ The models, each exact (no normal or binomial approximation of the sampling):
    smaller than the exact n.
 
 Every function checks its arguments first and raises :class:`~detente.errors.StatisticsError` naming the
-parameter and why: a count that is negative or not a whole number, M > N, n > N, a probability outside [0, 1].
+parameter and why: a count that is negative or not a whole number, M > N, n > N, a probability outside [0, 1], or
+a size past the bounds below (:data:`MAX_ITEMS`, :data:`MAX_SITES`, :data:`MAX_REPEATS`). Exact integers grow with
+the numbers they count, so the bounds keep every answer to about a second instead of letting a typo run for hours.
 
 Sources: the hypergeometric check value and the IAEA approximation, shared/reference/verification.md §3;
 IAEA, *IAEA Safeguards Glossary* (2001 edition), attribute sampling; R. Avenhaus and M. J. Canty, *Compliance
@@ -46,9 +48,20 @@ from detente.errors import Location, StatisticsError
 
 #: Above this many states the weighted multi-stage solution refuses (use the Monte Carlo instead).
 MAX_STATES = 200_000
+#: The most items a population, or all the sites together, may hold: more than twice the largest stockpile ever
+#: held (about 40,000 warheads), and as far as exact integers stay near a second (a sample size of N = 100,000).
+MAX_ITEMS = 100_000
+#: The most sites of a multi-stage model: twice a New START party's declared facilities; the exact sum over sets of
+#: sites grows with the square of their number (100 sites of 1,000 items: about 2 seconds).
+MAX_SITES = 100
+#: The most independent inspections or years combined, or asked for: a treaty runs decades, not millions of years.
+MAX_REPEATS = 1_000_000
 
 
 # --- checking arguments ---------------------------------------------------------------------------------------
+
+
+_TOO_MANY_ITEMS = "exact arithmetic on more items would take minutes to hours; sample a part, or use the Monte Carlo"
 
 
 def _refuse(name: str, why: str, hint: str | None = None) -> StatisticsError:
@@ -100,6 +113,8 @@ def _check_population(population: object, defective: object, sample: object) -> 
     big_n = check_count("population N", population)
     m = check_count("violations M", defective)
     n = check_count("sample n", sample)
+    if big_n > MAX_ITEMS:
+        raise _refuse("population N", f"N = {big_n:,} is more than {MAX_ITEMS:,} items", _TOO_MANY_ITEMS)
     if m > big_n:
         raise _refuse("violations M", f"M = {m} is more than the population N = {big_n}")
     if n > big_n:
@@ -133,6 +148,12 @@ def repeated(probability: float | Fraction, times: int, name: str = "times") -> 
     """Chance of at least one detection in ``times`` independent trials that each detect with ``probability``."""
     p = float(check_probability("probability", probability))
     count = check_count(name, times)
+    if count > MAX_REPEATS:
+        raise _refuse(
+            name,
+            f"{count:,} is more than {MAX_REPEATS:,}",
+            "a treaty runs for decades, with tens of inspections a year",
+        )
     if count == 0 or p == 0:
         return 0.0
     if p == 1:
@@ -182,7 +203,11 @@ def _check_sites(
         raise _refuse("violations", "must be a list of counts, one per site")
     if len(violations) != len(sizes):
         raise _refuse("violations", f"{len(violations)} counts for {len(sizes)} sites")
+    if len(sizes) > MAX_SITES:
+        raise _refuse("sizes", f"{len(sizes):,} sites is more than {MAX_SITES:,}", "group sites of one kind into one")
     site_sizes = [check_count(f"sizes[{i}]", s, 1) for i, s in enumerate(sizes)]
+    if sum(site_sizes) > MAX_ITEMS:
+        raise _refuse("sizes", f"{sum(site_sizes):,} items at the sites is more than {MAX_ITEMS:,}", _TOO_MANY_ITEMS)
     site_violations = [check_count(f"violations[{i}]", v) for i, v in enumerate(violations)]
     per_site = [items] * len(sizes) if not isinstance(items, Sequence) else list(items)
     if len(per_site) != len(sizes):
@@ -403,6 +428,11 @@ def inspections_needed(per_inspection: float | Fraction, target: float | Fractio
         raise _refuse("target", "1 cannot be reached by independent inspections that each may miss")
     # (1 − p)^m ≤ 1 − target, decided in exact fractions around the floating-point estimate
     m = max(1, math.ceil(math.log(float(1 - goal)) / math.log1p(-float(p))))
+    if m > MAX_REPEATS:
+        raise _refuse(
+            "per-inspection probability",
+            f"{float(p):g} needs more than {MAX_REPEATS:,} inspections to reach the target",
+        )
     while m > 1 and (1 - p) ** (m - 1) <= 1 - goal:
         m -= 1
     while (1 - p) ** m > 1 - goal:

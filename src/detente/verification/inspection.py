@@ -139,6 +139,11 @@ def plan(
     its kind's; anything unnamed weighs 1). The same seed gives the same plan.
     """
     itype = inspection_type(treaty, type_id)
+    dates = treaty.dates
+    if dates.entry_into_force is not None and at.date() < dates.entry_into_force:
+        raise InspectionError(f"{treaty.title} entered into force on {dates.entry_into_force}, after {at:%Y-%m-%d}")
+    if dates.expires is not None and at.date() >= dates.expires:
+        raise InspectionError(f"{treaty.title} expired on {dates.expires}: no inspection on {at:%Y-%m-%d}")
     sites = eligible_sites(itype, inspected)
     if not sites:
         raise InspectionError(f"{inspected.party} has no site a {itype.name} inspection may visit at {at:%Y-%m-%d}")
