@@ -103,3 +103,36 @@ def toggles(uids: list[str], n: int, day: str = "2011-03-01") -> list[dict[str, 
         when = f"{day}T{k // 60:02d}:{k % 60:02d}:00Z"
         out.append({"type": "status-change", "sent": when, "effective": when, "content": content})
     return out
+
+
+# A minimal two-party treaty file: the seed that the malformed-file and fuzzing tests damage.
+TREATY_TOML = """\
+id = "mini"
+name = "A minimal treaty"
+
+[dates]
+signed = 2000-01-01
+expires = 2010-01-01
+
+[[parties]]
+id = "US"
+name = "United States"
+
+[[parties]]
+id = "RU"
+name = "Russia"
+
+[definitions.deployed]
+category = ["icbm", "slbm"]
+kind = ["launcher"]
+status = ["deployed"]
+
+[[measures]]
+id = "deployed"
+name = "Deployed missiles"
+terms = [{ select = "deployed" }]
+
+[[limits]]
+measure = "deployed"
+max = 700
+"""
