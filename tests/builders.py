@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from detente.catalog import builtin_catalog
@@ -136,3 +139,18 @@ terms = [{ select = "deployed" }]
 measure = "deployed"
 max = 700
 """
+
+
+def cli_ledger(
+    cli: Callable[..., tuple[int, str, str]], folder: Path, drafts: list[dict[str, Any]]
+) -> tuple[str, Path]:
+    """A SQLite ledger made through the CLI: a new US key, registered, and ``drafts`` submitted (they must pass)."""
+    ledger, key = str(folder / "l.sqlite"), folder / "us.key"
+    assert cli("keys", "generate", "--party", "US", "--out", str(key))[0] == 0
+    assert cli("ledger", "create", ledger)[0] == 0
+    assert cli("ledger", "register", ledger, "--key", str(key))[0] == 0
+    path = folder / "initial.json"
+    path.write_text(json.dumps(drafts))
+    code, out, err = cli("ledger", "submit", ledger, str(path), "--key", str(key))
+    assert code == 0, out + err
+    return ledger, key

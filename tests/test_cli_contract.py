@@ -53,7 +53,7 @@ from detente.planning.upload import MAX_HORIZON_DAYS
 from detente.treaty.load import get_treaty
 from detente.verification import detection as det
 
-from builders import initial_launchers
+from builders import cli_ledger, initial_launchers
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -69,14 +69,7 @@ def _error(err: str) -> dict[str, Any]:
 @pytest.fixture
 def us_ledger(cli: Cli, tmp_path: Path) -> tuple[str, Path]:
     """A ledger with the US registered and its initial data (two launchers)."""
-    ledger, key = str(tmp_path / "l.sqlite"), tmp_path / "us.key"
-    assert cli("keys", "generate", "--party", "US", "--out", str(key))[0] == 0
-    assert cli("ledger", "create", ledger)[0] == 0
-    assert cli("ledger", "register", ledger, "--key", str(key))[0] == 0
-    drafts = tmp_path / "initial.json"
-    drafts.write_text(json.dumps([initial_launchers(["MM-1", "MM-2"])]))
-    assert cli("ledger", "submit", ledger, str(drafts), "--key", str(key))[0] == 0
-    return ledger, key
+    return cli_ledger(cli, tmp_path, [initial_launchers(["MM-1", "MM-2"])])
 
 
 # --------------------------------------------------------------------------- exit codes and where errors go

@@ -17,6 +17,8 @@ from detente.cli.common import clean, plain, print_json, shown
 from detente.errors import NotificationError
 from detente.ledger.notifications import parse_notification
 
+from builders import cli_ledger
+
 Cli = Callable[..., tuple[int, str, str]]
 
 MARKUP_CLOSE = "[/x]"
@@ -49,15 +51,10 @@ def _status(uid: str, when: str) -> dict[str, Any]:
 @pytest.fixture
 def hostile(cli: Cli, tmp_path: Path) -> tuple[str, Path]:
     """A ledger whose US items have hostile (but schema-valid) identifiers, at a facility with a hostile name."""
-    ledger, key = str(tmp_path / "l.sqlite"), tmp_path / "us.key"
-    assert cli("keys", "generate", "--party", "US", "--out", str(key))[0] == 0
-    assert cli("ledger", "create", ledger)[0] == 0
-    assert cli("ledger", "register", ledger, "--key", str(key))[0] == 0
-    drafts = tmp_path / "initial.json"
     name = f"{MARKUP_FORGED}\n│ US │ 999 │ {ESCAPE}{BIDI}"
-    drafts.write_text(json.dumps([_initial(HOSTILE_UIDS, "[/fac]", name), _status(MARKUP_CLOSE, "2011-03-01")]))
-    code, out, err = cli("ledger", "submit", ledger, str(drafts), "--key", str(key))
-    assert code == 0, out + err
+    ledger, key = cli_ledger(
+        cli, tmp_path, [_initial(HOSTILE_UIDS, "[/fac]", name), _status(MARKUP_CLOSE, "2011-03-01")]
+    )
     return ledger, key
 
 
