@@ -340,17 +340,22 @@ class TlogConsistency:
         return head + "\n\n" + self.old.text() + "\n" + self.new.text()
 
 
-def parse_tlog_proof(text: str) -> TlogProof:
-    """Rule 8; :class:`NoteError` names the first line that breaks it."""
+def _proof_head(text: str, first: str, what: str, then: str) -> tuple[list[str], str]:
+    """A proof file's lines after its first, and the notes after its empty line; NoteError if it is not ``what``."""
     if "\r" in text:
         raise NoteError("proof contains a carriage return")
-    head, blank, note_text = text.partition("\n\n")
+    head, blank, notes = text.partition("\n\n")
     lines = head.split("\n")
-    if lines[0] != TLOG_PROOF:
-        raise NoteError(f"not a tlog-proof: the first line must be {TLOG_PROOF!r}")
+    if lines[0] != first:
+        raise NoteError(f"not {what}: the first line must be {first!r}")
     if not blank:
-        raise NoteError("tlog-proof has no empty line before its checkpoint")
-    rest = lines[1:]
+        raise NoteError(f"{what} has no empty line before {then}")
+    return lines[1:], notes
+
+
+def parse_tlog_proof(text: str) -> TlogProof:
+    """Rule 8; :class:`NoteError` names the first line that breaks it."""
+    rest, note_text = _proof_head(text, TLOG_PROOF, "a tlog-proof", "its checkpoint")
     extra = None
     if rest and rest[0].startswith("extra "):
         try:
@@ -368,15 +373,8 @@ def parse_tlog_proof(text: str) -> TlogProof:
 
 def parse_tlog_consistency(text: str) -> TlogConsistency:
     """Rule 9; :class:`NoteError` names the first part that breaks it."""
-    if "\r" in text:
-        raise NoteError("proof contains a carriage return")
-    head, blank, notes = text.partition("\n\n")
-    lines = head.split("\n")
-    if lines[0] != CONSISTENCY_PROOF:
-        raise NoteError(f"not a consistency proof: the first line must be {CONSISTENCY_PROOF!r}")
-    if not blank:
-        raise NoteError("consistency proof has no empty line before its checkpoints")
-    proof = _hashes(lines[1:], "consistency proof")
+    lines, notes = _proof_head(text, CONSISTENCY_PROOF, "a consistency proof", "its checkpoints")
+    proof = _hashes(lines, "consistency proof")
     old_body, _, rest = notes.partition("\n\n")  # a checkpoint body has no empty line; its signatures end at one
     old_signatures, between, new_text = rest.partition("\n\n")
     if not between or not new_text:
