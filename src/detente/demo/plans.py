@@ -128,23 +128,25 @@ _Home = Annotated[tuple[str, _Count], Strict(False)]
 _Boat = Annotated[tuple[str, str], Strict(False)]
 
 
-class _Blocks(_Strict):
+class _Numbered(_Strict):
+    """Uids PREFIX-NUMBER, numbered from ``start``, zero-padded to ``width`` digits."""
+
+    prefix: str
+    start: _Count = 1
+    width: int = Field(default=4, ge=1)
+
+
+class _Blocks(_Numbered):
     """Consecutive numbers, a block of ``ITEMS`` per facility."""
 
     layout: Literal["blocks"]
-    prefix: str
-    start: _Count = 1
-    width: int = Field(default=4, ge=1)
     homes: list[_Home] = Field(min_length=1)
 
 
-class _Dealt(_Strict):
+class _Dealt(_Numbered):
     """``total`` numbers dealt to the facilities in turn."""
 
     layout: Literal["dealt"]
-    prefix: str
-    start: _Count = 1
-    width: int = Field(default=4, ge=1)
     total: _Count
     homes: list[str] = Field(min_length=1)
 
@@ -158,13 +160,10 @@ class _Boats(_Strict):
     boats: list[_Boat] = Field(min_length=1)
 
 
-class _Fill(_Strict):
+class _Fill(_Numbered):
     """As many items as the plan works out, filling each facility up to its capacity in order."""
 
     layout: Literal["fill"]
-    prefix: str
-    start: _Count = 1
-    width: int = Field(default=4, ge=1)
     homes: list[_Home] = Field(min_length=1)
 
 
