@@ -37,7 +37,7 @@ from detente.ledger.port import LedgerStore, PartyRecord
 from detente.ledger.replay import history, replay, replay_store
 from detente.ledger.state import PartyState
 from detente.ledger.writer import Ledger
-from detente.store.ledger_store import SqlLedgerStore, StoreError, open_store
+from detente.store.ledger_store import SCHEMA, SqlLedgerStore, StoreError, open_store
 from detente.store.tables import entries as entries_table
 from detente.store.tables import parties as parties_table
 from detente.treaty.load import get_treaty
@@ -165,7 +165,7 @@ def test_open_store_creates_the_schema_and_reopening_keeps_it(store_target: str)
         assert second.parties() == [US]
         assert list(second.entries("US")) == US_CHAIN[:2]
         with second.engine.connect() as c:
-            assert c.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0005"]
+            assert c.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [SCHEMA]
     finally:
         second.close()
     open_store(store_target).close()

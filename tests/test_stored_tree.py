@@ -34,7 +34,7 @@ from detente.ledger.port import CheckpointRecord, LedgerStore, PartyRecord
 from detente.ledger.replay import replay, replay_store
 from detente.ledger.state import PartyState
 from detente.ledger.writer import Ledger
-from detente.store.ledger_store import SqlLedgerStore, _sqlite_begin, _sqlite_pragmas, _url, migrate, open_store
+from detente.store.ledger_store import SCHEMA, SqlLedgerStore, _sqlite_begin, _sqlite_pragmas, _url, migrate, open_store
 from detente.treaty.load import get_treaty
 
 from builders import initial_launchers, toggles
@@ -376,7 +376,7 @@ def test_a_ledger_made_before_the_migration_gets_its_tree_back_filled(store_targ
     store = open_store(store_target)
     try:
         with store.engine.connect() as c:
-            assert c.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0005"]
+            assert c.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [SCHEMA]
         assert_same_tree(store, "US", in_memory(us))
         assert_same_tree(store, "RU", in_memory(ru))
         assert store.tree_size("CN") == 0

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from detente.ledger.exchange import export_lines, read_export
     from detente.ledger.memory import MemoryStore
     from detente.ledger.notifications import Type, format_time, parse_notification
-    from detente.ledger.port import CheckpointRecord, Closing, LedgerStore, PartyRecord
+    from detente.ledger.port import CheckpointRecord, Closing, CosignatureRecord, LedgerStore, PartyRecord
     from detente.ledger.replay import diff, history, moment, replay_store
     from detente.ledger.rules import Flag
     from detente.ledger.state import PartyState, to_force
@@ -39,7 +39,7 @@ _WHERE = {
     "exchange": ("export_lines", "read_export"),
     "memory": ("MemoryStore",),
     "notifications": ("Type", "format_time", "parse_notification"),
-    "port": ("CheckpointRecord", "Closing", "LedgerStore", "PartyRecord"),
+    "port": ("CheckpointRecord", "Closing", "CosignatureRecord", "LedgerStore", "PartyRecord"),
     "replay": ("diff", "history", "moment", "replay_store"),
     "rules": ("Flag",),
     "state": ("PartyState", "to_force"),
@@ -53,6 +53,7 @@ __all__ = [  # the names of _WHERE, as a list the tools can read (tests/test_pac
     "Accepted",
     "CheckpointRecord",
     "Closing",
+    "CosignatureRecord",
     "Entry",
     "Flag",
     "Ledger",

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 
-from detente.crypto.stored_tree import Frontier, grow, low_nodes
+from detente.crypto.stored_tree import Frontier, fold, grow, low_nodes, subtrees
 from detente.errors import ConflictError, StoreError, TreeError
 from detente.ledger.chain import Entry
-from detente.ledger.port import CheckpointRecord, Closing, PartyRecord, Position
+from detente.ledger.port import CheckpointRecord, Closing, CosignatureRecord, PartyRecord, Position
 
 
 class MemoryStore(Closing):
@@ -24,6 +24,7 @@ class MemoryStore(Closing):
         self._effective: dict[str, list[tuple[str, str]]] = {}
         self._nodes: dict[str, dict[Position, bytes]] = {}
         self._checkpoints: dict[str, dict[int, CheckpointRecord]] = {}
+        self._cosignatures: dict[tuple[str, int, str], CosignatureRecord] = {}
         self.created = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
     def parties(self) -> list[PartyRecord]:
@@ -125,3 +126,37 @@ class MemoryStore(Closing):
         """A party's recorded checkpoints, by size."""
         recorded = self._checkpoints.get(party, {})
         return [recorded[size] for size in sorted(recorded)]
+
+    def record_checkpoint(self, record: CheckpointRecord) -> None:
+        """Record a checkpoint of the stored tree: above every recorded one, within the tree, with its root."""
+        party, size = record.party, record.size
+        recorded = self._checkpoints.get(party, {})
+        if recorded and size <= max(recorded):
+            raise ConflictError(
+                f"the store refused the checkpoint: {party} has one recorded at size {max(recorded)}, and checkpoints "
+                f"only grow (this one is of size {size})"
+            )
+        stored = self.tree_size(party)
+        if not 0 < size <= stored:
+            raise StoreError(f"the store refused the checkpoint: the {party} tree has {stored} leaves, not {size}")
+        if fold(self.tree_nodes(party, subtrees(0, size))) != record.root:
+            raise StoreError(
+                f"the store refused the checkpoint: its root for {party} at size {size} is not the stored tree's"
+            )
+        recorded[size] = record
+
+    def add_cosignature(self, record: CosignatureRecord) -> bool:
+        """Keep a cosignature of a recorded checkpoint once."""
+        if record.size not in self._checkpoints.get(record.party, {}):
+            raise StoreError(
+                f"the store refused the cosignature: {record.party} has no checkpoint recorded at size {record.size}"
+            )
+        key = (record.party, record.size, record.cosigner)
+        if key in self._cosignatures:
+            return False
+        self._cosignatures[key] = record
+        return True
+
+    def cosignatures(self, party: str) -> list[CosignatureRecord]:
+        """The cosignatures kept for a party's checkpoints, by size, then cosigner."""
+        return [self._cosignatures[k] for k in sorted(self._cosignatures) if k[0] == party]

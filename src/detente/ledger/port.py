@@ -39,6 +39,16 @@ class CheckpointRecord:
     note: str
 
 
+@dataclass(frozen=True)
+class CosignatureRecord:
+    """A witness's tlog-cosignature of a party's recorded checkpoint: the signature line as the witness sent it."""
+
+    party: str
+    size: int
+    cosigner: str  # the witness's key name
+    line: str  # "— <name> <base64>", exactly as received or made
+
+
 class Closing:
     """``with`` support for anything with a ``close``: leaving the block closes it."""
 
@@ -113,6 +123,23 @@ class LedgerStore(Protocol):
 
     def checkpoints(self, party: str) -> list[CheckpointRecord]:
         """A party's recorded checkpoints, by size."""
+        ...
+
+    def record_checkpoint(self, record: CheckpointRecord) -> None:
+        """Record a signed checkpoint of the party's stored tree, without entries.
+
+        Its size must be above every checkpoint recorded for the party (else :class:`~detente.errors.ConflictError`:
+        checkpoints only grow) and at most the tree's, and its root the tree's at that size; all checked in one
+        transaction under the party's write lock, so two racing recorders cannot both succeed at one size.
+        """
+        ...
+
+    def add_cosignature(self, record: CosignatureRecord) -> bool:
+        """Keep a cosignature of a recorded checkpoint; False (and nothing written) if that cosigner's is kept."""
+        ...
+
+    def cosignatures(self, party: str) -> list[CosignatureRecord]:
+        """The cosignatures kept for a party's checkpoints, by size, then cosigner."""
         ...
 
     def close(self) -> None:

@@ -39,11 +39,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, func, insert, inspect, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from detente.crypto.stored_tree import Frontier, grow, is_stored, low_nodes
+from detente.crypto.stored_tree import Frontier, fold, grow, is_stored, low_nodes, subtrees
 from detente.errors import ConflictError, StoreError, TreeError
 from detente.ledger.chain import Columns, Entry
-from detente.ledger.port import CheckpointRecord, Closing, PartyRecord, Position
-from detente.store.tables import checkpoints, entries, parties
+from detente.ledger.port import CheckpointRecord, Closing, CosignatureRecord, PartyRecord, Position
+from detente.store.tables import checkpoints, cosignatures, entries, parties
 
 # Plain DBAPI executemany for appends: a third of the cost of building a SQLAlchemy insert per batch.
 _INSERT_QMARK = (
@@ -56,7 +56,7 @@ _ARMS = 400
 _CHECKPOINTS_QMARK = "INSERT INTO ledger_checkpoints (party, size, root, note) VALUES (?, ?, ?, ?)"
 
 
-SCHEMA = "0005"
+SCHEMA = "0006"
 """The Alembic revision this code reads and writes (the migrations' head; a test keeps the two equal)."""
 
 
@@ -212,8 +212,7 @@ class SqlLedgerStore(Closing):
         for e in batch:
             firsts.setdefault(e.party, e.seq)
         for party, first in firsts.items():
-            if self.engine.dialect.name == "postgresql":  # SQLite's BEGIN IMMEDIATE already holds the database
-                c.exec_driver_sql(f"SELECT party FROM ledger_parties WHERE party = {mark} FOR UPDATE", (party,))  # noqa: S608
+            self._lock(c, party)
             head = c.exec_driver_sql(
                 f"SELECT COALESCE(MAX(seq), 0) FROM ledger_entries WHERE party = {mark}",  # noqa: S608
                 (party,),
@@ -387,6 +386,69 @@ class SqlLedgerStore(Closing):
         with self.engine.connect() as c:
             rows = c.execute(query).all()
         return [CheckpointRecord(r.party, int(r.size), bytes(r.root), r.note) for r in rows]
+
+    def record_checkpoint(self, record: CheckpointRecord) -> None:
+        """Record a checkpoint of the stored tree, checked under the party's write lock (the port says what)."""
+        party, size = record.party, record.size
+
+        def check_and_insert(c: Connection) -> None:
+            self._lock(c, party)
+            recorded = c.execute(select(func.max(checkpoints.c.size)).where(checkpoints.c.party == party)).scalar()
+            if recorded is not None and size <= recorded:
+                raise ConflictError(
+                    f"the store refused the checkpoint: {party} has one recorded at size {recorded}, and checkpoints "
+                    f"only grow (this one is of size {size})"
+                )
+            stored = c.execute(select(func.max(entries.c.seq)).where(entries.c.party == party)).scalar() or 0
+            if not 0 < size <= stored:
+                raise StoreError(f"the store refused the checkpoint: the {party} tree has {stored} leaves, not {size}")
+            root = fold(self._nodes(c, party, subtrees(0, size)))
+            if root != record.root:
+                raise StoreError(
+                    f"the store refused the checkpoint: its root for {party} at size {size} is not the stored tree's"
+                )
+            c.execute(insert(checkpoints), [{"party": party, "size": size, "root": record.root, "note": record.note}])
+
+        self._write(check_and_insert)
+
+    def add_cosignature(self, record: CosignatureRecord) -> bool:
+        """Keep a cosignature of a recorded checkpoint once (the port says what)."""
+        kept = True
+        key = (cosignatures.c.party == record.party, cosignatures.c.size == record.size)
+
+        def insert_new(c: Connection) -> None:
+            nonlocal kept
+            self._lock(c, record.party)
+            found = c.execute(
+                select(checkpoints.c.size).where(checkpoints.c.party == record.party, checkpoints.c.size == record.size)
+            ).first()
+            if found is None:
+                why = f"{record.party} has no checkpoint recorded at size {record.size}"
+                raise StoreError(f"the store refused the cosignature: {why}")
+            if c.execute(select(cosignatures.c.line).where(*key, cosignatures.c.cosigner == record.cosigner)).first():
+                kept = False
+                return
+            row = {"party": record.party, "size": record.size, "cosigner": record.cosigner, "line": record.line}
+            c.execute(insert(cosignatures), [row])
+
+        self._write(insert_new)
+        return kept
+
+    def cosignatures(self, party: str) -> list[CosignatureRecord]:
+        """The cosignatures kept for a party's checkpoints, by size, then cosigner."""
+        query = (
+            select(cosignatures)
+            .where(cosignatures.c.party == party)
+            .order_by(cosignatures.c.size, cosignatures.c.cosigner)
+        )
+        with self.engine.connect() as c:
+            rows = c.execute(query).all()
+        return [CosignatureRecord(r.party, int(r.size), r.cosigner, r.line) for r in rows]
+
+    def _lock(self, c: Connection, party: str) -> None:
+        """Hold the party's write lock in this transaction (SQLite's BEGIN IMMEDIATE already holds the database)."""
+        if self.engine.dialect.name == "postgresql":
+            c.execute(select(parties.c.party).where(parties.c.party == party).with_for_update())
 
     def close(self) -> None:
         """Release the engine's connections."""

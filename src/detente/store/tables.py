@@ -63,3 +63,13 @@ checkpoints = Table(
     Column("root", LargeBinary(32), nullable=False),
     Column("note", Text, nullable=False),  # the C2SP signed note, exactly as signed
 )
+
+# Witnesses' cosignatures of recorded checkpoints (migration 0006): the receipts of the exchange between nodes.
+cosignatures = Table(
+    "ledger_cosignatures",
+    metadata,
+    Column("party", String(16), primary_key=True),
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("cosigner", Text, primary_key=True),
+    Column("line", Text, nullable=False),
+)
