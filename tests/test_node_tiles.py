@@ -7,7 +7,9 @@ checkpoints at sizes on both sides of tile boundaries, are checked against an in
 written by ``write_tiles`` and straight from the store: it rebuilds the root of every signed checkpoint, the
 inclusion and consistency proofs the store gives, and every entry; its own writer, fed the same entries and
 committed at the same sizes, writes byte for byte the same ``tile/`` tree. The demo ledger's data exchanges are
-longer than a tlog-tiles bundle can frame: those bundles are refused by name while its tiles still prove its log.
+longer than a tlog-tiles entry bundle can frame: those bundles are refused by name and skipped by ``write_tiles``,
+while detente's signed bundles carry every entry and signature, and its tiles still prove its log. What a peer
+sends is split strictly: every framing but the exact one is refused.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from detente.crypto.merkle import MerkleTree, leaf_hash
 from detente.crypto.note import Checkpoint, TlogProof, Verifier, parse_note, sign_note, verifier_key, verify_tlog_proof
 from detente.crypto.stored_tree import StoredTree
 from detente.demo.ledger import build_demo_ledger, demo_keys
-from detente.errors import InputError, LedgerError, OutputFileError, TreeError
+from detente.errors import FramingError, InputError, LedgerError, OutputFileError, PeerRequestError, TreeError
 from detente.ledger.checkpoints import log_origin
 from detente.ledger.convert import declaration_from_state
 from detente.ledger.memory import MemoryStore
@@ -45,15 +47,19 @@ from detente.node.tiles import (
     CHECKPOINT,
     ENTRIES,
     FULL,
-    SIGNATURES,
+    MAX_ENTRY,
+    SIGNED,
     TileRef,
+    TilesWritten,
     exists_at,
     parse_tile_path,
     read_entries,
     read_resource,
-    read_signatures,
+    read_signed,
     read_tile,
     serving_size,
+    split_entries,
+    split_signed,
     tile_path,
     tiles_at,
     write_tiles,
@@ -127,22 +133,32 @@ def oracle_levels() -> list[list[bytes]]:
     return MerkleTree.from_leaf_hashes([leaf_hash(p) for p in payloads]).levels()
 
 
-def unframe(data: bytes) -> list[bytes]:
-    """A bundle's items: big-endian uint16 length, then that many bytes, to the end."""
+def head_of(ref: TileRef) -> int:
+    """The bytes of a bundle's length field: uint16 in the spec's entry bundles, uint32 in detente's signed ones."""
+    return 2 if ref.level == ENTRIES else 4
+
+
+def unframe(data: bytes, head: int = 2) -> list[bytes]:
+    """A bundle's items, written here independently of the module: a big-endian length, that many bytes, to the end."""
     out, at = [], 0
     while at < len(data):
-        length = int.from_bytes(data[at : at + 2], "big")
-        out.append(data[at + 2 : at + 2 + length])
+        length = int.from_bytes(data[at : at + head], "big")
+        out.append(data[at + head : at + head + length])
         assert len(out[-1]) == length, "truncated bundle"
-        at += 2 + length
+        at += head + length
     return out
+
+
+def frame(items: Sequence[bytes], head: int = 2) -> bytes:
+    """The bundle of ``items``, framed as :func:`unframe` reads it."""
+    return b"".join(len(item).to_bytes(head, "big") + item for item in items)
 
 
 def expected(store: LedgerStore, ref: TileRef) -> bytes | list[bytes]:
     """What a resource must hold, from the entries and the independent tree."""
     if ref.is_bundle:
         entries = list(store.entries("US"))[ref.leaves.start : ref.leaves.stop]
-        return [e.payload if ref.level == ENTRIES else e.signature for e in entries]
+        return [e.payload if ref.level == ENTRIES else e.signature + e.payload for e in entries]
     level = oracle_levels()[8 * ref.tree_level]
     return b"".join(level[FULL * ref.index : FULL * ref.index + ref.width])
 
@@ -161,7 +177,8 @@ def expected(store: LedgerStore, ref: TileRef) -> bytes | list[bytes]:
         ((2, 1000), "tile/2/x001/000"),
         ((ENTRIES, 1234067), "tile/entries/x001/x234/067"),
         ((ENTRIES, 4, 255), "tile/entries/004.p/255"),
-        ((SIGNATURES, 4, 5), "signatures/004.p/5"),
+        ((SIGNED, 4, 5), "signed/004.p/5"),
+        ((SIGNED, 1234067), "signed/x001/x234/067"),
     ],
 )
 def test_paths_are_written_as_the_spec_writes_them(args: tuple[Any, ...], path: str) -> None:
@@ -174,7 +191,7 @@ def _max_index(level: int) -> int:
     return max(1, 2**64 >> (8 * (level + 1))) - 1
 
 
-refs = st.one_of(st.integers(0, 63), st.sampled_from([ENTRIES, SIGNATURES])).flatmap(
+refs = st.one_of(st.integers(0, 63), st.sampled_from([ENTRIES, SIGNED])).flatmap(
     lambda level: st.builds(
         TileRef,
         st.just(level),
@@ -190,7 +207,7 @@ refs = st.one_of(st.integers(0, 63), st.sampled_from([ENTRIES, SIGNATURES])).fla
 @example(TileRef(ENTRIES, 2**56 - 1, 255))
 def test_paths_agree_with_tlog_scales_and_parse_back(ref: TileRef) -> None:
     """tlog-scales writes the same path (its level -1 is the entry bundle); parsing gives the tile back."""
-    if ref.level != SIGNATURES:
+    if ref.level != SIGNED:
         level = -1 if ref.level == ENTRIES else ref.tree_level
         theirs = "/".join(scales_tiles.tile_path(level, ref.index, ref.width % FULL))
         assert ref.path == theirs
@@ -254,12 +271,17 @@ HOSTILE = [
     "tile/entries/000.p/256",
     "tile/Entries/000",
     "tile/entry/000",
-    "tile/signatures/000",  # detente's sidecar is outside tile/
-    "signatures",
-    "signatures/",
-    "signatures/0",
-    "signatures/000.p/0",
-    "Signatures/000",
+    "tile/signed/000",  # detente's signed bundles are outside tile/
+    "signed",
+    "signed/",
+    "signed/0",
+    "signed/000.p/0",
+    "signed/000.p/256",
+    "signed/x000/001",
+    "Signed/000",
+    "signatures/000",  # the signature sidecar that signed bundles replaced
+    "signed/entries/000",
+    "tile/entries/signed/000",
     "checkpoint",  # not a tile
     "TILE/0/000",
     "tile\\0\\000",
@@ -282,7 +304,7 @@ def test_hostile_paths_are_refused_by_name(path: str) -> None:
     assert type(caught.value) is InputError
 
 
-PATH_TEXT = st.text(alphabet="tile/entriessignaturesx.p0123456789 ٠¹\\\n-+_Xx", max_size=40)
+PATH_TEXT = st.text(alphabet="tile/entriessignedx.p0123456789 ٠¹\\\n-+_Xx", max_size=40)
 
 
 @given(st.one_of(PATH_TEXT, st.text(max_size=30), refs.map(lambda r: r.path)))
@@ -348,7 +370,7 @@ def test_the_tiles_of_a_size_are_those_tlog_scales_counts(size: int) -> None:
     """Per level, the full tiles and the partial one that ``level_tiles`` of tlog-scales gives; bundles as level 0."""
     mine = tiles_at(size)
     assert len(mine) == len(set(mine))
-    for level in (ENTRIES, SIGNATURES, *range(8)):
+    for level in (ENTRIES, SIGNED, *range(8)):
         tree_level = level if isinstance(level, int) else 0
         full, width = scales_tiles.level_tiles(size, tree_level)
         want = [TileRef(level, n) for n in range(full)] + ([TileRef(level, full, width)] if width else [])
@@ -393,7 +415,7 @@ def test_every_resource_at_every_checkpoint_is_the_independent_trees(store: Ledg
     for size in SIZES:
         for ref in tiles_at(size):
             data = read_resource(store, "US", ref, size)
-            assert (unframe(data) if ref.is_bundle else data) == expected(store, ref), ref.path
+            assert (unframe(data, head_of(ref)) if ref.is_bundle else data) == expected(store, ref), ref.path
             if not ref.is_bundle:
                 assert len(data) == 32 * ref.width
 
@@ -407,16 +429,17 @@ def test_every_tile_at_any_size_is_the_independent_trees(size: int) -> None:
     store = memory_ledger()
     for ref in tiles_at(size):
         data = read_resource(store, "US", ref, size)
-        assert (unframe(data) if ref.is_bundle else data) == expected(store, ref), ref.path
+        assert (unframe(data, head_of(ref)) if ref.is_bundle else data) == expected(store, ref), ref.path
 
 
 def test_entries_hash_to_the_level_0_tile_and_signatures_verify(store: LedgerStore) -> None:
     ref = TileRef(0, 4, 5)
     leaves = read_tile(store, "US", ref, 1029)
-    payloads = unframe(read_entries(store, "US", TileRef(ENTRIES, 4, 5), 1029))
-    signatures = unframe(read_signatures(store, "US", TileRef(SIGNATURES, 4, 5), 1029))
+    payloads = split_entries(read_entries(store, "US", TileRef(ENTRIES, 4, 5), 1029), 5)
+    signed = split_signed(read_signed(store, "US", TileRef(SIGNED, 4, 5), 1029), 5)
+    assert [p for _, p in signed] == payloads
     assert b"".join(leaf_hash(p) for p in payloads) == leaves
-    assert all(len(s) == 64 and verify(KEY.public_key, p, s) for p, s in zip(payloads, signatures, strict=True))
+    assert all(len(s) == 64 and verify(KEY.public_key, p, s) for s, p in signed)
     assert [e.payload for e in store.entries("US", 1025, 1029)] == payloads
 
 
@@ -432,7 +455,7 @@ def test_entries_hash_to_the_level_0_tile_and_signatures_verify(store: LedgerSto
         ("tile/2/000.p/1", 1029, r"it has 0 full level-2 tile\(s\) \(a partial"),  # empty levels have no tile
         ("tile/0/005.p/1", 1029, "no tile/0/005.p/1"),
         ("tile/entries/004", 1029, r"4 full bundle\(s\) and bundle 4 of width 5"),
-        ("signatures/001.p/43", 300, "bundle 1 of width 44"),
+        ("signed/001.p/43", 300, "bundle 1 of width 44"),
         ("tile/0/000.p/1", 0, r"0 full level-0 tile\(s\) \(a partial"),
         ("tile/0/000", 1030, "has 1029 entries, not 1030"),  # beyond the stored tree
         ("tile/0/000", -1, "not a non-negative integer"),
@@ -445,12 +468,12 @@ def test_a_tile_that_size_does_not_have_is_refused(store: LedgerStore, path: str
 
 
 def test_each_reader_reads_its_own_kind(store: LedgerStore) -> None:
-    with pytest.raises(InputError, match="read_entries or read_signatures reads it"):
-        read_tile(store, "US", TileRef(ENTRIES, 0), 1029)
+    with pytest.raises(InputError, match="read_entries or read_signed reads it"):
+        read_tile(store, "US", TileRef(SIGNED, 0), 1029)
     with pytest.raises(InputError, match="is not an entry bundle"):
-        read_entries(store, "US", TileRef(0, 0), 1029)
-    with pytest.raises(InputError, match="is not a signature bundle"):
-        read_signatures(store, "US", TileRef(ENTRIES, 0), 1029)
+        read_entries(store, "US", TileRef(SIGNED, 0), 1029)
+    with pytest.raises(InputError, match="is not a signed bundle"):
+        read_signed(store, "US", TileRef(ENTRIES, 0), 1029)
 
 
 class CountingStore:
@@ -481,13 +504,139 @@ class CountingStore:
         (TileRef(0, 4, 5), ("tree_nodes", 5)),
         (TileRef(1, 0, 4), ("tree_nodes", 4)),
         (TileRef(ENTRIES, 2), ("entries", 256)),
-        (TileRef(SIGNATURES, 1), ("entries", 256)),
+        (TileRef(SIGNED, 1), ("entries", 256)),
+        (TileRef(SIGNED, 4, 5), ("entries", 5)),
     ],
 )
 def test_a_tile_is_one_store_read(store: LedgerStore, ref: TileRef, call: tuple[str, int]) -> None:
     counting = CountingStore(store)
     read_resource(counting, "US", ref, 1029)
     assert counting.calls == [call]
+
+
+# --- a peer's bundles, split ---------------------------------------------------------------------------------------
+
+
+def split(level: str, data: bytes, count: int) -> list[bytes]:
+    """The items a split gives, as the bytes :func:`frame` framed: a signed bundle's are signature and payload."""
+    if level == ENTRIES:
+        return split_entries(data, count)
+    return [signature + payload for signature, payload in split_signed(data, count)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(sorted({r for s in SIZES for r in tiles_at(s) if r.is_bundle}, key=lambda r: r.path)))
+def test_splitting_what_the_store_serves_gives_back_the_stored_items(ref: TileRef) -> None:
+    store = memory_ledger()
+    size = serving_size(ref, SIZES)
+    assert size is not None
+    stored = list(store.entries("US"))[ref.leaves.start : ref.leaves.stop]
+    data = read_resource(store, "US", ref, size)
+    if ref.level == ENTRIES:
+        assert split_entries(data, ref.width, path=ref.path) == [e.payload for e in stored]
+    else:
+        assert split_signed(data, ref.width, path=ref.path) == [(e.signature, e.payload) for e in stored]
+
+
+LEVELS = st.sampled_from([ENTRIES, SIGNED])
+
+
+@st.composite
+def bundles(draw: st.DrawFn) -> tuple[str, list[bytes]]:
+    """A bundle's level and items: any bytes, at least a signature's worth in a signed bundle."""
+    level = draw(LEVELS)
+    least = 0 if level == ENTRIES else 64
+    return level, draw(st.lists(st.binary(min_size=least, max_size=least + 40), min_size=1, max_size=6))
+
+
+def refused(level: str, data: bytes, count: int) -> str:
+    with pytest.raises(PeerRequestError) as caught:
+        split(level, data, count)
+    assert caught.value.status == 422
+    return caught.value.why
+
+
+@given(bundles(), st.binary(min_size=1, max_size=70))
+@example((ENTRIES, [b""]), b"\x00")
+@example((SIGNED, [bytes(64)]), b"\x00")
+def test_a_bundle_splits_only_as_framed_truncated_extended_or_miscounted_it_is_refused(
+    bundle: tuple[str, list[bytes]], extra: bytes
+) -> None:
+    level, items = bundle
+    head = 2 if level == ENTRIES else 4
+    framed = frame(items, head)
+    assert split(level, framed, len(items)) == items
+    for cut in range(len(framed)):
+        refused(level, framed[:cut], len(items))
+    refused(level, framed + extra, len(items))
+    refused(level, framed, len(items) + 1)
+    refused(level, framed, len(items) - 1)
+
+
+@given(bundles(), st.data())
+def test_a_bundle_with_damaged_framing_is_refused_or_split_into_exactly_its_count(
+    bundle: tuple[str, list[bytes]], data: st.DataObject
+) -> None:
+    """Whatever a peer sends, a split gives exactly ``count`` items that frame back to those bytes, or a 422."""
+    level, items = bundle
+    head = 2 if level == ENTRIES else 4
+    framed = bytearray(frame(items, head))
+    at = data.draw(st.integers(0, len(framed)))
+    change = data.draw(st.sampled_from(["insert", "delete", "replace", "length"]))
+    byte = data.draw(st.integers(0, 255))
+    if change == "insert":
+        framed[at:at] = bytes([byte])
+    elif change == "delete":
+        del framed[at : at + 1]
+    elif change == "replace":
+        framed[at : at + 1] = bytes([byte])
+    else:  # a length field, set to any value
+        starts = list(itertools.accumulate([0, *(head + len(i) for i in items[:-1])]))
+        start = data.draw(st.sampled_from(starts))
+        framed[start : start + head] = data.draw(st.integers(0, 256**head - 1)).to_bytes(head, "big")
+    try:
+        got = split(level, bytes(framed), len(items))
+    except PeerRequestError as exc:
+        status = exc.status
+    else:
+        status = 200
+    assert status in (200, 422)
+    if status == 422:
+        return
+    assert len(got) == len(items)
+    assert frame(got, head) == framed
+    assert all(len(item) >= (0 if level == ENTRIES else 64) for item in got)
+
+
+@pytest.mark.parametrize(
+    ("level", "data", "count", "why"),
+    [
+        (SIGNED, frame([bytes(63)], 4), 1, "item 1 of the signed bundle is 63 bytes, shorter than the signature"),
+        (SIGNED, frame([bytes(64), bytes(10)], 4), 2, "item 2 of the signed bundle is 10 bytes"),
+        (SIGNED, b"\xff\xff\xff\xff" + bytes(64), 1, "item 1 of the signed bundle says 4,294,967,295 bytes, but 64"),
+        (SIGNED, b"\x00\x00\x00", 1, "ends inside the length of item 1 of 1"),
+        (SIGNED, b"", 1, "the signed bundle holds 0 items, not the 1 its width gives"),
+        (ENTRIES, frame([b"a", b"b"]), 1, "the entry bundle has 3 bytes more than the 1 item it holds"),
+        (ENTRIES, frame([b"a"]) + b"\x00", 1, "has 1 bytes more than the 1 item"),
+        (ENTRIES, frame([b"a"] * 3), 4, "holds 3 items, not the 4"),
+        (ENTRIES, frame([b"abc"])[:-1], 1, "item 1 of the entry bundle says 3 bytes, but 2 remain"),
+        (ENTRIES, frame([b"abc"], 4), 1, "has 5 bytes more than the 1 item"),  # a signed bundle's framing, misread
+        (ENTRIES, frame([b"a", b"b"]), 0, "has 6 bytes more than the 0 items"),
+    ],
+)
+def test_a_bundle_framed_otherwise_is_refused_saying_where(level: str, data: bytes, count: int, why: str) -> None:
+    assert why in refused(level, data, count)
+
+
+def test_a_split_names_the_path_it_was_given() -> None:
+    with pytest.raises(PeerRequestError, match=r"^signed/001\.p/5 holds 0 items, not the 5"):
+        split_signed(b"", 5, path="signed/001.p/5")
+    with pytest.raises(PeerRequestError, match=r"^tile/entries/001 holds 1 item, not the 256"):
+        split_entries(frame([b"{}"]), 256, path="tile/entries/001")
+    with pytest.raises(InputError, match="count of -1"):
+        split_entries(b"", -1)
+    assert split_entries(b"", 0) == []
+    assert split_signed(b"", 0) == []
 
 
 # --- tlog-scales reads what the node serves ------------------------------------------------------------------------
@@ -508,7 +657,8 @@ class Recording:
 
 
 class StoreBackend:
-    """The node's read side, without HTTP: a path is parsed, served at a checkpoint that has it, or not found."""
+    """The node's read side, without HTTP: a path is parsed, served at a checkpoint that has it, or not found (as
+    is an entry bundle that cannot be framed: the node answers 404)."""
 
     def __init__(self, store: LedgerStore, party: str) -> None:
         self.store = store
@@ -520,7 +670,12 @@ class StoreBackend:
             return self.store.checkpoints(self.party)[-1].note.encode()
         ref = parse_tile_path("/".join(path))
         size = serving_size(ref, self.sizes)
-        return None if size is None else read_resource(self.store, self.party, ref, size)
+        if size is None:
+            return None
+        try:
+            return read_resource(self.store, self.party, ref, size)
+        except FramingError:
+            return None
 
 
 def log_key(store: LedgerStore, party: str, public_key: bytes) -> tuple[str, Vkey]:
@@ -570,8 +725,9 @@ def check_with_tlog_scales(
 
 def test_tlog_scales_reads_the_directory_write_tiles_writes(store: LedgerStore, tmp_path: Path) -> None:
     out = tmp_path / "log"
-    written = write_tiles(store, "US", out)
-    assert written[-1] == CHECKPOINT
+    result = write_tiles(store, "US", out)
+    assert result.written[-1] == CHECKPOINT
+    assert result.skipped == ()
     assert (out / CHECKPOINT).read_text(encoding="utf-8") == store.checkpoints("US")[-1].note
     check_with_tlog_scales(lambda: LocalBackend(out), store, "US", KEY.public_key)
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
@@ -616,9 +772,9 @@ def test_tlog_scales_writes_the_same_tiles_from_the_same_entries(store: LedgerSt
         }
 
     assert files(mine) == files(theirs)
-    assert len(files(mine)) == len({r for s in SIZES for r in tiles_at(s) if r.level != SIGNATURES})
-    signatures = {p.relative_to(mine).as_posix() for p in (mine / SIGNATURES).rglob("*") if p.is_file()}
-    assert signatures == {r.path for s in SIZES for r in tiles_at(s) if r.level == SIGNATURES}
+    assert len(files(mine)) == len({r for s in SIZES for r in tiles_at(s) if r.level != SIGNED})
+    signed = {p.relative_to(mine).as_posix() for p in (mine / SIGNED).rglob("*") if p.is_file()}
+    assert signed == {r.path for s in SIZES for r in tiles_at(s) if r.level == SIGNED}
 
 
 # --- writing a directory -------------------------------------------------------------------------------------------
@@ -636,23 +792,24 @@ def snapshot(root: Path) -> dict[str, tuple[int, int, bytes]]:
 def test_writing_again_rewrites_nothing_and_a_later_checkpoint_adds_only_what_is_new(
     store: LedgerStore, tmp_path: Path
 ) -> None:
-    first = write_tiles(store, "US", tmp_path, [1, 255, 256, 300])
+    first = write_tiles(store, "US", tmp_path, [1, 255, 256, 300]).written
     assert (tmp_path / CHECKPOINT).read_text(encoding="utf-8") == store.checkpoints("US")[3].note
     assert set(first) == {r.path for s in (1, 255, 256, 300) for r in tiles_at(s)} | {CHECKPOINT}
+    assert len(first) == len(set(first))
     before = snapshot(tmp_path)
-    assert write_tiles(store, "US", tmp_path, [300, 256]) == []
+    assert write_tiles(store, "US", tmp_path, [300, 256]) == TilesWritten((), ())
     assert snapshot(tmp_path) == before
-    later = write_tiles(store, "US", tmp_path)
+    later = write_tiles(store, "US", tmp_path).written
     assert not set(later) & (set(first) - {CHECKPOINT})
     after = snapshot(tmp_path)
     assert {p: after[p] for p in before if p != CHECKPOINT} == {p: v for p, v in before.items() if p != CHECKPOINT}
     assert (tmp_path / CHECKPOINT).read_text(encoding="utf-8") == store.checkpoints("US")[-1].note
-    assert write_tiles(store, "US", tmp_path) == []
+    assert write_tiles(store, "US", tmp_path) == TilesWritten((), ())
 
 
 def test_the_published_checkpoint_is_never_rolled_back(store: LedgerStore, tmp_path: Path) -> None:
     write_tiles(store, "US", tmp_path)
-    assert write_tiles(store, "US", tmp_path, [300]) == []
+    assert write_tiles(store, "US", tmp_path, [300]) == TilesWritten((), ())
     assert (tmp_path / CHECKPOINT).read_text(encoding="utf-8") == store.checkpoints("US")[-1].note
 
 
@@ -739,7 +896,7 @@ def test_a_failed_write_leaves_no_temporary_file_and_the_old_checkpoint(
     assert len(renamed) == 2
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
     assert (tmp_path / CHECKPOINT).read_text(encoding="utf-8") == store.checkpoints("US")[0].note
-    assert CHECKPOINT in write_tiles(store, "US", tmp_path, [255])  # and the next run completes it
+    assert CHECKPOINT in write_tiles(store, "US", tmp_path, [255]).written  # and the next run completes it
     reader = TilesReader(LocalBackend(tmp_path))
     assert reader.get_checkpoint().size == 255
     assert reader.calculate_root_hash() == store.checkpoints("US")[1].root
@@ -755,25 +912,110 @@ def demo() -> LedgerStore:
     return store
 
 
-class HashesOnly(StoreBackend):
-    """The store's read side without entry bundles, which the demo's long declarations keep from being framed."""
+def demo_public_key(party: str) -> bytes:
+    return next(k.public_key for k in demo_keys() if k.party == party)
 
-    def get(self, *path: str) -> bytes | None:
-        return None if path[:2] == ("tile", ENTRIES) else super().get(*path)
+
+def demo_bundles(demo: LedgerStore, party: str, level: str) -> dict[TileRef, int]:
+    """Every bundle of ``level`` the party's checkpoints have, and the first size that has it."""
+    at: dict[TileRef, int] = {}
+    for k in demo.checkpoints(party):
+        for ref in tiles_at(k.size):
+            if ref.level == level:
+                at.setdefault(ref, k.size)
+    return at
 
 
 @pytest.mark.parametrize("party", ["US", "RU"])
-def test_the_demo_ledgers_tiles_prove_its_log_but_its_declarations_do_not_fit_a_bundle(
+def test_the_demo_ledgers_signed_bundles_carry_every_entry_and_prove_every_checkpoint(
+    demo: LedgerStore, party: str
+) -> None:
+    """Every signed bundle of every checkpoint reads and splits; its signatures verify under the party's demo key,
+    and its payloads, as leaves, hash to the root of each checkpoint recorded, long declarations included."""
+    entries = list(demo.entries(party))
+    assert len(entries[0].payload) > MAX_ENTRY  # the initial data: every item declared in one signed payload
+    public = demo_public_key(party)
+    items: dict[TileRef, list[tuple[bytes, bytes]]] = {}
+    for ref, size in demo_bundles(demo, party, SIGNED).items():
+        items[ref] = split_signed(read_signed(demo, party, ref, size), ref.width, path=ref.path)
+        stored = entries[ref.leaves.start : ref.leaves.stop]
+        assert items[ref] == [(e.signature, e.payload) for e in stored], ref.path
+        assert all(verify(public, payload, signature) for signature, payload in items[ref]), ref.path
+    for k in demo.checkpoints(party):
+        leaves = [leaf_hash(p) for ref in tiles_at(k.size) if ref.level == SIGNED for _, p in items[ref]]
+        assert len(leaves) == k.size
+        assert MerkleTree.from_leaf_hashes(leaves).root() == k.root, k.size
+    assert sum(len(e.payload) > MAX_ENTRY for e in entries) > 20  # the data exchanges, every six months
+
+
+@pytest.mark.parametrize("party", ["US", "RU"])
+def test_the_demo_ledgers_entry_bundles_with_a_declaration_are_refused_naming_the_signed_bundle(
+    demo: LedgerStore, party: str
+) -> None:
+    """Every checkpoint of the demo ends with a data exchange, so every entry bundle it has holds one and cannot be
+    framed; the refusal names the first long entry, its size and the signed bundle that carries it. A bundle of
+    short entries (at sizes between the data exchanges) is served, and hashes to the level-0 tile."""
+    entries = list(demo.entries(party))
+    for ref, size in demo_bundles(demo, party, ENTRIES).items():
+        long = next(e for e in entries[ref.leaves.start : ref.leaves.stop] if len(e.payload) > MAX_ENTRY)
+        signed = tile_path(SIGNED, ref.index, ref.width)
+        why = rf"^{ref.path}: {party} #{long.seq} is {len(long.payload):,} bytes, longer than the 65,535 .*{signed} "
+        with pytest.raises(FramingError, match=why + "carries its entries"):
+            read_entries(demo, party, ref, size)
+        with pytest.raises(FramingError, match=why):
+            read_resource(demo, party, ref, size)
+    served = 0
+    for index in range(len(entries) // FULL + 1):
+        first = FULL * index
+        width = next((w for w, e in enumerate(entries[first : first + FULL - 1]) if len(e.payload) > MAX_ENTRY), None)
+        if not width:  # None: the demo has no such bundle; 0: its first entry is long
+            continue
+        ref = TileRef(ENTRIES, index, width)
+        payloads = split_entries(read_entries(demo, party, ref, first + width), width, path=ref.path)
+        assert payloads == [e.payload for e in entries[first : first + width]]
+        assert b"".join(map(leaf_hash, payloads)) == read_tile(demo, party, TileRef(0, index, width), first + width)
+        served += 1
+    assert served > 5
+
+
+@pytest.mark.parametrize("party", ["US", "RU"])
+def test_tlog_scales_verifies_the_demo_ledgers_tiles_and_checkpoints(demo: LedgerStore, party: str) -> None:
+    """Served from the store, where the entry bundles are not found (the node answers 404)."""
+    check_with_tlog_scales(lambda: StoreBackend(demo, party), demo, party, demo_public_key(party), every_entry=False)
+
+
+@pytest.mark.parametrize("party", ["US", "RU"])
+def test_write_tiles_writes_the_demo_ledger_and_reports_the_entry_bundles_it_skipped(
     demo: LedgerStore, party: str, tmp_path: Path
 ) -> None:
-    long = next(e for e in demo.entries(party) if len(e.payload) > 0xFFFF)
-    assert long.seq == 1  # the initial data: every item declared in one signed payload
-    size = demo.checkpoints(party)[-1].size
-    with pytest.raises(LedgerError, match=rf"{party} #1 has a payload of {len(long.payload):,} bytes.*at most 65,535"):
-        read_entries(demo, party, TileRef(ENTRIES, 0), size)
-    assert len(unframe(read_signatures(demo, party, TileRef(SIGNATURES, 0), size))) == 256
-    public = next(k.public_key for k in demo_keys() if k.party == party)
-    check_with_tlog_scales(lambda: HashesOnly(demo, party), demo, party, public, every_entry=False)
-    with pytest.raises(LedgerError, match=rf"{party} #1 has a payload"):
-        write_tiles(demo, party, tmp_path / "log")
-    assert list((tmp_path / "log").rglob("*")) == []  # the entry bundles come first: nothing was written
+    out = tmp_path / "log"
+    result = write_tiles(demo, party, out)
+    entries = demo_bundles(demo, party, ENTRIES)
+    assert set(result.skipped) == {ref.path for ref in entries}  # each holds a data exchange (the test above)
+    assert len(result.skipped) == len(entries)
+    assert result.written[-1] == CHECKPOINT
+    files = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    every = {ref for k in demo.checkpoints(party) for ref in tiles_at(k.size)}
+    assert set(files) == {r.path for r in every if r.level != ENTRIES} | {CHECKPOINT}
+    assert set(result.written) == set(files)
+    for ref, size in demo_bundles(demo, party, SIGNED).items():
+        assert files[ref.path] == read_signed(demo, party, ref, size)
+    assert files[CHECKPOINT] == demo.checkpoints(party)[-1].note.encode()
+    check_with_tlog_scales(lambda: LocalBackend(out), demo, party, demo_public_key(party), every_entry=False)
+    again = write_tiles(demo, party, out)
+    assert again == TilesWritten((), result.skipped)  # skipped at every write, and nothing rewritten
+
+
+def test_a_file_where_an_unframeable_entry_bundle_would_be_is_refused_and_kept(
+    demo: LedgerStore, tmp_path: Path
+) -> None:
+    """No history of this log has that bundle: the file is another log's, or planted; the write stops before the
+    checkpoint."""
+    write_tiles(demo, "US", tmp_path, [1])
+    planted = tmp_path / "tile" / "entries" / "000.p"
+    planted.mkdir(parents=True)
+    (planted / "236").write_bytes(b"\x00\x01x")
+    with pytest.raises(OutputFileError, match=r"tile/entries/000\.p/236: is there, but this log has no .*fork"):
+        write_tiles(demo, "US", tmp_path)
+    assert (planted / "236").read_bytes() == b"\x00\x01x"
+    assert (tmp_path / CHECKPOINT).read_text(encoding="utf-8") == demo.checkpoints("US")[0].note

@@ -106,6 +106,32 @@ class ChainError(DetenteError):
         super().__init__(f"{party} ledger, entry #{seq}: {why}")
 
 
+class NodeError(InputError):
+    """A node directory, its configuration or a request to it that cannot be used as it is."""
+
+
+class PeerRequestError(DetenteError):
+    """A request a node refuses, with the HTTP status its protocol gives for the reason.
+
+    For ``add-checkpoint`` (C2SP tlog-witness): 400 malformed, 403 not signed by a trusted key, 404 unknown log,
+    409 an old size that is not the node's (``size`` is the node's), 422 a proof or a peer's tiles or entries that
+    do not hold, 503 the peer's tiles could not be fetched (try again).
+    """
+
+    def __init__(self, status: int, why: str, size: int | None = None) -> None:
+        self.status = status
+        self.why = why
+        self.size = size
+        super().__init__(why)
+
+
+class FramingError(InputError):
+    """An entry too long for a bundle's length field (tlog-tiles frames at most 65,535 bytes an entry).
+
+    That bundle does not exist in that format; the entry travels in detente's signed bundles instead.
+    """
+
+
 class LedgerError(InputError):
     """A request the ledger cannot take: unknown party, wrong key, a party registered twice."""
 

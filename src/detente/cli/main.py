@@ -79,6 +79,12 @@ COMMANDS = {
     "ledger": Lazy(
         "ledger", "app", "Ledgers of notifications: submit, log, history, state, counts, verify, export, import."
     ),
+    "node": Lazy("node", "app", "A party's node: its directory, peers, operators and status."),
+    "serve": Lazy(
+        "node",
+        "serve",
+        "Run a node: its log, its witness and mirror of its peers, and its operators' submissions, over HTTP(S).",
+    ),
     "trust": Lazy("trust", "app", "Checkpoints, cosignatures, proofs, evidence and escrowed declarations."),
     "detect": Lazy(
         "detection",

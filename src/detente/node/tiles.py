@@ -3,15 +3,16 @@
 The log is the party's RFC 9162 tree as the store keeps it, one leaf per entry: the hash of its signed payload
 (:mod:`detente.crypto.stored_tree`); entry ``seq`` is leaf ``seq - 1``. Its signed tree heads are the checkpoints
 the writer records at every data exchange (:mod:`detente.ledger.checkpoints`). This module turns a store into the
-spec's resources: hash tiles, entry bundles and the checkpoint, plus a signature sidecar that is detente's own.
-It reads through the :class:`~detente.ledger.port.LedgerStore` port and speaks no HTTP; :func:`write_tiles` lays
-the resources out in a directory for a static web server.
+spec's resources: hash tiles, entry bundles and the checkpoint, plus detente's own signed bundles, which carry
+each entry with its signature whatever its size. It reads through the :class:`~detente.ledger.port.LedgerStore`
+port and speaks no HTTP; :func:`write_tiles` lays the resources out in a directory for a static web server, and
+:func:`split_entries` and :func:`split_signed` read the bundles a peer serves.
 
 Paths (relative to the log's prefix; :func:`tile_path` writes them, :func:`parse_tile_path` reads them):
 
-1. A hash tile is ``tile/<L>/<N>[.p/<W>]``, an entry bundle ``tile/entries/<N>[.p/<W>]``, and detente's signature
-   bundle ``signatures/<N>[.p/<W>]``. ``L`` is a decimal level in 0..63; ``N`` is the tile index written as
-   groups of three digits, every group but the last prefixed with ``x`` (1234067 is ``x001/x234/067``); the
+1. A hash tile is ``tile/<L>/<N>[.p/<W>]``, an entry bundle ``tile/entries/<N>[.p/<W>]``, and detente's signed
+   bundle ``signed/<N>[.p/<W>]``. ``L`` is a decimal level in 0..63; ``N`` is the tile index written as groups
+   of three digits, every group but the last prefixed with ``x`` (1234067 is ``x001/x234/067``); the
    ``.p/<W>`` suffix, with ``W`` in 1..255, marks a partial tile of width ``W``; a full tile has no suffix.
 2. Only the canonical spelling is read: no leading zeros (in ``L``, ``W``, or a leading ``000`` group of ``N``),
    exactly three ASCII digits per group, no empty, extra or trailing segment, no ``.p/256`` or ``.p/0``, no
@@ -28,21 +29,29 @@ Contents:
    All ``W`` hashes are read in one ``tree_nodes`` call.
 5. Entry bundle ``N`` of width ``W`` holds entries ``256N + 1 .. 256N + W`` (leaves ``256N .. 256N + W - 1``),
    each as a big-endian uint16 length and the entry's signed payload exactly as stored, so SHA-256(0x00 || bytes)
-   is the leaf in hash tile ``(0, N)``. An entry longer than 65,535 bytes cannot be framed: its bundle is refused
-   with a :class:`~detente.errors.LedgerError` naming the entry (the spec has no larger framing). All ``W``
-   entries are read in one ``entries`` call.
-6. Detente's extension, outside the spec's ``tile/`` namespace so that no tlog-tiles client mistakes it for
-   tiles: the signature bundle ``signatures/N[.p/W]`` holds, for the same entries as entry bundle ``N``, each
-   entry's Ed25519 signature (64 bytes, over the payload, by the party's registered key) in the same uint16
-   framing. With an entry bundle and the party's public key, a reader checks every entry's signature without
-   trusting the node; the tree does not commit to the signatures, the party's key does.
+   is the leaf in hash tile ``(0, N)``. An entry longer than 65,535 bytes cannot be framed, and the spec has no
+   larger framing: such a bundle does not exist in the spec's format, and reading it is refused with a
+   :class:`~detente.errors.FramingError` naming the entry, its size and the signed bundle that carries it (the
+   node answers 404 with that text). A bundle whose entries all fit is served, so the spec's clients read it.
+   All ``W`` entries are read in one ``entries`` call.
+6. Detente's extension, outside the spec's ``tile/`` namespace so that no tlog-tiles client mistakes it for a
+   tile: the signed bundle ``signed/N[.p/W]`` holds the same entries as entry bundle ``N``, each as a big-endian
+   uint32 length ``L`` and ``L`` bytes: the entry's Ed25519 signature (64 bytes, over the payload, by the
+   party's registered key), then its payload exactly as stored (so ``L = 64 + len(payload)``, and SHA-256(0x00
+   || payload) is the leaf). It exists wherever entry bundle ``N`` would (rules 7–8), whatever the entries'
+   sizes. Why: detente's data exchanges (the initial data, each six-monthly update) are a full declaration of
+   100–200 KB, which the spec's uint16 framing cannot carry; one fetch gives a mirror the payloads and their
+   signatures. With it and the party's public key, a reader checks every entry's leaf and signature without
+   trusting the node; the tree does not commit to the signatures, the party's key does. All ``W`` entries are
+   read in one ``entries`` call, as for rule 5.
 
 Which tiles exist, for a tree of ``s`` leaves (the size of a signed checkpoint):
 
-7. Level ``L`` has ``c = floor(s / 256**L)`` hashes (bundles: ``c = s``, as level 0). The full tiles are ``N <
-   floor(c / 256)``; the partial tile is ``N = floor(c / 256)`` of width ``c mod 256``, and exists only if that
-   width is not 0 (empty tiles are never served). Levels with ``c = 0`` have no tile. A partial tile is never
-   hashed into the level above.
+7. Level ``L`` has ``c = floor(s / 256**L)`` hashes (bundles, entry and signed: ``c = s``, as level 0). The full
+   tiles are ``N < floor(c / 256)``; the partial tile is ``N = floor(c / 256)`` of width ``c mod 256``, and
+   exists only if that width is not 0 (empty tiles are never served). Levels with ``c = 0`` have no tile. A
+   partial tile is never hashed into the level above. (An entry bundle listed here may still be refused when
+   read: rule 5.)
 8. A full tile exists at ``s`` once the tree covers it. A partial tile exists at ``s`` only with exactly the width
    ``s`` gives it: the spec has logs serve the partial tiles of the sizes they issued checkpoints for, and clients
    fetch no partial tile no verified checkpoint requires, so a partial tile of another width is refused even
@@ -57,16 +66,26 @@ Writing a directory (:func:`write_tiles`), for the sizes of recorded checkpoints
 10. Every size given is the size of a checkpoint the store recorded for the party; its note is a checkpoint of the
     party's log (origin ``detente/TREATY/PARTY``) with the size and root recorded, and that root is the stored
     tree's at that size. Otherwise nothing is written.
-11. Every resource that exists at any of the sizes (rule 7) is written under its path (rule 1), entry and signature
+11. Every resource that exists at any of the sizes (rule 7) is written under its path (rule 1), entry and signed
     bundles first, then hash tiles level by level, each through a temporary file renamed into place. A resource
     already there with the same bytes is left as it is; one with other bytes is refused
     (:class:`~detente.errors.OutputFileError`): the directory holds another history of the log (a fork) or was
-    altered, and it is kept as evidence.
+    altered, and it is kept as evidence. An entry bundle that cannot be framed (rule 5) is skipped, not a
+    failure: it is reported in :attr:`TilesWritten.skipped` at every write, its entries are in the signed bundle
+    of the same index and width, and a file at its path is refused as one with other bytes.
 12. The ``checkpoint`` file (the recorded note, verbatim) is written last, so a write that fails leaves the
     directory serving its previous checkpoint with every resource that checkpoint needs. It is never rolled back:
     a checkpoint there of a larger size is kept. A checkpoint there of another log, of a size beyond the stored
     tree, or with another root than the stored tree's at its size is refused before anything is written.
 13. One writer per directory, as one writer per ledger: two processes writing one directory at once may race.
+
+Reading a peer's bundles (:func:`split_entries`, :func:`split_signed`), before anything in them is trusted:
+
+14. A bundle is split only if its framing is exact: exactly the ``count`` items its path's width gives, each a
+    length (uint16 for an entry bundle, uint32 for a signed bundle) and that many bytes, nothing after the last
+    item; in a signed bundle every item holds at least the 64-byte signature. Anything else is refused with a
+    :class:`~detente.errors.PeerRequestError` (422) saying where the framing breaks. Splitting proves nothing
+    else: the reader hashes the payloads to its checkpoint's root and checks the signatures with the party's key.
 """
 
 from __future__ import annotations
@@ -82,29 +101,36 @@ from detente.crypto.merkle import HASH_SIZE, MAX_SIZE
 from detente.crypto.note import parse_note
 from detente.crypto.stored_tree import StoredTree
 from detente.errors import (
+    FramingError,
     InputError,
     LedgerError,
     Location,
     NoteError,
     OutputFileError,
+    PeerRequestError,
     StoreError,
     TreeError,
 )
+from detente.ledger.chain import Entry
 from detente.ledger.checkpoints import log_origin
 from detente.ledger.port import CheckpointRecord, LedgerStore
 
 ENTRIES: Final = "entries"
 """The level of an entry bundle, ``tile/entries/N``."""
-SIGNATURES: Final = "signatures"
-"""The level of detente's signature bundle, ``signatures/N`` (rule 6)."""
-Level = int | Literal["entries", "signatures"]
-"""A hash tile's level (0..63), or :data:`ENTRIES` or :data:`SIGNATURES` for a bundle."""
+SIGNED: Final = "signed"
+"""The level of detente's signed bundle, ``signed/N`` (rule 6)."""
+Level = int | Literal["entries", "signed"]
+"""A hash tile's level (0..63), or :data:`ENTRIES` or :data:`SIGNED` for a bundle."""
 
 FULL: Final = 256
 """The width of a full tile: 256 hashes (8,192 bytes), or 256 entries in a bundle."""
 MAX_LEVEL: Final = 63
 MAX_ENTRY: Final = 0xFFFF
-"""The longest entry a bundle can frame: its length is a big-endian uint16 (rule 5)."""
+"""The longest entry an entry bundle can frame: its length is a big-endian uint16 (rule 5)."""
+MAX_SIGNED: Final = 0xFFFF_FFFF
+"""The longest item (signature and payload) a signed bundle can frame: its length is a big-endian uint32 (rule 6)."""
+SIGNATURE_SIZE: Final = 64
+"""The length of an Ed25519 signature, the head of every item of a signed bundle (rule 6)."""
 CHECKPOINT: Final = "checkpoint"
 """The path of the log's latest checkpoint."""
 
@@ -127,8 +153,8 @@ class TileRef:
     def __post_init__(self) -> None:
         level, index, width = self.level, self.index, self.width
         where = Location(field="tile")
-        if level not in (ENTRIES, SIGNATURES) and not (type(level) is int and 0 <= level <= MAX_LEVEL):
-            raise InputError(f"tile level {level!r} is not 0..{MAX_LEVEL}, {ENTRIES!r} or {SIGNATURES!r}", where)
+        if level not in (ENTRIES, SIGNED) and not (type(level) is int and 0 <= level <= MAX_LEVEL):
+            raise InputError(f"tile level {level!r} is not 0..{MAX_LEVEL}, {ENTRIES!r} or {SIGNED!r}", where)
         if type(index) is not int or index < 0:
             raise InputError(f"tile index {index!r} is not a non-negative integer", where)
         if type(width) is not int or not 1 <= width <= FULL:
@@ -148,7 +174,7 @@ class TileRef:
 
     @property
     def is_bundle(self) -> bool:
-        """Whether it holds entries or signatures rather than hashes."""
+        """Whether it holds entries (an entry or a signed bundle) rather than hashes."""
         return not isinstance(self.level, int)
 
     @property
@@ -167,12 +193,12 @@ class TileRef:
         name = "/".join([*(f"x{g}" for g in groups[:-1]), groups[-1]])
         if self.is_partial:
             name += f".p/{self.width}"
-        head = SIGNATURES if self.level == SIGNATURES else f"{_TILE}/{self.level}"
+        head = SIGNED if self.level == SIGNED else f"{_TILE}/{self.level}"
         return f"{head}/{name}"
 
 
 def tile_path(level: Level, n: int, width: int = FULL) -> str:
-    """The path of tile ``n`` at ``level`` (or of bundle ``n``, level :data:`ENTRIES` or :data:`SIGNATURES`).
+    """The path of tile ``n`` at ``level`` (or of bundle ``n``, level :data:`ENTRIES` or :data:`SIGNED`).
 
     ``tile_path(0, 1234067, 5)`` is ``"tile/0/x001/x234/067.p/5"``; a full tile (``width`` 256) has no suffix.
     """
@@ -201,8 +227,8 @@ def parse_tile_path(path: str) -> TileRef:
         raise _refuse(path, f"is longer than any tile path ({_LONGEST_PATH} characters)")
     segments = path.split("/")
     level: Level
-    if segments[0] == SIGNATURES:
-        level, rest = SIGNATURES, segments[1:]
+    if segments[0] == SIGNED:
+        level, rest = SIGNED, segments[1:]
     elif segments[0] == _TILE and len(segments) > 1:
         rest = segments[2:]
         if segments[1] == ENTRIES:
@@ -213,7 +239,7 @@ def parse_tile_path(path: str) -> TileRef:
                 raise _refuse(path, f"level {segments[1]!r} is not a number 0..{MAX_LEVEL} without leading zeros")
             level = number
     else:
-        raise _refuse(path, f"is not under {_TILE}/ or {SIGNATURES}/")
+        raise _refuse(path, f"is not under {_TILE}/ or {SIGNED}/")
     width = FULL
     if len(rest) >= 2 and rest[-2].endswith(".p"):
         number = _decimal(rest[-1])
@@ -259,10 +285,10 @@ def serving_size(ref: TileRef, sizes: Iterable[int]) -> int | None:
 
 
 def tiles_at(size: int) -> list[TileRef]:
-    """Every resource the tree of ``size`` leaves has (rule 7): entry and signature bundles, then tiles by level."""
+    """Every resource the tree of ``size`` leaves has (rule 7): entry and signed bundles, then tiles by level."""
     out: list[TileRef] = []
     full, width = divmod(size, FULL)
-    for bundle in (ENTRIES, SIGNATURES):
+    for bundle in (ENTRIES, SIGNED):
         out.extend(TileRef(bundle, n) for n in range(full))
         if width:
             out.append(TileRef(bundle, full, width))
@@ -282,7 +308,7 @@ def tiles_at(size: int) -> list[TileRef]:
 def _check(store: LedgerStore, party: str, ref: TileRef, size: int, kind: Literal["hash", "bundle"]) -> None:
     """Refuse a tile of the wrong kind, a size the tree has not reached, or a tile that size does not have."""
     if (kind == "bundle") != ref.is_bundle:
-        other = "read_entries or read_signatures" if ref.is_bundle else "read_tile"
+        other = "read_entries or read_signed" if ref.is_bundle else "read_tile"
         raise InputError(f"{ref.path} is not a {kind} tile; {other} reads it", Location(field="tile"))
     if type(size) is not int or size < 0:
         raise TreeError(f"tree size {size!r} is not a non-negative integer", Location(field="size"))
@@ -312,49 +338,127 @@ def read_tile(store: LedgerStore, party: str, ref: TileRef, size: int) -> bytes:
     return data
 
 
-def _bundle(store: LedgerStore, party: str, ref: TileRef, size: int, field: Literal["payload", "signature"]) -> bytes:
+def _entries(store: LedgerStore, party: str, ref: TileRef, size: int) -> list[Entry]:
+    """The entries a bundle holds, in one store read (rules 5–9)."""
     _check(store, party, ref, size, "bundle")
     first = FULL * ref.index + 1
     last = first + ref.width - 1
     entries = list(store.entries(party, first, last))
     if [e.seq for e in entries] != list(range(first, last + 1)):
         raise StoreError(f"the {party} log gave {len(entries)} entries for #{first}..#{last} ({ref.path})")
-    out = bytearray()
-    for e in entries:
-        data = e.payload if field == "payload" else e.signature
-        if len(data) > MAX_ENTRY:
-            raise LedgerError(
-                f"{party} #{e.seq} has a {field} of {len(data):,} bytes; a tlog-tiles bundle frames at most "
-                f"{MAX_ENTRY:,}, so {ref.path} cannot be served",
-                Location(field=f"{party} #{e.seq}"),
-                "the log's tiles and checkpoints still prove the entry; its bytes must travel another way",
-            )
-        out += len(data).to_bytes(2, "big")
-        out += data
-    return bytes(out)
+    return entries
 
 
 def read_entries(store: LedgerStore, party: str, ref: TileRef, size: int) -> bytes:
-    """Entry bundle ``ref`` (level :data:`ENTRIES`) at ``size`` leaves: the signed payloads, framed (rules 5, 7–9)."""
+    """Entry bundle ``ref`` (level :data:`ENTRIES`) at ``size`` leaves: the signed payloads, framed (rules 5, 7–9).
+
+    An entry longer than :data:`MAX_ENTRY` raises :class:`~detente.errors.FramingError`: the bundle does not
+    exist in the spec's format, and its entries are in :func:`read_signed`'s bundle of the same index and width.
+    """
     if ref.level != ENTRIES:
         raise InputError(f"{ref.path} is not an entry bundle", Location(field="tile"))
-    return _bundle(store, party, ref, size, "payload")
+    out = bytearray()
+    for e in _entries(store, party, ref, size):
+        if len(e.payload) > MAX_ENTRY:
+            signed = TileRef(SIGNED, ref.index, ref.width).path
+            raise FramingError(
+                f"{party} #{e.seq} is {len(e.payload):,} bytes, longer than the {MAX_ENTRY:,} a tlog-tiles entry "
+                f"bundle can frame, so this bundle does not exist in that format; {signed} carries its entries, "
+                "each with its signature",
+                Location(field=ref.path),
+            )
+        out += len(e.payload).to_bytes(2, "big")
+        out += e.payload
+    return bytes(out)
 
 
-def read_signatures(store: LedgerStore, party: str, ref: TileRef, size: int) -> bytes:
-    """Signature bundle ``ref`` (level :data:`SIGNATURES`) at ``size`` leaves: detente's sidecar (rules 6–9)."""
-    if ref.level != SIGNATURES:
-        raise InputError(f"{ref.path} is not a signature bundle", Location(field="tile"))
-    return _bundle(store, party, ref, size, "signature")
+def read_signed(store: LedgerStore, party: str, ref: TileRef, size: int) -> bytes:
+    """Signed bundle ``ref`` (level :data:`SIGNED`) at ``size`` leaves: signatures and payloads (rules 6–9).
+
+    Every entry is framed, whatever its size: this is how an entry too long for :func:`read_entries` travels.
+    """
+    if ref.level != SIGNED:
+        raise InputError(f"{ref.path} is not a signed bundle", Location(field="tile"))
+    out = bytearray()
+    for e in _entries(store, party, ref, size):
+        if len(e.signature) != SIGNATURE_SIZE:
+            raise StoreError(
+                f"the {party} log holds a signature of {len(e.signature)} bytes for #{e.seq}, not {SIGNATURE_SIZE} "
+                "(`detente ledger verify` audits the ledger)"
+            )
+        length = SIGNATURE_SIZE + len(e.payload)
+        if length > MAX_SIGNED:
+            raise FramingError(
+                f"{party} #{e.seq} is {len(e.payload):,} bytes, longer than a signed bundle can frame",
+                Location(field=ref.path),
+            )
+        out += length.to_bytes(4, "big")
+        out += e.signature
+        out += e.payload
+    return bytes(out)
 
 
 def read_resource(store: LedgerStore, party: str, ref: TileRef, size: int) -> bytes:
-    """Whichever of :func:`read_tile`, :func:`read_entries` or :func:`read_signatures` ``ref`` is for."""
+    """Whichever of :func:`read_tile`, :func:`read_entries` or :func:`read_signed` ``ref`` is for."""
     if ref.level == ENTRIES:
         return read_entries(store, party, ref, size)
-    if ref.level == SIGNATURES:
-        return read_signatures(store, party, ref, size)
+    if ref.level == SIGNED:
+        return read_signed(store, party, ref, size)
     return read_tile(store, party, ref, size)
+
+
+# --------------------------------------------------------------------------------------------- a peer's bundles
+
+
+def _split(data: bytes, count: int, head: int, least: int, what: str) -> list[bytes]:
+    """The ``count`` items of ``data``, each a ``head``-byte length and ``least`` bytes or more (rule 14)."""
+    if type(count) is not int or count < 0:
+        raise InputError(f"an item count of {count!r} is not a non-negative integer", Location(field="count"))
+    view = memoryview(data)
+    items: list[bytes] = []
+    at = 0
+    while at < len(view):
+        if len(items) == count:
+            raise PeerRequestError(422, f"{what} has {len(view) - at:,} bytes more than the {_items(count)} it holds")
+        if at + head > len(view):
+            raise PeerRequestError(422, f"{what} ends inside the length of item {len(items) + 1} of {count}")
+        length = int.from_bytes(view[at : at + head], "big")
+        at += head
+        if length < least:
+            raise PeerRequestError(
+                422, f"item {len(items) + 1} of {what} is {length} bytes, shorter than the signature it begins with"
+            )
+        if at + length > len(view):
+            raise PeerRequestError(
+                422, f"item {len(items) + 1} of {what} says {length:,} bytes, but {len(view) - at:,} remain"
+            )
+        items.append(bytes(view[at : at + length]))
+        at += length
+    if len(items) != count:
+        raise PeerRequestError(422, f"{what} holds {_items(len(items))}, not the {count} its width gives")
+    return items
+
+
+def _items(count: int) -> str:
+    return "1 item" if count == 1 else f"{count} items"
+
+
+def split_entries(data: bytes, count: int, *, path: str | None = None) -> list[bytes]:
+    """The ``count`` payloads of an entry bundle (rule 5) a peer sent, if its framing is exact (rule 14).
+
+    Anything else raises :class:`~detente.errors.PeerRequestError` (422), naming ``path`` if given.
+    """
+    return _split(data, count, 2, 0, path or "the entry bundle")
+
+
+def split_signed(data: bytes, count: int, *, path: str | None = None) -> list[tuple[bytes, bytes]]:
+    """The ``count`` (signature, payload) pairs of a signed bundle (rule 6) a peer sent, if framed exactly (rule 14).
+
+    Every item must hold at least the 64-byte signature. Anything else raises
+    :class:`~detente.errors.PeerRequestError` (422), naming ``path`` if given.
+    """
+    items = _split(data, count, 4, SIGNATURE_SIZE, path or "the signed bundle")
+    return [(item[:SIGNATURE_SIZE], item[SIGNATURE_SIZE:]) for item in items]
 
 
 # --------------------------------------------------------------------------------------------- writing
@@ -472,14 +576,42 @@ def _write_immutable(directory: Path, path: str, data: bytes) -> bool:
     return True
 
 
+def _refuse_unframed(directory: Path, path: str) -> None:
+    """Refuse a file where an entry bundle that cannot be framed would be (rule 11): this log never wrote one."""
+    target = directory.joinpath(*path.split("/"))
+    try:
+        there = target.exists() or target.is_symlink()
+    except OSError as exc:
+        raise OutputFileError(f"cannot be read back: {exc.strerror or exc}", Location.of(target)) from None
+    if there:
+        raise OutputFileError(
+            f"is there, but this log has no {path}: an entry of it is too long to frame (rule 5). The directory "
+            "holds another history of the log (a fork) or was altered; it is kept as evidence",
+            Location.of(target),
+            "publish into a new directory, and keep this one",
+        )
+
+
+@dataclass(frozen=True)
+class TilesWritten:
+    """What :func:`write_tiles` did to a directory (rules 11–12)."""
+
+    written: tuple[str, ...]
+    """The paths written, in order, ``checkpoint`` last if it was; those already there with the same bytes are not."""
+    skipped: tuple[str, ...]
+    """The entry bundles that exist at the sizes but cannot be framed (rule 5), at every write: the directory never
+    holds them, and the signed bundle of the same index and width (``signed/...``) carries their entries."""
+
+
 def write_tiles(
     store: LedgerStore, party: str, directory: str | os.PathLike[str], sizes: Iterable[int] | None = None
-) -> list[str]:
+) -> TilesWritten:
     """Write the party's log as tlog-tiles resources for the checkpoint ``sizes`` (default: every one recorded).
 
     ``directory`` is laid out as the log's URL paths (rules 1, 11, 12), so a static web server can serve it; it is
-    made if its parent exists. Returns the paths written, the ``checkpoint`` last if it was; resources already
-    there with the same bytes are not rewritten.
+    made if its parent exists. Returns the paths written, the ``checkpoint`` last if it was (resources already
+    there with the same bytes are not rewritten), and the entry bundles skipped because an entry is too long for
+    one (rule 5): their entries are in the signed bundles, written as every other resource.
     """
     origin, published = _published(store, party, sizes)
     folder = Path(directory)
@@ -498,9 +630,18 @@ def write_tiles(
     for k in published:
         for ref in tiles_at(k.size):
             at.setdefault(ref, k.size)
-    written = []
+    written: list[str] = []
+    skipped: list[str] = []
     for ref in sorted(at, key=lambda r: (not r.is_bundle, r.tree_level, str(r.level), r.index, r.width)):
-        if _write_immutable(folder, ref.path, read_resource(store, party, ref, at[ref])):
+        try:
+            data = read_resource(store, party, ref, at[ref])
+        except FramingError:
+            if ref.level != ENTRIES:
+                raise
+            _refuse_unframed(folder, ref.path)
+            skipped.append(ref.path)
+            continue
+        if _write_immutable(folder, ref.path, data):
             written.append(ref.path)
     if not keep:
         target = folder / CHECKPOINT
@@ -512,7 +653,7 @@ def write_tiles(
         if not unchanged:
             _atomic_write(target, note, replace=True)
             written.append(CHECKPOINT)
-    return written
+    return TilesWritten(tuple(written), tuple(skipped))
 
 
 __all__ = [
@@ -520,16 +661,21 @@ __all__ = [
     "ENTRIES",
     "FULL",
     "MAX_ENTRY",
-    "SIGNATURES",
+    "MAX_SIGNED",
+    "SIGNATURE_SIZE",
+    "SIGNED",
     "Level",
     "TileRef",
+    "TilesWritten",
     "exists_at",
     "parse_tile_path",
     "read_entries",
     "read_resource",
-    "read_signatures",
+    "read_signed",
     "read_tile",
     "serving_size",
+    "split_entries",
+    "split_signed",
     "tile_path",
     "tiles_at",
     "write_tiles",

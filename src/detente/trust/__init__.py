@@ -7,6 +7,15 @@ The names below are the public API; everything else in these modules is internal
 """
 
 from detente.trust.escrow import Commitment, Escrow, EscrowVerifier, compare_with_findings
-from detente.trust.witness import Seen, Witness, check_evidence
+from detente.trust.witness import Seen, Witness, check_evidence, fork_evidence
 
-__all__ = ["Commitment", "Escrow", "EscrowVerifier", "Seen", "Witness", "check_evidence", "compare_with_findings"]
+__all__ = [
+    "Commitment",
+    "Escrow",
+    "EscrowVerifier",
+    "Seen",
+    "Witness",
+    "check_evidence",
+    "compare_with_findings",
+    "fork_evidence",
+]

@@ -71,6 +71,11 @@ def _evidence(kind: str, log: Verifier, notes: Sequence[str]) -> dict[str, Any]:
     }
 
 
+def fork_evidence(log: Verifier, first: str, second: str) -> dict[str, Any]:
+    """Evidence that a log signed two checkpoints of one size with different roots (:func:`check_evidence`)."""
+    return _evidence("fork", log, [first, second])
+
+
 class Witness:
     """Watches one or more logs; its state (last verified checkpoint per origin) lives in a JSON file."""
 
@@ -204,4 +209,12 @@ def check_evidence(evidence: dict[str, Any], public_key: bytes, name: str | None
     return f"fork proven: {log.name} signed two roots for size {first.size} of {first.origin}"
 
 
-__all__ = ["MisbehaviourError", "NoteError", "RefusedCheckpointError", "Seen", "Witness", "check_evidence"]
+__all__ = [
+    "MisbehaviourError",
+    "NoteError",
+    "RefusedCheckpointError",
+    "Seen",
+    "Witness",
+    "check_evidence",
+    "fork_evidence",
+]
