@@ -12,12 +12,18 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from detente.cli.main import main
 
 from pg_server import PostgresNotFoundError, PostgresServer, postgres_server
 
 _PG_FIXTURES = {"pg_server", "pg_url"}
+
+# No time limit per example: tests assert behaviour, not speed (bench/ measures speed), and a loaded CI machine
+# would otherwise fail a correct test for taking 200 ms.
+settings.register_profile("detente", deadline=None)
+settings.load_profile("detente")
 
 
 def _in_ci() -> bool:

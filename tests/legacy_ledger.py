@@ -12,9 +12,22 @@ from collections.abc import Iterator
 from typing import Any
 
 from detente.catalog import builtin_catalog
+from detente.catalog.model import Catalog
 from detente.crypto.keys import PartyKey
 from detente.data.forces import load_force
 from detente.ledger.convert import initial_data
+
+
+def catalog_at_e6b29b6() -> Catalog:
+    """The built-in catalog as e6b29b6 read it: before ``armaments``, a B-52G or B-52H had one armament, ALCMs.
+
+    The drafts were made, and the ledger written, under it: a B-52H equipped for ALCMs stated no armament, which
+    today's rules refuse (rule 8) and today's replay reads as an assumption (rule 2 of detente.ledger.state).
+    """
+    today = builtin_catalog()
+    then = (s.model_copy(update={"armaments": ()}) if s.armaments else s for s in today)
+    return Catalog(then, today.sources, today.ambiguous_names())
+
 
 KEYS = {"RU": PartyKey.from_seed("RU", bytes([21]) * 32), "US": PartyKey.from_seed("US", bytes([20]) * 32)}
 
@@ -26,11 +39,12 @@ def _uids(initial: dict[str, Any], system: str, status: str) -> list[str]:
 
 def drafts() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """(party, batch) in the order they were submitted: initial data, status changes and an update per party."""
-    catalog = builtin_catalog()
+    catalog = catalog_at_e6b29b6()
     for party, force_name in (("US", "us-2020-09"), ("RU", "ru-2022")):
         force = load_force(force_name, catalog)
         as_of = dt.datetime.combine(force.info.as_of, dt.time(), dt.UTC)
         initial = initial_data(force, party, as_of, as_of)
+        initial["content"].pop("systems", None)  # e6b29b6 declared no types: its catalog was its built-in one
         yield party, [initial]
         system = "minuteman-iii" if party == "US" else "rs-24-mobile"
         uids = _uids(initial, system, "deployed")[:20]

@@ -64,7 +64,7 @@ US_DECL: dict[str, Any] = {
         item("MM-002", "minuteman-iii", "launcher", "deployed", "US-ICBM1", 1),
         item("MM-003", "minuteman-iii", "launcher", "non-deployed", "US-ICBM1"),
         item("TR-001", "trident-ii-d5", "launcher", "deployed", "US-SUB1", 4),
-        item("B52-001", "b-52h", "bomber", "deployed", "US-AIR1"),
+        {**item("B52-001", "b-52h", "bomber", "deployed", "US-AIR1"), "armament": "alcm"},  # rule 8: a B-52H says
         item("MSL-001", "minuteman-iii", "missile", "non-deployed", "US-STO1"),
     ],
 }

@@ -31,7 +31,7 @@ from detente.store.ledger_store import open_store
 from detente.treaty.load import get_treaty
 
 from builders import initial_launchers, toggles
-from legacy_ledger import KEYS, drafts
+from legacy_ledger import KEYS, catalog_at_e6b29b6, drafts
 
 CATALOG = builtin_catalog()
 KEY = PartyKey.from_seed("US", bytes([31]) * 32)
@@ -174,7 +174,7 @@ def test_a_ledger_written_before_the_redesign_opens_verifies_and_replays(legacy:
 
 def test_todays_writer_writes_the_same_bytes_as_the_old_one(legacy: Path, tmp_path: Path) -> None:
     """Same drafts, same keys: the same payloads, signatures, hashes, derived columns, tree and checkpoints."""
-    with Ledger(open_store(str(tmp_path / "new.sqlite")), KEYS.values(), CATALOG, get_treaty) as new:
+    with Ledger(open_store(str(tmp_path / "new.sqlite")), KEYS.values(), catalog_at_e6b29b6(), get_treaty) as new:
         for party, key in KEYS.items():
             new.register(party, key.public_key, "new-start")
         for party, batch in drafts():

@@ -20,7 +20,7 @@ How it is made, deterministically (fixed keys, fixed dates, no randomness, no cl
    :meth:`detente.ledger.writer.Ledger.submit`: new items (produced, then moved to their base), movements,
    status changes (a launcher becoming deployed declares its RVs), conversions, eliminations and changes of
    warheads (effective with the next update), each dated inside the period and sent a day later, so that none
-   is late.
+   is late. Every declared bomber states its armament (the demo's nuclear B-52Hs carry ALCMs).
 3. At each data date a six-monthly ``data-update`` (effective the date at 00:00Z, sent 14 days later) declares
    the state the ledger holds; the build stops with an error if it raises any flag or if the counts differ from
    the published figures. Each party then acknowledges the other's update with a ``receipt``.
@@ -129,8 +129,26 @@ def _removal_key(g: Group, item: _Item) -> tuple[Any, ...]:
     return (tube < g.unit - g.spare, item.status == "deployed", item.index)
 
 
-def _decl(item: _Item) -> dict[str, Any]:
-    return {
+# What the demo's bombers of a type that may be equipped for more than one armament carry: each bomber's
+# declaration states its armament (the ledger's rule 8 refuses a B-52H that does not say). ILLUSTRATIVE: the demo's
+# nuclear B-52Hs are all ALCM carriers; its other bombers are of types with one armament, which they state too.
+_ARMAMENT = {"b-52h": "alcm"}
+
+
+def _armament(g: Group, catalog: Catalog) -> str | None:
+    """The armament a group's items are declared with: bombers say theirs; missiles and launchers carry missiles."""
+    if g.kind != "bomber":
+        return None
+    default = catalog.get(g.system).default_armament
+    if default is not None:
+        return default.value
+    if g.system not in _ARMAMENT:
+        raise DemoBuildError(f"group {g.id}: a {g.system} may carry several armaments, and the demo names none")
+    return _ARMAMENT[g.system]
+
+
+def _decl(item: _Item, armament: str | None) -> dict[str, Any]:
+    decl = {
         "uid": item.uid,
         "system": item.group.system,
         "kind": item.group.kind,
@@ -138,6 +156,9 @@ def _decl(item: _Item) -> dict[str, Any]:
         "facility": item.facility,
         "warheads": item.warheads,
     }
+    if armament is not None:
+        decl["armament"] = armament
+    return decl
 
 
 def _loads(want: int, items: list[_Item], start: dict[str, int], top: int) -> dict[str, int]:
@@ -167,6 +188,7 @@ class _Fleet:
         self.catalog = catalog
         self.items: dict[str, _Item] = {}
         self.used: dict[str, int] = {g.id: 0 for g in plan.groups}
+        self.armament = {g.id: _armament(g, catalog) for g in plan.groups}
 
     def members(self, g: Group) -> list[_Item]:
         """The group's accountable items (converted ones stay declared but leave the group's count)."""
@@ -191,7 +213,7 @@ class _Fleet:
                     self.items[uid].warheads = n
         return {
             "facilities": list(self.plan.facilities),
-            "items": [_decl(it) for it in self.items.values()],
+            "items": [_decl(it, self.armament[it.group.id]) for it in self.items.values()],
         }
 
     def period(self, i: int) -> list[_Step]:
@@ -213,7 +235,7 @@ class _Fleet:
             item = _Item(uid, g, n, "non-deployed", g.made_at or home)
             self.items[uid] = item
             members.append(item)
-            steps.append(_Step(1, (g.id, n), "new-item", {"item": _decl(item), "how": "produced"}))
+            steps.append(_Step(1, (g.id, n), "new-item", {"item": _decl(item, self.armament[g.id]), "how": "produced"}))
             if g.made_at:
                 item.facility = home
                 steps.append(_Step(2, (g.id, n), "movement", {"uid": uid, "from": g.made_at, "to": home}))

@@ -8,6 +8,12 @@ notification's remarks.
 A declaration carries, in ``systems``, the types its items name that the built-in catalog does not hold as they
 are: the other party's software has the built-in catalog and nothing else, so those are the types it must be
 told, and a force that names only built-in types declares exactly what it declared before ``systems`` existed.
+
+An item states its ``armament`` where it is not its type's one armament, and always where the type may be
+equipped for more than one (B-52G, B-52H: the force file had to say which, and the ledger's rule 8 asks it of the
+declaration too); other items leave it out, as they always did. A declaration of a state states the armament
+the ledger holds; an item of an older entry that stated none is declared with none, not with the armament replay
+assumes for it, so the rules ask the party to say which rather than sign the assumption for it.
 """
 
 from __future__ import annotations
@@ -57,7 +63,7 @@ def declaration_from_force(force: Force, party: str) -> dict[str, Any]:
                 "facility": row.facility or undeclared,
                 "warheads": row.warheads,
             }
-            if row.armament is not row.system.armament:
+            if row.armament is not row.system.default_armament:  # always where the type has several
                 decl["armament"] = row.armament.value
             if row.role.value != "nuclear":
                 decl["role"] = row.role.value

@@ -17,10 +17,17 @@ names the field and the rule (in brackets).
 7. [declaration] In initial data and updates: facility ids and item uids are unique, and every item is at a
    declared facility. The system types it declares (``systems``) are sound type definitions; a type already known
    to the party's catalog (the writer's, and the types its earlier data exchanges declared) is declared exactly
-   as it was, and a new one's names name no other type.
+   as it was, and a new one's names name no other type. A type id names one type in a ledger: a type another
+   party's data exchanges declared is declared exactly as that party did (the refusal names both declarations).
 8. [item] Items named exist (and are not eliminated); a new item's uid was never used; system types exist in
    the party's catalog (a new item's type declared by a data exchange in effect by then) and fit the item's kind;
-   warheads stay within the type's maximum RVs.
+   warheads stay within the type's maximum RVs. A declared item's ``armament`` (initial data, updates, new
+   items) is one its type may be equipped for, or ``none``, which a converted item carries, and only a converted
+   one (a bomber leaves nuclear armament by a conversion). An item of a type that may be equipped for more than
+   one (the catalog's ``armaments``: B-52G and B-52H carried ALCMs or only bombs) states which, whatever its
+   status: treaties count the two differently (START I: up to 10 or 1), so it is never taken from the type.
+   Stored entries are history and are not judged again: replay reads an older entry that states none as
+   :mod:`detente.ledger.state` says (rule 2 there).
 9. [facility] Facilities named are declared and open, and may hold the type (ICBMs at ICBM bases, SLBMs at
    submarine bases, bombers at air bases; any type at storage, repair, production, conversion or elimination
    facilities, test ranges and training sites); a facility closes only when empty.
@@ -42,13 +49,13 @@ findings and the inspected party's declaration at the time (:mod:`detente.ledger
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
-from detente.catalog.model import Catalog, Category, SystemType
+from detente.catalog.model import Armament, Catalog, Category, SystemType
 from detente.errors import CatalogError, Location, NotificationError
 from detente.forces.vocabulary import FacilityKind, Kind, Status
 from detente.ledger.findings import compare
@@ -70,6 +77,7 @@ HOLDS: dict[FacilityKind, frozenset[Category] | None] = {
 # Members used on the hot path are module constants: reading an enum member from its class costs 0.2 µs in 3.11.
 _INITIAL, _UPDATE, _CONVERSION = Type.INITIAL_DATA, Type.DATA_UPDATE, Type.CONVERSION
 _DEPLOYED, _CONVERTED, _LAUNCHER = Status.DEPLOYED, Status.CONVERTED, Kind.LAUNCHER
+_NO_ARMAMENT = Armament.NONE
 _GONE = frozenset({Status.CONVERTED, Status.ELIMINATED})
 
 
@@ -96,10 +104,13 @@ class Context:
     party_state_at: Callable[[str, str], PartyState | None] | None = None  # (party, time) → state, None if unknown
     expires: dt.date | None = None  # the treaty's first day no longer in force
     latest_sent: str | None = None  # the writer's clock plus CLOCK_TOLERANCE, canonical text; None: no clock
+    # the ledger's registered parties, whose declared types rule 7 checks a declared type against; None: the
+    # writer names none, and only the party's own catalog is checked
+    parties: Callable[[], Iterable[str]] | None = None
 
 
-def _fail(rule: str, why: str, field: str) -> NotificationError:
-    return NotificationError(f"[{rule}] {why}", Location(field=field))
+def _fail(rule: str, why: str, field: str, hint: str | None = None) -> NotificationError:
+    return NotificationError(f"[{rule}] {why}", Location(field=field), hint)
 
 
 def _time(text: str) -> dt.datetime:
@@ -127,7 +138,35 @@ def _check_item_decl(decl: dict[str, Any], catalog: Catalog, where: str, facilit
         )
     if decl["status"] == Status.ELIMINATED:
         raise _fail("declaration", "an eliminated item is no longer declared", f"{where}.status")
+    _check_armament(decl, system, f"{where}.armament")
     _check_holds(decl["system"], decl["facility"], facilities, catalog, f"{where}.facility")
+
+
+def _check_armament(decl: dict[str, Any], system: SystemType, field: str) -> None:
+    """Rule 8's armament: stated where the type has several; one the type may carry, or none when converted."""
+    stated, possible = decl.get("armament"), system.possible_armaments
+    if stated is None and len(possible) == 1:
+        return  # the type's one armament: nothing is left to guess
+    status, uid = decl["status"], decl["uid"]
+    allowed = " or ".join(a.value for a in possible)
+    if stated is None:
+        why = (
+            f"item {uid!r} states no armament: a {system.name} may be equipped for {allowed}, and treaties count "
+            "them differently, so it is never taken from the type"
+        )
+        raise _fail("item", why, field, "say armament = none" if status == _CONVERTED else f"say armament = {allowed}")
+    if status == _CONVERTED:
+        if stated != _NO_ARMAMENT:
+            why = f"item {uid!r} is converted, so it carries no nuclear armament, not {stated!r}"
+            raise _fail("item", why, field, "say armament = none")
+    elif stated == _NO_ARMAMENT:
+        why = (
+            f"item {uid!r} is {status} with armament 'none': only a converted item carries none (a {system.name} "
+            f"is equipped for {allowed} until a conversion is notified)"
+        )
+        raise _fail("item", why, field, f"say armament = {allowed}")
+    elif stated not in possible:  # a StrEnum equals its text
+        raise _fail("item", f"item {uid!r}: a {system.name} cannot be equipped for {stated!r} (only {allowed})", field)
 
 
 def _check_holds(
@@ -151,9 +190,15 @@ def _check_rvs(system_id: str, warheads: int, catalog: Catalog) -> None:
         )
 
 
-def _declared_catalog(content: dict[str, Any], known: Catalog) -> Catalog:
-    """Rule 7's types: ``known`` with the types the declaration adds; a type known already must be declared as it is."""
+def _declared_catalog(content: dict[str, Any], state: PartyState, ctx: Context) -> Catalog:
+    """Rule 7's types: the party's catalog with the types the declaration adds.
+
+    A type known already (the writer's, or the party's own declared before) must be declared as it is; a type
+    another party of the ledger declared, as that party did.
+    """
+    known = party_catalog(ctx.catalog, state)
     added: list[SystemType] = []
+    others: dict[str, tuple[str, str, SystemType]] | None = None  # read when first needed: most declare no types
     for i, definition in enumerate(content.get("systems", ())):
         where = f"content.systems[{i}]"
         try:
@@ -163,10 +208,20 @@ def _declared_catalog(content: dict[str, Any], known: Catalog) -> Catalog:
             why = f"system {definition['id']!r} is not a sound type: {problem['msg']}"
             raise _fail("declaration", why, where) from None
         before = known.find(system.id)
+        if before is not None and before.id == system.id and before != system:
+            if system.id in ctx.catalog:
+                there = "in the writer's catalog"
+            else:
+                there = f"by {state.party}'s data exchange effective {state.systems_since[system.id]}"
+            raise _redefined(system, before, there, where)
+        if system.id not in ctx.catalog:
+            if others is None:
+                others = _declared_by_others(state.party, ctx)
+            if system.id in others:
+                party, since, theirs = others[system.id]
+                if theirs != system:
+                    raise _redefined(system, theirs, f"by {party}'s data exchange effective {since}", where)
         if before is not None and before.id == system.id:
-            if before != system:
-                why = f"system {system.id!r} is already known with another definition: a type is never redefined"
-                raise _fail("declaration", why, where)
             continue
         if any(a.id == system.id for a in added):
             raise _fail("declaration", f"system {system.id!r} is declared twice", where)
@@ -177,6 +232,36 @@ def _declared_catalog(content: dict[str, Any], known: Catalog) -> Catalog:
         return known.merged(Catalog(added))
     except CatalogError as exc:
         raise _fail("declaration", exc.why, "content.systems") from None
+
+
+_END_OF_TIME = "9999-12-31T23:59:59Z"  # every declaration in the ledger, whenever it takes effect
+
+
+def _declared_by_others(party: str, ctx: Context) -> dict[str, tuple[str, str, SystemType]]:
+    """The types the ledger's other parties declared: id → (party, effective time of its first exchange, type)."""
+    if ctx.parties is None or ctx.party_state_at is None:
+        return {}
+    found: dict[str, tuple[str, str, SystemType]] = {}
+    for other in sorted(set(ctx.parties()) - {party}):
+        their = ctx.party_state_at(other, _END_OF_TIME)
+        if their is None:
+            continue
+        for sid, definition in their.systems.items():
+            if sid not in found:
+                found[sid] = (other, their.systems_since[sid], SystemType.model_validate(definition))
+    return found
+
+
+def _redefined(system: SystemType, before: SystemType, there: str, where: str) -> NotificationError:
+    """Rule 7's refusal of a type declared otherwise than it already is: both declarations, field by field."""
+    mine, theirs = system.model_dump(mode="json"), before.model_dump(mode="json")
+    differ = [f"{k} {theirs[k]!r} there, {mine[k]!r} here" for k in mine if mine[k] != theirs[k]]
+    shown = "; ".join(differ[:3]) + (f"; and {len(differ) - 3} more" if len(differ) > 3 else "")
+    why = (
+        f"system {system.id!r} is already declared {there}, with other fields ({shown}): a type id names one type "
+        "in a ledger and is never redefined"
+    )
+    return _fail("declaration", why, where, "declare it exactly as it is, or give this type an id of its own")
 
 
 def _check_declaration(content: dict[str, Any], catalog: Catalog) -> None:
@@ -320,7 +405,7 @@ def _check_dates(payload: dict[str, Any], ctx: Context) -> None:
 
 def _check_exchange(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag]:
     content = payload["content"]
-    _check_declaration(content, _declared_catalog(content, party_catalog(ctx.catalog, state)))
+    _check_declaration(content, _declared_catalog(content, state, ctx))
     if payload["type"] == _UPDATE:
         return discrepancies(content, ctx.state_at(payload["effective"]))
     return []

@@ -8,6 +8,20 @@ Time: a state ``as_of`` a moment holds the effect of every notification whose ch
 notification may be sent after later-effective ones (a late notice), but never before its item's previous
 change (rules), so filtering entries by effective time and applying them in sequence order gives, item by item,
 a prefix of that item's history.
+
+Replay is not validation: a stored entry is signed history, read as it was written, never judged again by rules
+added since. What an entry leaves unsaid is read so:
+
+1. An item declared without ``warheads`` carries none; without ``role``, it is nuclear.
+2. An item declared without ``armament`` has its type's, where the type may be equipped for one only. Of a type
+   that may be equipped for more than one (the catalog's ``armaments``: B-52G, B-52H), the rules refuse such a
+   declaration (rule 8 of :mod:`detente.ledger.rules`), so the entry is older than that rule: it is read as
+   equipped for the type's first armament (``armament``, ALCMs for the B-52s), which is what its writer meant
+   when it left the field out (the catalog gave the type that one armament before it listed ``armaments``, and
+   the force converter left out exactly that armament). That is an assumption, and it is named: the item's row
+   of :func:`to_force` says so in its remarks (:data:`ASSUMED_ARMAMENT`), so counts of older ledgers are as
+   they were, and where they rest on it can be seen.
+3. A conversion leaves the item equipped for no nuclear armament (``none``).
 """
 
 from __future__ import annotations
@@ -20,6 +34,12 @@ from typing import Any
 from detente.catalog.model import Armament, Catalog, SystemType
 from detente.forces.model import Facility, Force, ForceInfo, ItemRow
 from detente.forces.vocabulary import FacilityKind, Kind, Role, Status
+
+ASSUMED_ARMAMENT = (
+    "assumed: equipped for {armament}, the first armament of its type: its declaration states none, as "
+    "declarations did before the ledger's rules asked for one (rule 2 of detente.ledger.state)"
+)
+"""The remark on a force row whose armament replay assumed (rule 2 above), given the armament assumed."""
 
 # Statuses an item moves between by status-change; converted and eliminated are reached only by their own
 # notifications, and nothing leaves eliminated.
@@ -251,6 +271,11 @@ def to_force(states: list[PartyState], catalog: Catalog, as_of: dt.date | None =
         facilities += [Facility(f.id, state.party, f.kind, f.name, f.location) for f in state.facilities.values()]
         for item in state.items.values():
             system = catalog.get(item.system)
+            armament, remarks = item.armament, ""
+            if armament is None:  # rule 2 above
+                armament = system.armament
+                if system.default_armament is None:
+                    remarks = ASSUMED_ARMAMENT.format(armament=armament.value)
             rows.append(
                 ItemRow(
                     party=state.party,
@@ -260,10 +285,11 @@ def to_force(states: list[PartyState], catalog: Catalog, as_of: dt.date | None =
                     uid=item.uid,
                     facility=item.facility,
                     warheads=item.warheads,
-                    armament=item.armament or system.armament,
+                    armament=armament,
                     alcm_capacity=system.alcm_capacity,
                     role=item.role,
                     source=f"ledger {state.party} seq {state.seq}",
+                    remarks=remarks,
                 )
             )
     info = ForceInfo(title=title or "declared state from the ledger", label="ledger replay", as_of=as_of)

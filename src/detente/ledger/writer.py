@@ -179,6 +179,7 @@ class Ledger(Closing):
             party_state_at,
             treaty.dates.expires,
             latest,
+            parties=lambda: [r.party for r in self.store.parties()],
         )
 
     def signer(self, party: str) -> Signer:
