@@ -1,15 +1,23 @@
-"""``detente plan`` (a reduction plan, year by year, checked through a ledger) and ``detente upload``."""
+"""``detente plan`` (a reduction plan, year by year, checked through a ledger) and ``detente upload``.
+
+``detente plan`` can also write the planned force (``--out-force``), for ``detente count`` to recount or ``detente
+ledger import-force`` to declare, and the notifications that carry the plan out on a ledger holding the force
+(``--out-notifications``), for ``detente ledger submit``. Every output path is checked before any work (an existing
+file only with ``--force``), and every output is made before any is written, so a refusal leaves none behind.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from detente.catalog.model import Catalog
 from detente.cli.common import (
@@ -17,6 +25,7 @@ from detente.cli.common import (
     ForceOption,
     JsonOption,
     catalog_with,
+    clean,
     console,
     output_path,
     plain,
@@ -44,6 +53,8 @@ if TYPE_CHECKING:
     from detente.planning.trajectory import Trajectory
 
 CHART_FORMATS = (".png", ".svg")
+FORCE_FORMATS = (".toml", ".json", ".csv")  # what detente.forces.write writes
+NOTIFICATION_FORMATS = (".json", ".jsonl")  # what `detente ledger submit` reads, besides TOML
 MAX_YEARS = MAX_HORIZON_DAYS / 365.25  # upload's horizon: 100 years
 ChartOption = Annotated[
     Path | None, typer.Option("--chart", help="Also draw the trajectories against the limits to FILE (.png or .svg).")
@@ -61,6 +72,19 @@ def _chart_path(chart: Path | None, force: bool) -> Path | None:
             "name the file .png or .svg",
         )
     return output_path(chart, force)
+
+
+def _out_path(path: Path | None, formats: tuple[str, ...], what: str, force: bool) -> Path | None:
+    """An output file, checked before any work: a format it can be written in, never over a file without --force."""
+    if path is None:
+        return None
+    if path.suffix.lower() not in formats:
+        raise InputError(
+            f"cannot tell the {what} format from {path.suffix or 'no suffix'!r}",
+            Location.of(path),
+            f"name the file {' or '.join(formats)}",
+        )
+    return output_path(path, force)
 
 
 def _date(text: str | None, option: str) -> dt.date | None:
@@ -83,8 +107,12 @@ def _plan_tables(plan: Plan, trajectory: Trajectory) -> None:
     for name, justify in (("items", "left"), ("now", "right"), ("action", "left"), ("count", "right")):
         steps.add_column(name, justify=justify)  # type: ignore[arg-type]
     for step in plan.steps:
-        action = step.action.value + (f" to {step.warheads} RVs" if step.action.value == "download" else "")
-        steps.add_row(plain(step.group.label()), f"{step.group.items:,}", plain(action), f"{step.items:,}")
+        rvs = f" to {step.warheads} RV" + ("s" if step.warheads != 1 else "")
+        action = step.action.value + (rvs if step.action.value == "download" else "")
+        items = plain(step.group.label())
+        if step.uids:
+            items.append(Text(f"\n{clean(step.items_text())}", style="dim"))
+        steps.add_row(items, f"{step.group.items:,}", plain(action), f"{step.items:,}")
     if not plan.steps:
         steps.add_row("(nothing to do)", "", "", "")
     console.print(steps)
@@ -166,6 +194,56 @@ def _plan_chart(plan: Plan, trajectory: Trajectory, path: Path) -> None:
     figure.savefig(path, format=path.suffix.lower()[1:])
 
 
+def _output_paths(
+    chart: Path | None, out_force: Path | None, out_notifications: Path | None, force: bool
+) -> tuple[Path | None, Path | None, Path | None]:
+    """The output files, checked before any work: each in a format it can be written in, each its own file."""
+    named = [p.resolve() for p in (chart, out_force, out_notifications) if p is not None]
+    if len(set(named)) < len(named):
+        raise InputError(
+            "one file is named for two outputs", hint="give --chart, --out-force and --out-notifications a file each"
+        )
+    return (
+        _chart_path(chart, force),
+        _out_path(out_force, FORCE_FORMATS, "force file", force),
+        _out_path(out_notifications, NOTIFICATION_FORMATS, "notifications file", force),
+    )
+
+
+def _write_outputs(
+    plan: Plan,
+    trajectory: Trajectory,
+    out_force: Path | None,
+    out_notifications: Path | None,
+    catalog: Catalog,
+    force: bool,
+) -> dict[str, Any]:
+    """Write the planned force and the notifications; both are made before either is written (a refusal leaves none)."""
+    from detente.forces.write import force_text
+    from detente.planning.notify import notification_drafts
+
+    texts: list[tuple[Path, str]] = []
+    drafts = None
+    if out_notifications is not None:  # on the ledger check's schedule: it acts on the same items (rule 8)
+        try:
+            drafts = notification_drafts(plan, {a.uid: a.period for a in trajectory.actions})
+        except PlanningError as exc:
+            raise PlanningError(exc.why, Location(field="--out-notifications"), exc.hint) from None
+        if out_notifications.suffix.lower() == ".jsonl":
+            texts.append((out_notifications, "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in drafts)))
+        else:
+            texts.append((out_notifications, json.dumps(drafts, indent=2, ensure_ascii=False) + "\n"))
+    if out_force is not None:
+        texts.append((out_force, force_text(plan.planned, out_force.suffix, catalog, str(out_force))))
+    for path, text in texts:
+        output_path(path, force).write_text(text, encoding="utf-8")
+    return {
+        "force": None if out_force is None else str(out_force),
+        "notifications": None if out_notifications is None else str(out_notifications),
+        "notification_count": None if drafts is None else len(drafts),
+    }
+
+
 def _reading(spec: str, catalog: Catalog, start: dt.date | None) -> tuple[Reading, dt.date | None]:
     """A treaty reading, or a proposal (``detente proposals list``) read as its treaty; and when its limits are due."""
     try:
@@ -202,6 +280,17 @@ def plan(
     ] = ",".join(DEFAULT_OBJECTIVE),
     range_end: Annotated[str, typer.Option("--range-end", help="For a range limit, plan to its max or min.")] = "max",
     chart: ChartOption = None,
+    out_force: Annotated[
+        Path | None,
+        typer.Option("--out-force", help="Write the planned force to FILE (.toml, .json or .csv), to recount it."),
+    ] = None,
+    out_notifications: Annotated[
+        Path | None,
+        typer.Option(
+            "--out-notifications",
+            help="Write the notifications that carry out the plan to FILE (.json or .jsonl), for `ledger submit`.",
+        ),
+    ] = None,
     force: ForceOption = False,
     catalog: CatalogOption = None,
     as_json: JsonOption = False,
@@ -210,7 +299,7 @@ def plan(
     from detente.planning.reduce import plan_reductions  # SciPy: only this command plans
     from detente.planning.trajectory import follow  # the ledger check: only this command
 
-    chart = _chart_path(chart, force)
+    chart, out_force, out_notifications = _output_paths(chart, out_force, out_notifications, force)
     cat = catalog_with(catalog)
     f = load_force(force_spec, cat)
     reading, due = _reading(treaty, cat, _date(start, "--start") or f.info.as_of)
@@ -240,10 +329,11 @@ def plan(
     )
     result = plan_reductions(f, reading, request, cat)
     trajectory = follow(result, cat)
+    outputs = _write_outputs(result, trajectory, out_force, out_notifications, cat, force)
     if chart is not None:
         _plan_chart(result, trajectory, chart)
     if as_json:
-        print_json({**result.as_dict(), "trajectory": trajectory.as_dict()})
+        print_json({**result.as_dict(), "trajectory": trajectory.as_dict(), "outputs": outputs})
         return
     info = f.info
     console.print(f"[bold]{shown(info.title or force_spec)}[/] — {shown(who)}, {shown(reading.spec)}")
@@ -252,6 +342,15 @@ def plan(
     _plan_tables(result, trajectory)
     if chart is not None:
         console.print(f"chart written to {shown(chart)}")
+    if out_force is not None:
+        console.print(
+            f"planned force written to {shown(out_force)}; `detente count FILE -t {shown(reading.spec)}` recounts it"
+        )
+    if out_notifications is not None:
+        console.print(
+            f"{outputs['notification_count']:,} notifications written to {shown(out_notifications)}, for a ledger "
+            f"holding the force's items of {shown(who)} from {result.start} (`detente ledger submit LEDGER FILE`)"
+        )
 
 
 # ---------------------------------------------------------------------------------------------- upload

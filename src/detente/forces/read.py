@@ -206,9 +206,8 @@ class RowReader:
         )
 
 
-def _csv_rows(path: Path, reader: RowReader, origin: str | None = None) -> list[ItemRow]:
-    origin = origin or str(path)
-    header, rows = parse_csv(read_text(path), origin)
+def _csv_rows(text: str, origin: str, reader: RowReader) -> list[ItemRow]:
+    header, rows = parse_csv(text, origin)
     for name in header:
         if header.count(name) > 1:
             raise ForceError(f"column {name!r} appears twice in the header", Location.of(origin, 1))
@@ -295,9 +294,17 @@ def read_force(path: Path, catalog: Catalog) -> Force:
     """Read and validate a force file (CSV, TOML or JSON); refuse it whole on the first error."""
     path = Path(path)
     if path.suffix.lower() == ".csv":
-        return Force.from_rows(_csv_rows(path, RowReader(catalog, {})))
-    doc = load_document(path)
-    origin = str(path)
+        return force_from_csv(read_text(path), str(path), catalog)
+    return force_from_document(load_document(path), str(path), catalog, path.parent)
+
+
+def force_from_csv(text: str, origin: str, catalog: Catalog) -> Force:
+    """A force from the text of a CSV file of item rows (rules 2–8), ``origin`` naming it in errors."""
+    return Force.from_rows(_csv_rows(text, origin, RowReader(catalog, {})))
+
+
+def force_from_document(doc: dict[str, Any], origin: str, catalog: Catalog, folder: Path | None = None) -> Force:
+    """A force from a parsed TOML or JSON document (rules 2–8); ``items_csv`` is read from ``folder``."""
     unknown = set(doc) - set(DOCUMENT_KEYS)
     if unknown:
         raise ForceError(f"unknown key (allowed: {', '.join(DOCUMENT_KEYS)})", Location.of(origin, None, min(unknown)))
@@ -317,7 +324,13 @@ def read_force(path: Path, catalog: Catalog) -> Force:
         rows.append(reader.read(cells, origin, None, f"items[{i}]"))
     if "items_csv" in doc:
         csv_name = _text(doc["items_csv"], Location.of(origin, None, "items_csv"), required=True)
-        rows.extend(_csv_rows(path.parent / csv_name, reader))
+        if folder is None:
+            raise ForceError(
+                "items_csv names a file, but this document is not read from a folder",
+                Location.of(origin, None, "items_csv"),
+            )
+        csv_path = folder / csv_name
+        rows.extend(_csv_rows(read_text(csv_path), str(csv_path), reader))
     if not rows:
         raise FileFormatError("declares no items", Location.of(origin, None, "items"))
     parties = doc.get("parties", [])

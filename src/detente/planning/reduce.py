@@ -26,6 +26,21 @@ How a plan is made (nothing here knows any treaty: the treaty file decides what 
    that cannot hold together; the error names it, with the least count reachable under the others.
 7. The planned force is counted with the engine and judged on the deadline; a broken limit there is a bug and
    raises, it is never returned as a plan.
+
+Which items a step acts on (a step names every attribute that decides a count, and the items' identifiers):
+
+8. A group's items are taken in a fixed order: those with an identifier (a row of one item with a ``uid``) in
+   identifier order, then those of aggregate rows in file order. Eliminations take the first, then conversions,
+   moves to non-deployed and downloads (deepest first); the rest are kept. The ledger check
+   (:mod:`detente.planning.trajectory`) hands items out in the same order, so it acts on the same items.
+9. The planned force keeps every row of the force, with its source and remarks, split by the end state of its
+   items; a row of one item keeps its identifier. A bomber that is no longer equipped for ALCMs carries none.
+10. As notifications (:mod:`detente.planning.notify`), each item's changes fall in the period the schedule gives
+    it and follow one another as the ledger check sends them: a deployed item is moved to non-deployed, then converted
+    or eliminated; a download is a change of warheads, and a period with downloads ends with a data update that
+    declares every item. Notifications name items by identifier, so a plan that acts on items without one (or,
+    with a data update, a force with any item without one) is refused: a ledger numbers the items of an aggregate
+    row itself, and nothing in the force says which of them is which.
 """
 
 from __future__ import annotations
@@ -34,6 +49,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -56,6 +72,8 @@ FloatArray = npt.NDArray[np.float64]
 
 _NUCLEAR = (Armament.ALCM, Armament.BOMBS)
 _GONE = (Status.CONVERTED, Status.ELIMINATED)
+ORDER = {Action.ELIMINATE: 0, Action.CONVERT: 1, Action.NON_DEPLOY: 2, Action.DOWNLOAD: 3, Action.KEEP: 4}
+"""The order in which a group's actions take its items (rule 8); downloads among themselves deepest first."""
 
 
 # ---------------------------------------------------------------------------------------------- groups and options
@@ -63,7 +81,11 @@ _GONE = (Status.CONVERTED, Status.ELIMINATED)
 
 @dataclass(frozen=True)
 class Group:
-    """Items of the party alike in everything counting can see; ``rows`` are their rows in the force."""
+    """Items of the party alike in everything counting can see.
+
+    ``rows`` are their rows in the force in the order items are taken (rule 8), with each row's ``counts`` and
+    ``uids`` (the identifier of a row of one item, else None).
+    """
 
     index: int
     system: SystemType
@@ -76,24 +98,60 @@ class Group:
     alcm_capacity: int
     items: int
     rows: tuple[int, ...]
+    counts: tuple[int, ...]
+    uids: tuple[str | None, ...]
 
     @property
     def nuclear_bomber(self) -> bool:
         """A heavy bomber equipped for nuclear armaments."""
         return self.kind is Kind.BOMBER and self.armament in _NUCLEAR
 
+    @property
+    def unnamed(self) -> int:
+        """How many of its items have no identifier (they are in aggregate rows)."""
+        return self.items - sum(1 for u in self.uids if u is not None)
+
     def label(self) -> str:
-        """E.g. 'trident-ii-d5 launcher, deployed, 5 RVs'."""
+        """Every attribute that decides a count, so that no two groups read alike.
+
+        E.g. 'trident-ii-d5 launcher, deployed, 5 RVs', 'b-52g bomber, deployed, ALCM, capacity 20' beside
+        'b-52g bomber, deployed, bombs'. A bomber's armament is always given; a missile's only when it is not its
+        type's; RVs (a bomber's warheads) when there are any, and always for a deployed launcher; the role when it
+        is not nuclear; the facility when there is one.
+        """
         parts = [f"{self.system.id} {self.kind.value}", self.status.value]
-        if self.kind is Kind.LAUNCHER and self.status is Status.DEPLOYED:
-            parts.append(f"{self.warheads} RV" + ("s" if self.warheads != 1 else ""))
-        if self.kind is Kind.BOMBER and self.armament not in _NUCLEAR:
+        alcm_said = False
+        if self.kind is Kind.BOMBER:
+            if self.armament is Armament.ALCM:
+                parts.append(f"ALCM, capacity {self.alcm_capacity}")
+                alcm_said = True
+            else:
+                parts.append("bombs" if self.armament is Armament.BOMBS else f"armament {self.armament.value}")
+        elif self.armament is not self.system.armament:
             parts.append(f"armament {self.armament.value}")
+        if self.alcm_capacity and not alcm_said:
+            parts.append(f"ALCM capacity {self.alcm_capacity}")
+        if self.warheads or (self.kind is Kind.LAUNCHER and self.status is Status.DEPLOYED):
+            unit = "warhead" if self.kind is Kind.BOMBER else "RV"
+            parts.append(f"{self.warheads} {unit}" + ("s" if self.warheads != 1 else ""))
         if self.role is not Role.NUCLEAR:
             parts.append(self.role.value)
         if self.facility:
             parts.append(f"at {self.facility}")
         return ", ".join(parts)
+
+    def attributes(self) -> dict[str, Any]:
+        """The attributes that decide a count, as plain data (the same the label says in words)."""
+        return {
+            "system": self.system.id,
+            "kind": self.kind.value,
+            "status": self.status.value,
+            "armament": self.armament.value,
+            "alcm_capacity": self.alcm_capacity,
+            "role": self.role.value,
+            "facility": self.facility,
+            "warheads": self.warheads,
+        }
 
 
 @dataclass(frozen=True)
@@ -109,19 +167,36 @@ class Option:
 
 @dataclass(frozen=True)
 class Step:
-    """One action of the plan: what is done to how many items of a group (``warheads``: RVs left, downloads)."""
+    """One action of the plan: what is done to how many items of a group (``warheads``: RVs left, downloads).
+
+    ``uids`` are the identifiers of the items it acts on (rule 8); ``unnamed`` how many of them have none.
+    """
 
     group: Group
     action: Action
     items: int
     warheads: int
+    uids: tuple[str, ...] = ()
+    unnamed: int = 0
 
     def describe(self) -> str:
-        """The step in words."""
+        """The step in words: the action, the group with every attribute that decides a count, and the items."""
         if self.action is Action.DOWNLOAD:
-            return f"download {self.items:,} × {self.group.label()} to {self.warheads} RVs"
-        verb = {Action.NON_DEPLOY: "move to non-deployed", Action.KEEP: "keep"}.get(self.action, self.action.value)
-        return f"{verb} {self.items:,} × {self.group.label()}"
+            rvs = f"{self.warheads} RV" + ("s" if self.warheads != 1 else "")
+            text = f"download {self.items:,} × {self.group.label()} to {rvs}"
+        else:
+            verb = {Action.NON_DEPLOY: "move to non-deployed", Action.KEEP: "keep"}.get(self.action, self.action.value)
+            text = f"{verb} {self.items:,} × {self.group.label()}"
+        items = self.items_text()
+        return f"{text}: {items}" if items else text
+
+    def items_text(self) -> str:
+        """The items it acts on, shortened past six identifiers (``as_dict`` lists them all); '' for none."""
+        ids = self.uids
+        shown = ", ".join(ids) if len(ids) <= 6 else f"{', '.join(ids[:3])}, …, {ids[-1]} ({len(ids):,} items)"
+        if ids and self.unnamed:
+            return f"{shown}, and {self.unnamed:,} without identifier"
+        return shown
 
 
 @dataclass(frozen=True)
@@ -142,11 +217,24 @@ class Bound:
 
 
 @dataclass(frozen=True)
+class Piece:
+    """Items of one row of the force that end in one option (``option`` indexes :attr:`Plan.options`).
+
+    ``uid`` is the item's identifier when the row is one item with one.
+    """
+
+    row: int
+    option: int
+    items: int
+    uid: str | None = None
+
+
+@dataclass(frozen=True)
 class Plan:
     """A reduction plan, verified by counting the planned force under the reading on the deadline.
 
-    ``planned`` is the force as planned: the party's items in their end states, one row per group and option, each
-    row's remarks naming its action (``planned: download``); other parties' items as they were.
+    ``planned`` is the force as planned (rule 9): each of the party's rows split by the end states of its items,
+    each piece's remarks naming its action first (``planned: download``); other parties' items as they were.
     """
 
     force: Force
@@ -175,13 +263,26 @@ class Plan:
         """The date every limit must be met by."""
         return self.request.deadline
 
+    @cached_property
+    def pieces(self) -> tuple[Piece, ...]:
+        """Which items of which rows end in which option (rule 8)."""
+        return tuple(_pieces(self.groups, self.options, self.allocation))
+
     @property
     def steps(self) -> tuple[Step, ...]:
-        """Every action other than keeping, in group order."""
+        """Every action other than keeping, in group order, with the items each acts on."""
+        uids: dict[int, list[str]] = {}
+        unnamed: dict[int, int] = {}
+        for piece in self.pieces:
+            if piece.uid is not None:
+                uids.setdefault(piece.option, []).append(piece.uid)
+            else:
+                unnamed[piece.option] = unnamed.get(piece.option, 0) + piece.items
         out = []
-        for option, n in zip(self.options, self.allocation, strict=True):
+        for i, (option, n) in enumerate(zip(self.options, self.allocation, strict=True)):
             if n and option.action is not Action.KEEP:
-                out.append(Step(self.groups[option.group], option.action, n, option.warheads))
+                group = self.groups[option.group]
+                out.append(Step(group, option.action, n, option.warheads, tuple(uids.get(i, ())), unnamed.get(i, 0)))
         return tuple(out)
 
     def totals(self) -> dict[str, int]:
@@ -202,13 +303,12 @@ class Plan:
             "objective": [{"quantity": q, "now": a, "planned": b} for q, a, b in self.objective],
             "steps": [
                 {
-                    "system": s.group.system.id,
-                    "kind": s.group.kind.value,
-                    "status": s.group.status.value,
-                    "warheads": s.group.warheads,
+                    **s.group.attributes(),
                     "action": s.action.value,
                     "items": s.items,
                     "warheads_after": s.warheads,
+                    "uids": list(s.uids),
+                    "unnamed": s.unnamed,
                     "text": s.describe(),
                 }
                 for s in self.steps
@@ -277,8 +377,10 @@ def _groups(force: Force, party: str) -> list[Group]:
         for k in range(len(unique))
     }
     groups: list[Group] = []
-    for key, rows in sorted(keys.items(), key=lambda kv: (force.systems[kv[0][0]].id, kv[0][1:])):
+    for key, found in sorted(keys.items(), key=lambda kv: (force.systems[kv[0][0]].id, kv[0][1:])):
         system, kind, status, armament, role, facility, warheads, alcm = key
+        named = sorted((r for r in found if _uid(force, r) is not None), key=lambda r: str(force.uid[r]))
+        rows = named + [r for r in found if _uid(force, r) is None]  # rule 8
         groups.append(
             Group(
                 index=len(groups),
@@ -292,9 +394,16 @@ def _groups(force: Force, party: str) -> list[Group]:
                 alcm_capacity=alcm,
                 items=int(force.count[rows].sum()),
                 rows=tuple(rows),
+                counts=tuple(int(force.count[r]) for r in rows),
+                uids=tuple(_uid(force, r) for r in rows),
             )
         )
     return [g for g in groups if g.items > 0]
+
+
+def _uid(force: Force, row: int) -> str | None:
+    """The row's identifier, if the row is one item with one."""
+    return force.uid[row] if force.count[row] == 1 else None
 
 
 def _convertible(group: Group, tests: list[Callable[[SystemType], bool]] | None) -> bool:
@@ -343,9 +452,14 @@ def _item_row(party: str, group: Group, option: Option) -> ItemRow:
         facility=group.facility,
         warheads=option.warheads,
         armament=option.armament,
-        alcm_capacity=group.alcm_capacity,
+        alcm_capacity=_alcm_after(group.armament, group.alcm_capacity, option),
         role=group.role,
     )
+
+
+def _alcm_after(armament: Armament, alcm_capacity: int, option: Option) -> int:
+    """Rule 9: the ALCM capacity an item has in an option; none once it is equipped for something else."""
+    return alcm_capacity if option.armament in (Armament.ALCM, armament) else 0
 
 
 def _without_first(treaty: Treaty, party: str) -> Treaty | None:
@@ -626,12 +740,53 @@ def _diagnose(model: _Model, party: str, reading: Reading, deadline: dt.date) ->
     )
 
 
-def _planned_force(force: Force, party: str, model: _Model, allocation: list[int], deadline: dt.date) -> Force:
-    rows = [r for r in force.rows() if r.party != party or r.status is Status.ELIMINATED]
-    for option, n in zip(model.options, allocation, strict=True):
+def _pieces(groups: Sequence[Group], options: Sequence[Option], allocation: Sequence[int]) -> list[Piece]:
+    """Rule 8: each group's items, in their order, handed to its options in :data:`ORDER`."""
+    quotas: dict[int, list[tuple[int, int]]] = {}
+    for i, (option, n) in enumerate(zip(options, allocation, strict=True)):
         if n:
-            g = model.groups[option.group]
-            rows.append(replace(_item_row(party, g, option), count=n, remarks=f"planned: {option.action.value}"))
+            quotas.setdefault(option.group, []).append((i, n))
+    out: list[Piece] = []
+    for g in groups:
+        mine = sorted(quotas.get(g.index, []), key=lambda q: (ORDER[options[q[0]].action], options[q[0]].warheads))
+        if sum(n for _, n in mine) != g.items:
+            raise DetenteError(f"internal: the plan ends {sum(n for _, n in mine):,} of {g.items:,} items of a group")
+        k, left = 0, mine[0][1] if mine else 0
+        for row, items, uid in zip(g.rows, g.counts, g.uids, strict=True):
+            rest = items
+            while rest:
+                while not left:
+                    k += 1
+                    left = mine[k][1]
+                take = min(rest, left)
+                out.append(Piece(row, mine[k][0], take, uid))
+                rest -= take
+                left -= take
+    return out
+
+
+def end_row(row: ItemRow, option: Option, items: int) -> ItemRow:
+    """Rule 9: ``items`` of a row as they end in an option."""
+    return replace(
+        row,
+        status=option.status,
+        count=items,
+        warheads=option.warheads,
+        armament=option.armament,
+        alcm_capacity=_alcm_after(row.armament, row.alcm_capacity, option),
+        remarks=f"planned: {option.action.value}" + (f"; {row.remarks}" if row.remarks else ""),
+    )
+
+
+def _planned_force(force: Force, pieces: Sequence[Piece], options: Sequence[Option], deadline: dt.date) -> Force:
+    """Rule 9: every row of the force, the party's split by the end states of its items."""
+    by_row: dict[int, list[Piece]] = {}
+    for piece in pieces:
+        by_row.setdefault(piece.row, []).append(piece)
+    rows: list[ItemRow] = []
+    for i, row in enumerate(force.rows()):
+        mine = by_row.get(i)
+        rows += [row] if mine is None else [end_row(row, options[p.option], p.items) for p in mine]
     info = force.info
     planned = ForceInfo(
         title=f"{info.title or 'force'}, as planned for {deadline}",
@@ -677,7 +832,8 @@ def plan_reductions(force: Force, reading: Reading, request: PlanRequest, catalo
         raise _diagnose(model, party, reading, request.deadline)
     solved = time.perf_counter()
     allocation = [int(v) for v in x]
-    planned = _planned_force(force, party, model, allocation, request.deadline)
+    pieces = _pieces(model.groups, model.options, allocation)
+    planned = _planned_force(force, pieces, model.options, request.deadline)
     after = judge(count(planned, reading.treaty, reading.variants), request.deadline)
     bounds = []
     for measure, limit, value in limits:
