@@ -21,6 +21,7 @@ SMALL = (
     "bench_proposals.py",
     "bench_cli.py",
     "bench_ledger.py",
+    "bench_node.py",
 )
 
 

@@ -35,7 +35,7 @@ from detente.crypto.merkle import EMPTY_ROOT
 from detente.crypto.note import Checkpoint, sign_note
 from detente.errors import StoreError
 from detente.ledger import format_time
-from detente.node.app import MAX_SUBMIT
+from detente.node.app import MAX_SUBMIT, ImmutableCache
 from detente.node.witness import MAX_BODY
 
 PROBLEM = "application/problem+json"
@@ -187,8 +187,8 @@ def test_every_documented_status_is_one_the_node_answers(
         provoked[method, "/detente/status", 200] = get(us, "/detente/status", method)
         for path, url in (
             ("/checkpoint", "/checkpoint"),
-            ("/tile/{path}", "/tile/0/000.p/4"),
-            ("/signed/{path}", "/signed/000.p/4"),
+            ("/tile/{path}", "/tile/0/000.p/1"),  # not served before: a tile served once is kept (ImmutableCache)
+            ("/signed/{path}", "/signed/000.p/1"),
             ("/detente/status", "/detente/status"),
         ):
             broken[method, path, 503] = get(us, url, method)
@@ -244,12 +244,15 @@ def test_every_documented_status_is_one_the_node_answers(
     def failing(*_args: object, **_kwargs: object) -> Any:
         raise StoreError("the database failed: disk I/O error")
 
-    monkeypatch.setattr(us.node.store, "checkpoints", failing)
+    for read in ("checkpoints", "latest_checkpoint", "checkpoint_sizes", "cosignatures"):
+        monkeypatch.setattr(us.node.store, read, failing)
     monkeypatch.setattr(us.node, "submit", failing)
     for key, send in broken.items():
         response = send()
         check(key, response)
         assert int(response.headers["retry-after"]) > 0
+    # what was served before is immutable and still served from memory while the store fails
+    assert httpx.get(f"{us.url}/tile/0/000.p/4").status_code == 200
 
 
 # ---------------------------------------------------------------------------------------------- hostile requests
@@ -477,9 +480,24 @@ def test_a_fault_of_the_node_is_a_500_problem_that_reveals_nothing(
     def bug(*_args: object) -> Any:
         raise KeyError("internal state")
 
-    monkeypatch.setattr(us.node.store, "checkpoints", bug)
+    monkeypatch.setattr(us.node.store, "latest_checkpoint", bug)
     answer = httpx.get(f"{us.url}/checkpoint")
     assert answer.status_code == 500
     assert answer.headers["content-type"] == PROBLEM
     assert answer.json()["title"] == "Internal Server Error"
     assert "internal state" not in answer.text
+
+
+def test_the_cache_of_immutable_resources_keeps_the_recent_within_its_limit() -> None:
+    cache = ImmutableCache(limit=160)
+    for i in range(9):  # 9 × 20 bytes: over the limit by one
+        cache.put(f"tile/0/00{i}", bytes(20), {"Cache-Control": "immutable"})
+    assert cache.size == 160
+    assert cache.get("tile/0/000") is None  # the oldest went first
+    assert cache.get("tile/0/001") == (bytes(20), {"Cache-Control": "immutable"})  # and is now the most recent
+    cache.put("tile/0/009", bytes(20), {})
+    assert cache.get("tile/0/002") is None  # 001 was used since: 002 was the least recent
+    assert cache.get("tile/0/001") is not None
+    cache.put("signed/000", bytes(21), {})  # over an eighth of the limit: not kept
+    assert cache.get("signed/000") is None
+    assert cache.size == 160

@@ -58,6 +58,7 @@ from detente.node.tiles import (
     read_signed,
     read_tile,
     serving_size,
+    sizes_having,
     split_entries,
     split_signed,
     tile_path,
@@ -1019,3 +1020,14 @@ def test_a_file_where_an_unframeable_entry_bundle_would_be_is_refused_and_kept(
         write_tiles(demo, "US", tmp_path)
     assert (planted / "236").read_bytes() == b"\x00\x01x"
     assert (tmp_path / CHECKPOINT).read_text(encoding="utf-8") == demo.checkpoints("US")[0].note
+
+
+@given(refs, st.integers(0, 2**64 - 1))
+def test_the_sizes_having_a_tile_are_exactly_those_it_exists_at(ref: TileRef, size: int) -> None:
+    """What a node queries its checkpoints with equals rules 7 and 8 for every size."""
+    low, high = sizes_having(ref)
+    assert exists_at(ref, size) == (low <= size and (high is None or size < high))
+    assert exists_at(ref, low)
+    if high is not None:
+        assert exists_at(ref, high - 1)
+        assert not exists_at(ref, high)

@@ -142,3 +142,15 @@ def test_the_database_refuses_changes_to_cosignatures(tmp_path: Path) -> None:
             with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as c:
                 c.execute(text(statement))
         assert [c.line for c in store.cosignatures("US")] == [_cosignature(store, 12).line]
+
+
+def test_the_latest_checkpoint_and_sizes_in_a_range_are_read_alone(port: LedgerStore) -> None:
+    assert port.latest_checkpoint("US") is None
+    assert port.checkpoint_sizes("US", 0, 100) == []
+    for size in (2, 5, 9, 12):
+        port.record_checkpoint(signed(port, size))
+    assert port.latest_checkpoint("US") == port.checkpoints("US")[-1]
+    assert port.latest_checkpoint("RU") is None
+    assert port.checkpoint_sizes("US", 5, 12) == [5, 9]
+    assert port.checkpoint_sizes("US", 0, 2**62) == [2, 5, 9, 12]
+    assert port.checkpoint_sizes("US", 10, 12) == []

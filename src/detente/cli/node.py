@@ -113,6 +113,58 @@ def status(directory: NodeDir, as_json: JsonOption = False) -> None:
         console.print(plain(f"ALARM {alarm['time']} {alarm['peer']} {alarm['kind']}: {alarm['why']}", "bold red"))
 
 
+@app.command("demo")
+def demo(
+    directory: Annotated[
+        Path | None,
+        typer.Option("--dir", help="Where to make the two nodes (a new directory; default: a temporary one)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run a US and a Russian node on loopback and exchange the ILLUSTRATIVE 2011–2023 demo history between them."""
+    import tempfile  # only the demo makes a temporary directory
+
+    from detente.demo.nodes import run_node_demo  # the demo layer, only when asked for
+
+    folder = directory or Path(tempfile.mkdtemp(prefix="detente-nodes-"))
+    with console.status("starting the nodes…") as spinner:
+        result = run_node_demo(folder, lambda message: spinner.update(f"exchanging: {message}"))
+    facts = {
+        "directory": str(result.directory),
+        "seconds": round(result.seconds, 1),
+        "entries": result.entries,
+        "mirrors": {
+            party: {"agree": result.agreement(party)[0], "published": result.agreement(party)[1]}
+            for party in result.mirrors
+        },
+        "silence": result.silence,
+    }
+    if as_json:
+        print_json(facts)
+        return
+    console.print(
+        f"two nodes exchanged {sum(result.entries.values()):,} notifications in {result.seconds:.0f} s "
+        f"(US {result.entries['US']:,}, RU {result.entries['RU']:,}); each mirrored, verified and cosigned the other's"
+    )
+    table = Table("node", "mirror of", "data dates with a published figure", "equal to it", title="mirrors")
+    for party in result.mirrors:
+        agree, published = result.agreement(party)
+        table.add_row(party, "RU" if party == "US" else "US", f"{published}", f"{agree}")
+    console.print(table)
+    silence = result.silence
+    console.print(
+        plain(
+            f"as of {silence['as_of']} the US node shows RU {silence['state']}"
+            + (
+                f" since {silence['silent_since']} (the exchange due {silence.get('missed_exchange_due')} never came)"
+                if silence["state"] == "silent"
+                else ""
+            )
+        )
+    )
+    console.print(plain(f"the nodes are in {folder}: `detente node status {folder / 'us'}`"))
+
+
 def serve(
     directory: NodeDir,
     host: Annotated[str, typer.Option("--host", help="The address to listen on.")] = "127.0.0.1",

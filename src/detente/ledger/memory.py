@@ -127,6 +127,15 @@ class MemoryStore(Closing):
         recorded = self._checkpoints.get(party, {})
         return [recorded[size] for size in sorted(recorded)]
 
+    def latest_checkpoint(self, party: str) -> CheckpointRecord | None:
+        """A party's largest recorded checkpoint."""
+        recorded = self._checkpoints.get(party, {})
+        return recorded[max(recorded)] if recorded else None
+
+    def checkpoint_sizes(self, party: str, low: int, high: int) -> list[int]:
+        """The sizes of a party's recorded checkpoints in ``[low, high)``, ascending."""
+        return sorted(s for s in self._checkpoints.get(party, {}) if low <= s < high)
+
     def record_checkpoint(self, record: CheckpointRecord) -> None:
         """Record a checkpoint of the stored tree: above every recorded one, within the tree, with its root."""
         party, size = record.party, record.size

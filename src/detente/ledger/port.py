@@ -125,6 +125,14 @@ class LedgerStore(Protocol):
         """A party's recorded checkpoints, by size."""
         ...
 
+    def latest_checkpoint(self, party: str) -> CheckpointRecord | None:
+        """A party's largest recorded checkpoint, read alone (a node reads it on every request)."""
+        ...
+
+    def checkpoint_sizes(self, party: str, low: int, high: int) -> list[int]:
+        """The sizes of a party's recorded checkpoints in ``[low, high)``, ascending (no notes read)."""
+        ...
+
     def record_checkpoint(self, record: CheckpointRecord) -> None:
         """Record a signed checkpoint of the party's stored tree, without entries.
 

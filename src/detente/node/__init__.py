@@ -21,7 +21,7 @@ from detente.node.config import (
 from detente.node.exchange import Pusher, push
 from detente.node.mirror import follow
 from detente.node.runtime import Node
-from detente.node.server import serve_node
+from detente.node.server import running, serve_node
 from detente.node.status import node_status
 from detente.node.tiles import (
     TileRef,
@@ -57,6 +57,7 @@ __all__ = [
     "parse_tile_path",
     "push",
     "read_resource",
+    "running",
     "serve_node",
     "split_entries",
     "split_signed",

@@ -12,15 +12,22 @@ Rules:
    made but this node did not keep, after a crash). A size above the node's own log is impossible for an honest
    pair (this node never signed such a checkpoint): an alarm, and no resend.
 4. A 200 must carry a cosignature by the peer's key (tlog-cosignature v1 under the peer's log name) of exactly the
-   checkpoint sent; it is kept with :meth:`LedgerStore.add_cosignature`. Anything else is a failed push.
-5. A failed push (the peer down, a 5xx, a refusal) is retried with exponential backoff, from 1 s doubling up to
-   60 s, per peer; a new checkpoint wakes the loop at once. The outcome of each peer's last attempt is kept for
-   the status page.
+   checkpoint sent; it is kept with :meth:`LedgerStore.add_cosignature`. Anything else is a failed push. The
+   cosignature's time is the peer's clock's, kept as signed and not judged against this node's clock, so clock
+   skew has no tolerance to exceed here: the time says when the peer checked, a skewed one is no less a receipt,
+   and refusing it would only repeat the push against the same clock. (Clocks meet in the peer's mirror, which
+   refuses a notification sent more than the ledger's ``CLOCK_TOLERANCE``, 10 minutes, after its own time.)
+5. A failed push (the peer down, a 5xx, a refusal, or this node's store failing while it pushed) is retried with
+   exponential backoff, from 1 s doubling up to 60 s, per peer; a new checkpoint wakes the loop at once. No error
+   ends the loop. The outcome of each peer's last attempt is kept for the status page.
+6. The loop also looks at the store once a second: entries appended by another process (``detente ledger
+   submit`` on the node's store) get their checkpoint published there, and are pushed like any other.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -41,6 +48,7 @@ Post = Callable[[str, bytes], httpx.Response]
 
 _FIRST_DELAY = 1.0
 _LONGEST_DELAY = 60.0
+_POLL = 1.0  # seconds between looks at the store when nothing wakes the loop (rule 6)
 
 
 @dataclass
@@ -121,8 +129,12 @@ class Pusher:
         self.thread = threading.Thread(target=self._run, name="detente-pusher", daemon=True)
 
     def start(self) -> None:
-        """Start the loop."""
+        """Start the loop; every checkpoint the node publishes from now on wakes it."""
+        self.node.listeners.append(self._published)
         self.thread.start()
+
+    def _published(self, _record: object) -> None:
+        self.nudge()
 
     def nudge(self) -> None:
         """A new checkpoint: try every peer now, backoff or not."""
@@ -132,6 +144,8 @@ class Pusher:
 
     def stop(self) -> None:
         """Stop the loop and wait for it."""
+        if self._published in self.node.listeners:
+            self.node.listeners.remove(self._published)
         self.stopping.set()
         self.wake.set()
         if self.thread.is_alive():
@@ -145,24 +159,37 @@ class Pusher:
             state = self.states[peer.party]
             if state.due > now:
                 continue
-            try:
-                outcome = push(self.node, peer, self.post, self.alarm)
-            except httpx.HTTPError as exc:
-                outcome = f"unreachable: {type(exc).__name__}"
+            outcome = self._attempt(peer, state)
             state.outcome, state.at = outcome, time.time()
-            state.cosigned = cosigned_size(self.node, peer)
-            if outcome.startswith(("refused", "unreachable")):
+            if outcome.startswith(("refused", "unreachable", "failed")):
                 state.delay = min(max(state.delay * 2, _FIRST_DELAY), _LONGEST_DELAY)
                 state.due = now + state.delay
             else:
                 state.delay, state.due = 0.0, 0.0
 
+    def _attempt(self, peer: Peer, state: PushState) -> str:
+        """One push, its failure in words whatever it was: an error here must not end the loop (rule 5)."""
+        try:
+            outcome = push(self.node, peer, self.post, self.alarm)
+            state.cosigned = cosigned_size(self.node, peer)
+        except httpx.HTTPError as exc:
+            return f"unreachable: {type(exc).__name__}"
+        except Exception as exc:  # the store failing (a database restarting), or worse: this try failed, not the loop
+            return f"failed: {type(exc).__name__}: {exc}"[:300]
+        return outcome
+
     def _run(self) -> None:
         while not self.stopping.is_set():
+            self.wake.clear()  # before the round: a checkpoint published during it wakes the next one
+            self._publish()
             self.round()
             waits = [s.due - time.monotonic() for s in self.states.values() if s.due]
-            self.wake.wait(timeout=max(min(waits, default=_LONGEST_DELAY), 0.05))
-            self.wake.clear()
+            self.wake.wait(timeout=min(max(min(waits, default=_POLL), 0.05), _POLL))
+
+    def _publish(self) -> None:
+        """Rule 6: sign a checkpoint of entries appended behind the node's back (the CLI on the same store)."""
+        with contextlib.suppress(Exception):  # the store failing: the round says so, and the next poll retries
+            self.node.publish()
 
 
 __all__ = ["PushState", "Pusher", "cosigned_size", "push"]

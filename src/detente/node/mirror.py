@@ -7,7 +7,8 @@ this order, the first failure refusing everything fetched (nothing of it is stor
    signed bundles (``signed/N[.p/W]``, :mod:`detente.node.tiles` rule 6: full bundles and the one partial bundle
    the checkpoint's size gives). Not the spec's entry bundles: their 16-bit lengths cannot frame a data exchange,
    and they carry no signatures. A bundle that cannot be fetched refuses the mirror for now (503: the peer may be
-   down); one that is not a well-framed bundle of the expected width is the peer's fault (422).
+   down); one that is not a well-framed bundle of the expected width is the peer's fault (422, and an alarm: it is
+   not the log the peer signed, as in rule 2).
 2. The fetched payloads, hashed as leaves onto the stored tree's right edge, must give the checkpoint's root:
    the tiles are the log the peer signed, or nothing is taken (422, and an alarm).
 3. Every entry is then checked as any imported entry is (:meth:`detente.ledger.Ledger.import_entries`): sequence,
@@ -60,7 +61,12 @@ def follow(node: Node, party: str, checkpoint: Checkpoint, fetch: Fetch, alarm: 
             alarm("fork", why)
             raise PeerRequestError(422, why)
         return 0
-    signed = _fetch_signed(fetch, have, size)
+    try:
+        signed = _fetch_signed(fetch, have, size)
+    except PeerRequestError as exc:
+        if exc.status == 422:  # fetched whole, but not a bundle of the width the checkpoint gives
+            alarm("bad-tiles", f"its signed bundles for entries {have + 1}..{size} are not well framed: {exc.why}")
+        raise
     edge = Frontier(have, store.tree_nodes(party, Frontier.positions(have)))
     grown: list[tuple[int, int, bytes]] = []
     for _signature, payload in signed:

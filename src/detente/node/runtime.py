@@ -43,6 +43,7 @@ class Node(Closing):
         self.store: SqlLedgerStore = open_store(config.store_target)
         self.ledger = Ledger(self.store, [self.key], builtin_catalog(), get_treaty, clock=clock)
         self._publishing = threading.Lock()
+        self.listeners: list[Callable[[CheckpointRecord], None]] = []  # told of each checkpoint published
         try:
             self._register()
             self.publish()
@@ -89,12 +90,13 @@ class Node(Closing):
                 return None
             record = checkpoint_note(self.record, size, StoredTree(self.store, self.party).root(size), self.key)
             self.store.record_checkpoint(record)
-            return record
+        for listener in list(self.listeners):
+            listener(record)
+        return record
 
     def latest(self, party: str) -> CheckpointRecord | None:
         """A party's largest recorded checkpoint: the node's own log, or the last it witnessed of a peer."""
-        recorded = self.store.checkpoints(party)
-        return recorded[-1] if recorded else None
+        return self.store.latest_checkpoint(party)
 
     def close(self) -> None:
         """Close the store."""

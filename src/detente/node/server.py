@@ -1,14 +1,28 @@
-"""Running a node: the application on uvicorn, over HTTP or, given a certificate and key, HTTPS."""
+"""Running a node: the application on uvicorn, over HTTP or, given a certificate and key, HTTPS.
+
+``serve_node`` runs one until interrupted (``detente serve``); ``running`` serves an open node on a thread for as
+long as a ``with`` block lasts (the demo, the tests, the benchmarks).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import uvicorn
 
+from detente.errors import NodeError
 from detente.node.app import create_app
 from detente.node.config import load_node
 from detente.node.runtime import Node
+
+KEEP_ALIVE = 75
+"""Seconds an idle connection is kept open (uvicorn's default is 5): readers and peers polling a log reuse their
+connections, and a connection closed by the server just as a client sends on it is a failed request to the client
+(the bench's load test saw such failures at 5 s; nginx keeps 75 s by default)."""
 
 
 def serve_node(
@@ -24,8 +38,31 @@ def serve_node(
             ssl_keyfile=str(tls_key) if tls_key else None,
             log_level="info",
             proxy_headers=False,
+            timeout_keep_alive=KEEP_ALIVE,
         )
         uvicorn.Server(config).run()
 
 
-__all__ = ["serve_node"]
+@contextlib.contextmanager
+def running(node: Node, port: int, *, push: bool = True, host: str = "127.0.0.1") -> Iterator[uvicorn.Server]:
+    """Serve an open node on a thread until the block ends (then the server stops; the node stays open)."""
+    config = uvicorn.Config(
+        create_app(node, push=push), host=host, port=port, log_level="warning", timeout_keep_alive=KEEP_ALIVE
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name=f"detente-node-{node.party}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            server.should_exit = True
+            raise NodeError(f"the {node.party} node did not start on {host}:{port}")
+        time.sleep(0.02)
+    try:
+        yield server
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+__all__ = ["running", "serve_node"]

@@ -284,6 +284,18 @@ def serving_size(ref: TileRef, sizes: Iterable[int]) -> int | None:
     return min((s for s in sizes if exists_at(ref, s)), default=None)
 
 
+def sizes_having(ref: TileRef) -> tuple[int, int | None]:
+    """The tree sizes at which the tile exists (rules 7, 8): ``[low, high)``, or ``[low, ∞)`` (``high`` None).
+
+    A full tile exists from the size that fills it on; a partial tile only at the sizes that give its level exactly
+    its width of hashes. So a node finds a size to serve a tile at with one indexed query, not a scan of every
+    checkpoint it recorded.
+    """
+    shift = 8 * ref.tree_level
+    count = FULL * ref.index + ref.width
+    return (count << shift, None) if not ref.is_partial else (count << shift, (count + 1) << shift)
+
+
 def tiles_at(size: int) -> list[TileRef]:
     """Every resource the tree of ``size`` leaves has (rule 7): entry and signed bundles, then tiles by level."""
     out: list[TileRef] = []
@@ -674,6 +686,7 @@ __all__ = [
     "read_signed",
     "read_tile",
     "serving_size",
+    "sizes_having",
     "split_entries",
     "split_signed",
     "tile_path",

@@ -20,7 +20,9 @@ It is checked in this order; the first failure answers with the spec's status (:
    and only if it is still above the last recorded one (else 409: another request recorded first). So the old-size
    check and the new state are one step, and a cosignature always means "archived".
 10. The node cosigns (tlog-cosignature v1, under its own log's name and key, at the node's clock), keeps the
-    cosignature beside the peer's checkpoint, and answers 200 with the cosignature line.
+    cosignature beside the peer's checkpoint, and answers 200 with the cosignature line. One cosignature is kept
+    per size, the first: a repeated delivery (rule 7), or a request that raced another to the same size, is
+    answered with the kept line, byte for byte, so that the peer and this node keep the same receipt.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import re
 from collections.abc import Callable
 
 from detente.crypto.merkle import EMPTY_ROOT, HASH_SIZE, ProofError, verify_consistency
-from detente.crypto.note import SignedNote, cosign, parse_note, verify_note
+from detente.crypto.note import COSIGNATURE_V1, SignedNote, Verifier, cosign, parse_note, verify_note, verify_signature
 from detente.errors import ConflictError, NoteError, PeerRequestError
 from detente.ledger import CheckpointRecord, CosignatureRecord
 from detente.node.mirror import Fetch, follow
@@ -114,21 +116,37 @@ def add_checkpoint(node: Node, body: bytes, fetch_for: Callable[[str], Fetch], a
             verify_consistency(last, size, latest.root, checkpoint.root, proof)
         except ProofError as exc:
             raise PeerRequestError(422, f"the consistency proof from size {last} to {size} fails: {exc}") from None
-    if size:
+    if size > last:  # at the recorded size, the root was checked against the mirror when it was recorded
         follow(node, peer.party, checkpoint, fetch_for(peer.base), lambda k, why: alarm(peer.party, k, why, None))
-        if size > last:
-            try:
-                node.store.record_checkpoint(CheckpointRecord(peer.party, size, checkpoint.root, note.text()))
-            except ConflictError:
-                now = node.latest(peer.party)
-                raise PeerRequestError(
-                    409, "another request recorded a checkpoint first", now.size if now else 0
-                ) from None
+        try:
+            node.store.record_checkpoint(CheckpointRecord(peer.party, size, checkpoint.root, note.text()))
+        except ConflictError:
+            now = node.latest(peer.party)
+            raise PeerRequestError(409, "another request recorded a checkpoint first", now.size if now else 0) from None
+    kept = _kept(node, peer.party, note) if size and size == last else None  # a repeated delivery (rule 7)
+    if kept is not None:
+        return kept + "\n"
     timestamp = int(node.clock().timestamp())
     line = cosign(note, node.config.origin, node.key, timestamp).line()
-    if size:
-        node.store.add_cosignature(CosignatureRecord(peer.party, size, node.config.origin, line))
+    if size and not node.store.add_cosignature(CosignatureRecord(peer.party, size, node.config.origin, line)):
+        line = _kept(node, peer.party, note) or line  # another request kept one first: answer with that one
     return line + "\n"
+
+
+def _kept(node: Node, party: str, note: SignedNote) -> str | None:
+    """Rule 10: the cosignature line this node keeps for the checkpoint, if one verifies over this note's body."""
+    own = Verifier(node.config.origin, node.key.public_key, COSIGNATURE_V1)
+    size = note.checkpoint().size
+    for kept in node.store.cosignatures(party):
+        if kept.size != size or kept.cosigner != own.name:
+            continue
+        try:
+            signature = parse_note(note.body + "\n" + kept.line + "\n").signatures[0]
+        except NoteError:
+            continue
+        if verify_signature(note, signature, own) is not None:
+            return kept.line
+    return None
 
 
 __all__ = ["MAX_BODY", "Alarms", "add_checkpoint"]

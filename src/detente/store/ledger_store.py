@@ -387,6 +387,20 @@ class SqlLedgerStore(Closing):
             rows = c.execute(query).all()
         return [CheckpointRecord(r.party, int(r.size), bytes(r.root), r.note) for r in rows]
 
+    def latest_checkpoint(self, party: str) -> CheckpointRecord | None:
+        """A party's largest recorded checkpoint: one row, by the primary key."""
+        query = select(checkpoints).where(checkpoints.c.party == party).order_by(checkpoints.c.size.desc()).limit(1)
+        with self.engine.connect() as c:
+            row = c.execute(query).first()
+        return None if row is None else CheckpointRecord(row.party, int(row.size), bytes(row.root), row.note)
+
+    def checkpoint_sizes(self, party: str, low: int, high: int) -> list[int]:
+        """The sizes of a party's recorded checkpoints in ``[low, high)``, ascending, from the primary key alone."""
+        c_ = checkpoints.c
+        query = select(c_.size).where(c_.party == party, c_.size >= low, c_.size < high).order_by(c_.size)
+        with self.engine.connect() as c:
+            return [int(size) for size in c.execute(query).scalars()]
+
     def record_checkpoint(self, record: CheckpointRecord) -> None:
         """Record a checkpoint of the stored tree, checked under the party's write lock (the port says what)."""
         party, size = record.party, record.size
