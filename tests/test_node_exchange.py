@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import json
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from tests.node_harness import Running, initial, make_pair, pair, port_of, servi
 
 from detente.counting import count, judge
 from detente.crypto.note import COSIGNATURE_V1, Verifier, parse_note, verify_note
-from detente.ledger import replay_store, to_force
+from detente.ledger import format_time, replay_store, to_force
 from detente.node import node_status, write_tiles
 from detente.treaty import get_treaty
 
@@ -182,3 +183,22 @@ def test_the_exchange_runs_on_postgresql(tmp_path: Path, pg_server: Any) -> None
         gc.collect()
         for url in urls.values():
             pg_server.drop_database(url)
+
+
+def test_entries_appended_by_the_cli_on_the_nodes_store_are_published_and_pushed(
+    nodes: tuple[Running, Running], cli: Any, tmp_path: Path
+) -> None:
+    """`detente ledger submit` on the node's own store, in another process's stead: the node signs and pushes it."""
+    us, ru = nodes
+    draft = initial("US", "us-2020-09")
+    assert us.submit(draft).status_code == 200
+    wait_for(lambda: cosigned(us, 1), "RU to cosign the US log at size 1")
+    changes = tmp_path / "changes.json"
+    changes.write_text(json.dumps([elimination("US", first_uids(draft, 1)[0], 10)], default=format_time))
+    code, _out, err = cli(
+        "ledger", "submit", us.config.store_target, str(changes), "--key", str(us.config.directory / "US.key")
+    )
+    assert code == 0, err
+    wait_for(lambda: cosigned(us, 2), "the node to publish the CLI's append and RU to cosign it")
+    assert us.node.latest("US").size == 2  # type: ignore[union-attr]
+    assert ru.node.store.tree_size("US") == 2
