@@ -9,8 +9,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,7 +21,17 @@ import uvicorn
 from detente.catalog import builtin_catalog
 from detente.data.forces import load_force
 from detente.ledger import format_time, initial_data
-from detente.node import Node, NodeConfig, add_operator, add_peer, create_app, init_node, load_node, log_key
+from detente.node import (
+    Node,
+    NodeConfig,
+    add_operator,
+    add_peer,
+    free_port,
+    init_node,
+    load_node,
+    log_key,
+    running,
+)
 
 CLOCK = dt.datetime(2021, 3, 1, 12, tzinfo=dt.UTC)
 
@@ -31,13 +39,6 @@ CLOCK = dt.datetime(2021, 3, 1, 12, tzinfo=dt.UTC)
 def fixed_clock() -> dt.datetime:
     """The nodes' clock in these tests."""
     return CLOCK
-
-
-def free_port() -> int:
-    """A TCP port free on loopback just now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -49,7 +50,6 @@ class Running:
     url: str
     token: str
     server: uvicorn.Server
-    thread: threading.Thread
 
     def submit(self, drafts: Any) -> httpx.Response:
         """POST notifications as the node's operator."""
@@ -88,24 +88,9 @@ def serving(
     config: NodeConfig, port: int, *, push: bool = True, clock: Callable[[], dt.datetime] = fixed_clock
 ) -> Iterator[Running]:
     """Serve a node on loopback until the block ends (the server stopped, the store closed)."""
-    node = Node(load_node(config.directory), clock=clock)
-    token = add_operator(node.config, f"op-{free_port()}")
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(node, push=push), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the node did not start")
-        time.sleep(0.02)
-    try:
-        yield Running(node.config, node, f"http://127.0.0.1:{port}", token, server, thread)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        node.close()
+    with Node(load_node(config.directory), clock=clock) as node, running(node, port, push=push) as server:
+        token = add_operator(node.config, f"op-{free_port()}")
+        yield Running(node.config, node, f"http://127.0.0.1:{port}", token, server)
 
 
 @contextlib.contextmanager
@@ -114,6 +99,15 @@ def pair(root: Path, **options: Any) -> Iterator[tuple[Running, Running]]:
     us, ru = make_pair(root)
     with serving(us, port_of(us, ru), **options) as a, serving(ru, port_of(ru, us), **options) as b:
         yield a, b
+
+
+def stopped(running_node: Running) -> bool:
+    """Whether nothing answers on the node's port any more."""
+    try:
+        httpx.get(f"{running_node.url}/checkpoint", timeout=1)
+    except httpx.TransportError:
+        return True
+    return False
 
 
 def wait_for(condition: Callable[[], bool], what: str, seconds: float = 30) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from cryptography.exceptions import InvalidSignature
-from tests.node_harness import Running, initial, pair
+from tests.node_harness import Running, initial, pair, stopped, wait_for
 from tests.test_node_exchange import elimination, first_uids
 from tlog_scales import signing as scales_signing
 from tlog_scales import tlog as scales_tlog
@@ -178,7 +178,7 @@ def test_an_unreachable_peer_is_503_and_can_be_retried(nodes: tuple[Running, Run
     us, ru = nodes
     note = note_of(us, 4)
     us.server.should_exit = True  # US's node goes down: RU cannot fetch the tiles
-    us.thread.join(timeout=30)
+    wait_for(lambda: stopped(us), "US's node to stop")
     answer = post(ru, body(0, note))
     assert answer.status_code == 503
     assert answer.headers["retry-after"]

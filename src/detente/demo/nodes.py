@@ -19,7 +19,6 @@ Everything runs in one process (the nodes on threads, their exchange over HTTP);
 from __future__ import annotations
 
 import datetime as dt
-import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -35,17 +34,11 @@ from detente.demo.plans import TREATY
 from detente.errors import NodeError
 from detente.ledger import Accepted, PartyState
 from detente.ledger.timeline import TimelineRow, data_dates, timeline
-from detente.node import Node, add_peer, init_node, load_node, log_key, node_status, running
+from detente.node import Node, add_peer, free_port, init_node, load_node, log_key, node_status, running
 from detente.node.exchange import cosigned_size
 
 PARTIES = ("US", "RU")
 _SYNC_SECONDS = 120.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -112,7 +105,7 @@ def demo_nodes(directory: Path) -> Iterator[dict[str, Node]]:
                 save_key(demo_key(party), key)
             init_node(folder, party, TREATY, key=key)
         configs[party] = load_node(folder)
-    ports = {party: _free_port() for party in PARTIES}
+    ports = {party: free_port() for party in PARTIES}
     for party in PARTIES:
         config = configs[party]
         for other in PARTIES:

@@ -21,7 +21,7 @@ from detente.node.config import (
 from detente.node.exchange import Pusher, push
 from detente.node.mirror import follow
 from detente.node.runtime import Node
-from detente.node.server import running, serve_node
+from detente.node.server import free_port, running, serve_node
 from detente.node.status import node_status
 from detente.node.tiles import (
     TileRef,
@@ -48,6 +48,7 @@ __all__ = [
     "add_peer",
     "create_app",
     "follow",
+    "free_port",
     "init_node",
     "load_node",
     "log_key",

@@ -7,6 +7,7 @@ long as a ``with`` block lasts (the demo, the tests, the benchmarks).
 from __future__ import annotations
 
 import contextlib
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -43,6 +44,13 @@ def serve_node(
         uvicorn.Server(config).run()
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port free on ``host`` just now (for nodes started on loopback: the demo, tests, benchmarks)."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
 @contextlib.contextmanager
 def running(node: Node, port: int, *, push: bool = True, host: str = "127.0.0.1") -> Iterator[uvicorn.Server]:
     """Serve an open node on a thread until the block ends (then the server stops; the node stays open)."""
@@ -65,4 +73,4 @@ def running(node: Node, port: int, *, push: bool = True, host: str = "127.0.0.1"
         thread.join(timeout=30)
 
 
-__all__ = ["running", "serve_node"]
+__all__ = ["KEEP_ALIVE", "free_port", "running", "serve_node"]
