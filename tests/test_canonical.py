@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
@@ -229,6 +230,12 @@ FACILITY = st.fixed_dictionaries(
 )
 DECLARATION = st.fixed_dictionaries({"facilities": st.lists(FACILITY, max_size=3), "items": st.lists(ITEM, max_size=3)})
 STATUS = st.sampled_from(Status)
+
+
+def _time_text(seconds: int) -> str:
+    return f"{dt.datetime.fromtimestamp(seconds, dt.UTC):%Y-%m-%dT%H:%M:%SZ}"
+
+
 CONTENT: dict[Type, st.SearchStrategy[dict[str, Any]]] = {
     Type.INITIAL_DATA: DECLARATION,
     Type.DATA_UPDATE: DECLARATION,
@@ -250,6 +257,10 @@ CONTENT: dict[Type, st.SearchStrategy[dict[str, Any]]] = {
         optional={"uids": st.lists(UID, max_size=3)},
     ),
     Type.RECEIPT: st.fixed_dictionaries({"of": REF}),
+    Type.KEY_ROTATION: st.fixed_dictionaries(
+        {"public_key": st.binary(min_size=32, max_size=32).map(lambda b: base64.b64encode(b).decode())},
+        optional={"revoke_previous_as_of": st.integers(0, 4_102_444_800).map(_time_text)},
+    ),
     Type.INSPECTION: st.fixed_dictionaries(
         {
             "inspected": PARTY,

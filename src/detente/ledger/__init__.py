@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from detente.ledger.audit import verify_store
-    from detente.ledger.chain import GENESIS, Entry, verify_chain
+    from detente.ledger.chain import GENESIS, Entry, KeyPeriod, key_at_size, verify_chain
     from detente.ledger.checkpoints import checkpoint_note, log_origin
     from detente.ledger.convert import declaration_from_state, initial_data
     from detente.ledger.exchange import export_lines, read_export
     from detente.ledger.memory import MemoryStore
     from detente.ledger.notifications import Type, format_time, parse_notification
     from detente.ledger.port import CheckpointRecord, Closing, CosignatureRecord, LedgerStore, PartyRecord
-    from detente.ledger.replay import diff, history, moment, replay_store
+    from detente.ledger.replay import diff, history, key_history, moment, replay_store
     from detente.ledger.rules import Flag
     from detente.ledger.state import PartyState, to_force
     from detente.ledger.timeline import TimelineRow, data_dates
@@ -33,14 +33,14 @@ if TYPE_CHECKING:
 
 _WHERE = {
     "audit": ("verify_store",),
-    "chain": ("GENESIS", "Entry", "verify_chain"),
+    "chain": ("GENESIS", "Entry", "KeyPeriod", "key_at_size", "verify_chain"),
     "checkpoints": ("checkpoint_note", "log_origin"),
     "convert": ("declaration_from_state", "initial_data"),
     "exchange": ("export_lines", "read_export"),
     "memory": ("MemoryStore",),
     "notifications": ("Type", "format_time", "parse_notification"),
     "port": ("CheckpointRecord", "Closing", "CosignatureRecord", "LedgerStore", "PartyRecord"),
-    "replay": ("diff", "history", "moment", "replay_store"),
+    "replay": ("diff", "history", "key_history", "moment", "replay_store"),
     "rules": ("Flag",),
     "state": ("PartyState", "to_force"),
     "timeline": ("TimelineRow", "data_dates"),
@@ -56,6 +56,7 @@ __all__ = [  # the names of _WHERE, as a list the tools can read (tests/test_pac
     "CosignatureRecord",
     "Entry",
     "Flag",
+    "KeyPeriod",
     "Ledger",
     "LedgerStore",
     "MemoryStore",
@@ -71,6 +72,8 @@ __all__ = [  # the names of _WHERE, as a list the tools can read (tests/test_pac
     "format_time",
     "history",
     "initial_data",
+    "key_at_size",
+    "key_history",
     "log_origin",
     "moment",
     "parse_notification",

@@ -6,7 +6,9 @@ Rules:
    each data exchange in it, at the size that ends with it (its sequence number); other notifications get none.
 2. A checkpoint is a C2SP signed note (:mod:`detente.crypto.note`): origin ``detente/TREATY/PARTY``, the size, and
    the RFC 9162 root of the party's entries up to that size, one leaf per entry (its signed payload bytes). It is
-   signed with the key that signs the entries, under the origin as key name.
+   signed, under the origin as key name, with the key that signed the exchange: the party's key current at that
+   size (an exchange is not a key rotation, so the key that signs it is the key after it too; chain rule 4 of
+   :mod:`detente.ledger.chain`).
 3. The root comes from the stored tree's frontier where the batch starts (read through the port, at most one
    node per level) and the batch's own leaves. The store computes the same root as it appends and refuses the whole
    batch, checkpoint and entries alike, if the two differ.
@@ -37,9 +39,16 @@ def checkpoint_note(record: PartyRecord, size: int, root: bytes, signer: Signer)
 
 
 def exchange_checkpoints(
-    store: LedgerStore, record: PartyRecord, batch: Sequence[Entry], types: Sequence[str], signer: Signer
+    store: LedgerStore,
+    record: PartyRecord,
+    batch: Sequence[Entry],
+    types: Sequence[str],
+    signers: Sequence[Signer],
 ) -> list[CheckpointRecord]:
-    """The checkpoints to record with ``batch`` (one party's entries, in order; ``types`` their types): rules 1–3."""
+    """The checkpoints to record with ``batch``: rules 1–3.
+
+    ``batch`` is one party's entries, in order; ``types`` their types, and ``signers`` the signer of each.
+    """
     sizes = {entry.seq for entry, kind in zip(batch, types, strict=True) if kind in EXCHANGES}
     if not sizes:
         return []
@@ -50,7 +59,7 @@ def exchange_checkpoints(
     for entry in batch[: max(sizes) - start]:
         grow([(party, entry.seq, entry.payload)], lambda _party, _size: edge)
         if entry.seq in sizes:
-            out.append(checkpoint_note(record, entry.seq, edge.root(), signer))
+            out.append(checkpoint_note(record, entry.seq, edge.root(), signers[entry.seq - 1 - start]))
     return out
 
 

@@ -2,7 +2,8 @@
 
 Every notification has the same envelope — sending party, sequence number, time sent, time the change took
 effect, treaty reference, the notifications it follows, type, content and remarks — and a content whose schema
-depends on its type. Times are UTC, written ``YYYY-MM-DDTHH:MM:SSZ``; a bare date means midnight UTC.
+depends on its type. Times are UTC, written ``YYYY-MM-DDTHH:MM:SSZ``; a bare date means midnight UTC. One type is
+the ledger's own rather than the treaty's: ``key-rotation``, by which a party changes the key it signs with.
 docs/notifications.md describes every type and field, and a test checks that it does.
 
 The schemas are typed dicts validated by pydantic (strict about unknown keys): validation returns the plain
@@ -85,6 +86,7 @@ class Type(StrEnum):
     EXHIBITION = "exhibition"
     RECEIPT = "receipt"
     INSPECTION = "inspection"
+    KEY_ROTATION = "key-rotation"
 
 
 @with_config(_STRICT)
@@ -261,6 +263,26 @@ class Inspection(TypedDict):
     selection: NotRequired[Literal["chosen", "random"]]
 
 
+# An Ed25519 public key in base64, in its one canonical form: 43 characters and one "=", the last character's two
+# unused bits zero (so that two texts never name one key).
+PublicKey = Annotated[
+    str,
+    Field(pattern=r"^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$", description="Ed25519 public key, 32 bytes in base64."),
+]
+
+
+@with_config(_STRICT)
+class KeyRotation(TypedDict):
+    """The party's signing key changes: the entries after this one are signed by ``public_key``.
+
+    Signed, like every entry, by the key it replaces. ``revoke_previous_as_of`` revokes that key as of a time (a key
+    reported compromised): nothing it signs dated after that is accepted, but this rotation.
+    """
+
+    public_key: PublicKey
+    revoke_previous_as_of: NotRequired[Time]
+
+
 CONTENT: dict[Type, Any] = {
     Type.INITIAL_DATA: Declaration,
     Type.DATA_UPDATE: Declaration,
@@ -274,6 +296,7 @@ CONTENT: dict[Type, Any] = {
     Type.EXHIBITION: Exhibition,
     Type.RECEIPT: Receipt,
     Type.INSPECTION: Inspection,
+    Type.KEY_ROTATION: KeyRotation,
 }
 
 
@@ -307,6 +330,7 @@ class Notification(TypedDict):
 
 _ENVELOPE = TypeAdapter(Notification)
 _CONTENT = {kind: TypeAdapter(schema) for kind, schema in CONTENT.items()}
+_ROTATION = Type.KEY_ROTATION
 
 
 def parse_notification(data: dict[str, Any], origin: str = "notification") -> dict[str, Any]:
@@ -323,21 +347,36 @@ def parse_notification(data: dict[str, Any], origin: str = "notification") -> di
         payload = cast(dict[str, Any], _ENVELOPE.validate_python(data))  # a new dict: the draft is left as it was
     except ValidationError as exc:
         raise _schema_error(exc, origin, "") from None
+    kind, content = payload["type"], payload["content"]
+    if kind == _ROTATION:
+        content = _rotation_times(content)
     try:
-        payload["content"] = _CONTENT[payload["type"]].validate_python(payload["content"])  # str keys a StrEnum
+        payload["content"] = _CONTENT[kind].validate_python(content)  # str keys a StrEnum
     except ValidationError as exc:
         raise _schema_error(exc, origin, "content") from None
     for key in ("sent", "effective"):
-        try:
-            dt.datetime.fromisoformat(payload[key][:19])  # the pattern held: YYYY-MM-DDTHH:MM:SS then Z
-        except ValueError as exc:
-            raise NotificationError(
-                f"[schema] {payload[key]} is not a real time: {exc}", Location(origin, None, key)
-            ) from None
+        _real_time(payload[key], origin, key)
+    if kind == _ROTATION and "revoke_previous_as_of" in payload["content"]:
+        _real_time(payload["content"]["revoke_previous_as_of"], origin, "content.revoke_previous_as_of")
     if payload["effective"] > payload["sent"]:
         why = f"[schema] effective time {payload['effective']} is after the time sent"
         raise NotificationError(why, Location(file=origin, field="effective"))
     return payload
+
+
+def _real_time(text: str, origin: str, field: str) -> None:
+    """A time the schema's pattern let through is a real one (no 31 April)."""
+    try:
+        dt.datetime.fromisoformat(text[:19])  # the pattern held: YYYY-MM-DDTHH:MM:SS then Z
+    except ValueError as exc:
+        raise NotificationError(f"[schema] {text} is not a real time: {exc}", Location(origin, None, field)) from None
+
+
+def _rotation_times(content: object) -> object:
+    """A key rotation's content with its revocation time in canonical text, as the envelope's times are."""
+    if isinstance(content, dict) and "revoke_previous_as_of" in content:
+        return {**content, "revoke_previous_as_of": normalize_time(content["revoke_previous_as_of"])}
+    return content
 
 
 def _schema_error(exc: ValidationError, origin: str, prefix: str) -> NotificationError:

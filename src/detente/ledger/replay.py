@@ -1,4 +1,8 @@
-"""Replaying entries into a party's state at any moment, and what the ledger says about an item or a period."""
+"""Replaying entries into a party's state at any moment, and what the ledger says about an item or a period.
+
+Also a party's key history as its stored entries name it (:func:`key_history`): what signs its entries and its
+checkpoints at each size, for a reader that holds the store but no writer (a node checking a peer's checkpoint).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,11 @@ from typing import Any
 
 import orjson
 
-from detente.errors import ChainError
-from detente.ledger.chain import Entry
+from detente.errors import ChainError, LedgerError
+from detente.ledger.chain import KEY_ROTATION, Entry, KeyPeriod, key_periods, rotation_of
 from detente.ledger.notifications import format_time
 from detente.ledger.port import LedgerStore
-from detente.ledger.state import EFFECTS, PartyState, apply, effect_of
+from detente.ledger.state import EFFECTS, PartyState, apply, effect_of, note_rotation
 
 
 def moment(value: dt.date | dt.datetime | None) -> str | None:
@@ -52,6 +56,8 @@ def replay_store(store: LedgerStore, party: str, until: str | None = None) -> Pa
             else:
                 data = loads(payload or b"")  # the port gives the payload where there is no effect
                 kind, effective, content = data["type"], data["effective"], data["content"]
+                if kind == KEY_ROTATION:  # a rotation is stored with no effect (chain rule 6): it is read here
+                    note_rotation(state, data)
             effects.get(kind, nothing)(state, content, effective)
             if effective > latest:  # noqa: PLR1730 - max() costs a call on replay's hottest line
                 latest = effective
@@ -76,6 +82,8 @@ def _replay_row(state: PartyState, effect: bytes | None, payload: bytes) -> None
     else:
         data = orjson.loads(payload)
         kind, effective, content = data["type"], data["effective"], data["content"]
+        if kind == KEY_ROTATION:
+            note_rotation(state, data)
     effect_of(kind)(state, content, effective)
 
 
@@ -95,6 +103,29 @@ def _unreplayable(store: LedgerStore, party: str, until: str | None, exc: Except
     why = f"its stored effect or payload does not replay ({type(exc).__name__}: {exc})"
     hint = "; was the database edited? `detente ledger verify` checks every entry"
     return ChainError(party, seq, why + hint)
+
+
+_ROTATION_MARK = b'"type":"key-rotation"'  # in a rotation's canonical payload; parsed to be sure
+
+
+def key_history(store: LedgerStore, party: str) -> list[KeyPeriod]:
+    """A party's keys as its stored entries name them: the registered key, then each rotation's, in order.
+
+    Each period says which entries the key signs and, where its successor revoked it, as of when; the key that
+    signs the party's checkpoint at a size is :func:`detente.ledger.chain.key_at_size` of these. Read from the
+    stored rows, as replay reads them: ``detente ledger verify`` checks that they are the party's signed entries.
+    A :class:`~detente.ledger.writer.Ledger` gives the same from the state it keeps (``Ledger.key_history``).
+    """
+    record = next((r for r in store.parties() if r.party == party), None)
+    if record is None:
+        raise LedgerError(f"party {party!r} is not registered in this ledger")
+    rotations = []
+    for effect, payload in store.replay_rows(party):
+        if effect is None and payload is not None and _ROTATION_MARK in payload:
+            data = orjson.loads(payload)
+            if data["type"] == KEY_ROTATION:
+                rotations.append(rotation_of(data))
+    return key_periods(record.public_key, rotations)
 
 
 def replay_payloads(party: str, payloads: Iterable[tuple[dict[str, Any], str]], until: str | None = None) -> PartyState:

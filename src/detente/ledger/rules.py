@@ -40,6 +40,15 @@ names the field and the rule (in brackets).
     time, of a kind the type may visit (holding no deployed item, for types that visit only such sites); and, for
     types that count warheads, exactly the number of designated missiles the type allows, each a deployed
     launcher or bomber the inspected party had declared at that site. Items seen are listed once each.
+12. [key] A key rotation takes effect when it is sent (``effective`` is ``sent``) and names, in ``public_key``,
+    an Ed25519 public key (a point of the curve, not one of small order) that the party never held (its registered
+    key, or one an earlier rotation named) and that no other party of the ledger holds or held, registered or
+    rotated to: one key signs for one party, ever. It is signed, like every entry, by the party's current key; the
+    entries after it, and the party's checkpoints from its size on, are signed by the key it names (chain rule 4 of
+    :mod:`detente.ledger.chain`). With ``revoke_previous_as_of``, the key it replaces is revoked as of that time,
+    after which nothing it signs is accepted, but this rotation: its last act, which puts a stop to it. So the time
+    is not after the rotation is sent, nor before an entry that key signed was sent: those entries are in the
+    ledger for good, and a revocation dated before them would make the ledger refuse its own history.
 
 Accepted notifications may carry flags: [late] when sent after the treaty's deadline, and [discrepancy] for
 each difference between a six-monthly update and the state replayed to its date, or between an inspection's
@@ -48,14 +57,17 @@ findings and the inspected party's declaration at the time (:mod:`detente.ledger
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from nacl.bindings import crypto_core_ed25519_is_valid_point
 from pydantic import ValidationError
 
 from detente.catalog.model import Armament, Catalog, Category, SystemType
+from detente.crypto.keys import fingerprint
 from detente.errors import CatalogError, Location, NotificationError
 from detente.forces.vocabulary import FacilityKind, Kind, Status
 from detente.ledger.findings import compare
@@ -107,6 +119,8 @@ class Context:
     # the ledger's registered parties, whose declared types rule 7 checks a declared type against; None: the
     # writer names none, and only the party's own catalog is checked
     parties: Callable[[], Iterable[str]] | None = None
+    registered_key: bytes | None = None  # the party's registered key (rule 12); None: the writer names none
+    keys_of_others: Callable[[], dict[bytes, str]] | None = None  # every key other parties held → that party
 
 
 def _fail(rule: str, why: str, field: str, hint: str | None = None) -> NotificationError:
@@ -304,7 +318,7 @@ def discrepancies(declared: dict[str, Any], replayed: PartyState) -> list[Flag]:
     return flags
 
 
-_NO_DEADLINE = frozenset({Type.RECEIPT, Type.EXHIBITION, Type.INITIAL_DATA, Type.INSPECTION})
+_NO_DEADLINE = frozenset({Type.RECEIPT, Type.EXHIBITION, Type.INITIAL_DATA, Type.INSPECTION, Type.KEY_ROTATION})
 
 
 def _late(payload: dict[str, Any], ctx: Context) -> list[Flag]:
@@ -339,7 +353,7 @@ def late_reference(payload: dict[str, Any], ctx: Context) -> list[Flag]:
         due = dt.datetime.combine(ctx.entry_into_force, dt.time(), dt.UTC) + dt.timedelta(rules.initial_deadline_days)
     elif kind == Type.DATA_UPDATE:
         due = effective + dt.timedelta(days=rules.update_deadline_days)
-    elif kind in (Type.RECEIPT, Type.EXHIBITION, Type.INITIAL_DATA, Type.INSPECTION):
+    elif kind in (Type.RECEIPT, Type.EXHIBITION, Type.INITIAL_DATA, Type.INSPECTION, Type.KEY_ROTATION):
         return []
     else:
         due = effective + dt.timedelta(days=rules.change_deadline_days)
@@ -359,7 +373,7 @@ def _item(state: PartyState, uid: str) -> Any:
 
 
 def check(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag]:
-    """Apply rules 2–11 to a schema-valid notification (as its payload dict); return its flags."""
+    """Apply rules 2–12 to a schema-valid notification (as its payload dict); return its flags."""
     kind = payload["type"]
     if payload["party"] != state.party:
         raise _fail("sender", f"this is {state.party}'s ledger, not {payload['party']}'s", "party")
@@ -400,7 +414,7 @@ def _check_dates(payload: dict[str, Any], ctx: Context) -> None:
         raise _fail("order", why, "sent")
 
 
-# Each type's own rules (7-11), one function per type, looked up by the type's text. They return any flags.
+# Each type's own rules (7-12), one function per type, looked up by the type's text. They return any flags.
 
 
 def _check_exchange(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag]:
@@ -567,6 +581,50 @@ def _check_inspection(state: PartyState, payload: dict[str, Any], ctx: Context) 
     return [Flag("discrepancy", d.describe(inspected, site.id), d.uid, d.kind) for d in compare(content, other, itype)]
 
 
+def _check_key_rotation(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag]:
+    """Rule 12."""
+    content, sent = payload["content"], payload["sent"]
+    if payload["effective"] != sent:
+        why = f"a key rotation takes effect when it is sent ({sent}), not at {payload['effective']}"
+        raise _fail("key", why, "effective", f"say effective = {sent}")
+    key = base64.b64decode(content["public_key"])  # the schema's pattern: 32 bytes, canonical base64
+    if not crypto_core_ed25519_is_valid_point(key):
+        why = f"{content['public_key']} is not an Ed25519 public key: no signature could ever verify with it"
+        raise _fail("key", why, "content.public_key", "give the public key of a key made by `detente keys generate`")
+    held = {r.public_key: f"the key #{r.seq} named" for r in state.rotations}
+    if ctx.registered_key is not None:
+        held.setdefault(ctx.registered_key, "its registered key")
+    if key in held:
+        why = f"{state.party} held key {fingerprint(key)} before ({held[key]}): a rotation names a key never used"
+        raise _fail("key", why, "content.public_key", "generate a new key")
+    others = {} if ctx.keys_of_others is None else ctx.keys_of_others()
+    if key in others:
+        why = (
+            f"key {fingerprint(key)} is {others[key]}'s: one key signs for one party, or a signature could not say "
+            "which party made it"
+        )
+        raise _fail("key", why, "content.public_key", f"generate a key for {state.party}")
+    revoked = content.get("revoke_previous_as_of")
+    if revoked is None:
+        return []
+    field = "content.revoke_previous_as_of"
+    if revoked > sent:
+        why = (
+            f"revokes the key it replaces as of {revoked}, after the rotation is sent ({sent}): that key signs "
+            "nothing after the rotation anyway, and a revocation states when it was compromised, by now at the latest"
+        )
+        raise _fail("key", why, field, f"revoke it as of {sent} or earlier")
+    since = state.rotations[-1].seq if state.rotations else 0
+    if state.seq > since and revoked < state.last_sent:
+        why = (
+            f"revokes the key it replaces as of {revoked}, but that key signed #{state.seq}, sent {state.last_sent}, "
+            "after that: entries in the ledger are accepted for good, and a revoked key's are not after its revocation"
+        )
+        hint = f"revoke it as of {state.last_sent} or later; a correction of what it signed is a new notification"
+        raise _fail("key", why, field, hint)
+    return []
+
+
 _BY_TYPE: dict[str, Callable[[PartyState, dict[str, Any], Context], list[Flag]]] = {
     Type.INITIAL_DATA: _check_exchange,
     Type.DATA_UPDATE: _check_exchange,
@@ -580,4 +638,5 @@ _BY_TYPE: dict[str, Callable[[PartyState, dict[str, Any], Context], list[Flag]]]
     Type.EXHIBITION: _check_exhibition,
     Type.RECEIPT: _check_receipt,
     Type.INSPECTION: _check_inspection,
+    Type.KEY_ROTATION: _check_key_rotation,
 }

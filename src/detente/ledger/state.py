@@ -22,6 +22,10 @@ added since. What an entry leaves unsaid is read so:
    of :func:`to_force` says so in its remarks (:data:`ASSUMED_ARMAMENT`), so counts of older ledgers are as
    they were, and where they rest on it can be seen.
 3. A conversion leaves the item equipped for no nuclear armament (``none``).
+
+A key rotation changes no declared item: the state keeps it (``rotations``, with its sequence number), so that the
+writer knows which key signs the party's next entry (:mod:`detente.ledger.chain`, rule 4). A rotation takes effect
+when it is sent (the rules), so a state as of a moment holds exactly the rotations sent by then.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from typing import Any
 from detente.catalog.model import Armament, Catalog, SystemType
 from detente.forces.model import Facility, Force, ForceInfo, ItemRow
 from detente.forces.vocabulary import FacilityKind, Kind, Role, Status
+from detente.ledger.chain import KEY_ROTATION, Rotation, rotation_of
 
 ASSUMED_ARMAMENT = (
     "assumed: equipped for {armament}, the first armament of its type: its declaration states none, as "
@@ -91,6 +96,7 @@ class PartyState:
     # system types its data exchanges declared (id → definition as signed), and the effective time of the first
     systems: dict[str, dict[str, Any]] = field(default_factory=dict)
     systems_since: dict[str, str] = field(default_factory=dict)
+    rotations: list[Rotation] = field(default_factory=list)  # its key rotations, in sequence order
     _catalog: tuple[Catalog, int, Catalog] | None = field(default=None, repr=False, compare=False)
 
     def copy(self) -> PartyState:
@@ -103,6 +109,7 @@ class PartyState:
             inspections=list(self.inspections),
             systems=dict(self.systems),
             systems_since=dict(self.systems_since),
+            rotations=list(self.rotations),
         )
 
 
@@ -250,10 +257,17 @@ def effect_of(kind: str) -> Effect:
     return EFFECTS.get(kind, _nothing)
 
 
+def note_rotation(state: PartyState, payload: dict[str, Any]) -> None:
+    """Keep a key rotation's payload on the state (its effect, which needs its sequence number)."""
+    state.rotations.append(rotation_of(payload))
+
+
 def apply(state: PartyState, payload: dict[str, Any], entry_hash: str) -> None:
     """Apply one appended notification to a state (trusted: the rules were checked at append)."""
-    effective = payload["effective"]
-    EFFECTS.get(payload["type"], _nothing)(state, payload["content"], effective)
+    effective, kind = payload["effective"], payload["type"]
+    EFFECTS.get(kind, _nothing)(state, payload["content"], effective)
+    if kind == KEY_ROTATION:
+        note_rotation(state, payload)
     state.seq = payload["seq"]
     state.head = entry_hash
     if effective > state.latest_effective:  # noqa: PLR1730 - max() costs a call on replay's hottest line

@@ -6,18 +6,22 @@ Rules, in order:
    every store: a lock per ledger object, and the store's check, under its write lock, that a batch follows the
    party's head. A batch another process got ahead of is made again once on the state that process left (a
    refusal then is a refusal on that state); a second conflict says "busy" and stores nothing.
-2. A party is registered once, with its public key and the treaty its notifications are judged under. The
-   ledger signs for a party only with a :class:`~detente.crypto.keys.Signer` it was given whose public key is the
-   registered one.
+2. A party is registered once, with its public key and the treaty its notifications are judged under; the key is
+   refused if any party holds or held it (registered, or named by a key rotation). The ledger signs for a party
+   only with a :class:`~detente.crypto.keys.Signer` it was given whose public key is the party's current one: the
+   registered key until a key rotation names another (rule 12 of :mod:`detente.ledger.rules`). A batch that
+   rotates the key signs the rotation with the key it replaces and what follows it with the key it names, so it
+   needs both signers; a rotation at the end of a batch needs only the first.
 3. A batch of notifications is checked whole before anything is written: each one against the state left by
    the ones before it (:mod:`detente.ledger.rules`). The first refusal refuses the batch and names the
    notification, the field and the rule; nothing is appended and the in-memory state is rebuilt from storage.
-4. Each accepted notification is canonicalised, signed and chained to the previous entry; the batch's first
-   signature is verified with the registered key (a signer holding another key is caught before anything is
-   written). The batch is appended in one transaction, with a checkpoint signed by the same signer for each data
-   exchange in it (:mod:`detente.ledger.checkpoints`).
+4. Each accepted notification is canonicalised, signed and chained to the previous entry; the first signature
+   each signer makes in the batch is verified with the key it is to sign with (a signer holding another key is
+   caught before anything is written). The batch is appended in one transaction, with a checkpoint for each data
+   exchange in it, signed by the exchange's signer (:mod:`detente.ledger.checkpoints`).
 5. Importing signed entries (from an export or a peer) checks every link and signature, the schema and every rule
-   first, and then appends them all, or nothing.
+   first, and then appends them all, or nothing. Signatures are checked with the key current at each entry,
+   following the key rotations among the entries imported, whether or not this ledger held any of them before.
 6. A batch whose notifications are exactly the ledger's last ones (each draft, given that entry's number and
    ``prev``, validates to the payload stored) is a retried submit: nothing is appended, and the entries are
    returned marked ``repeated``. Two notifications equal to the second, sent time included, are one notice.
@@ -33,11 +37,11 @@ from typing import Any, NamedTuple
 from detente.catalog.model import Catalog
 from detente.crypto.keys import Signer, fingerprint, verify
 from detente.errors import ChainError, ConflictError, LedgerError, Location, NotificationError
-from detente.ledger.chain import Entry, check_entry, seal
+from detente.ledger.chain import KEY_ROTATION, Entry, KeyPeriod, Keys, key_periods, seal
 from detente.ledger.checkpoints import exchange_checkpoints
 from detente.ledger.notifications import format_time, parse_notification
 from detente.ledger.port import Closing, LedgerStore, PartyRecord
-from detente.ledger.replay import replay_payloads, replay_store
+from detente.ledger.replay import key_history, replay_payloads, replay_store
 from detente.ledger.rules import CLOCK_TOLERANCE, Context, Flag, check
 from detente.ledger.state import PartyState, apply, party_catalog
 from detente.treaty.model import Treaty
@@ -122,6 +126,13 @@ class Ledger(Closing):
                     f"party, or a signature could not say which party made it",
                     hint=f"generate a key for {party}",
                 )
+        rotated = self._keys_of_others(party)
+        if public_key in rotated:
+            raise LedgerError(
+                f"key {fingerprint(public_key)} was {rotated[public_key]}'s, named by a key rotation: one key signs "
+                f"for one party, or a signature could not say which party made it",
+                hint=f"generate a key for {party}",
+            )
         record = PartyRecord(party, public_key, treaty)
         self.store.add_party(record)
         return record
@@ -132,6 +143,22 @@ class Ledger(Closing):
             self.party(party)
             self._states[party] = replay_store(self.store, party)
         return self._states[party]
+
+    def key_history(self, party: str) -> list[KeyPeriod]:
+        """The party's keys: the registered one, then each key rotation's, with the entries each signs.
+
+        The key that signs the party's checkpoint at a size is :func:`detente.ledger.chain.key_at_size` of these.
+        """
+        return key_periods(self.party(party).public_key, self.state(party).rotations)
+
+    def _keys_of_others(self, party: str) -> dict[bytes, str]:
+        """Every key another party holds or held (registered, or named by a rotation) → that party (rules 2, 12)."""
+        held: dict[bytes, str] = {}
+        for record in self.store.parties():
+            if record.party != party:
+                # read from the store, not a kept state: another process may have rotated the key since
+                held.update((period.public_key, record.party) for period in key_history(self.store, record.party))
+        return held
 
     def catalog_of(self, party: str) -> Catalog:
         """The party's catalog: the writer's, and the system types the party's data exchanges declared."""
@@ -180,18 +207,27 @@ class Ledger(Closing):
             treaty.dates.expires,
             latest,
             parties=lambda: [r.party for r in self.store.parties()],
+            registered_key=record.public_key,
+            keys_of_others=lambda: self._keys_of_others(record.party),
         )
 
     def signer(self, party: str) -> Signer:
-        """The signer for a party's registered key (rule 2), or a :class:`LedgerError` naming the key wanted."""
-        record = self.party(party)
-        signer = self._signers.get(record.public_key)
+        """The signer for a party's current key (rule 2), or a :class:`LedgerError` naming the key wanted."""
+        return self._signer(self.party(party), self.state(party))
+
+    def _signer(self, record: PartyRecord, state: PartyState, after_rotation: str = "") -> Signer:
+        key = state.rotations[-1].public_key if state.rotations else record.public_key
+        signer = self._signers.get(key)
         if signer is None:
             held = ", ".join(fingerprint(k) for k in self._signers) or "none"
-            raise LedgerError(
-                f"this ledger holds no signer for {party}'s registered key {fingerprint(record.public_key)}",
-                hint=f"keys held: {held}; pass {party}'s key",
-            )
+            which = f"current key (named by #{state.rotations[-1].seq})" if state.rotations else "registered key"
+            why = f"this ledger holds no signer for {record.party}'s {which} {fingerprint(key)}"
+            if after_rotation:
+                why += f", which signs {after_rotation}: nothing was stored"
+                hint = f"keys held: {held}; pass the key the rotation names too, or submit the rotation alone"
+            else:
+                hint = f"keys held: {held}; pass {record.party}'s key"
+            raise LedgerError(why, hint=hint)
         return signer
 
     def submit(self, party: str, drafts: Sequence[dict[str, Any]], origin: str | Sequence[str] = "") -> list[Accepted]:
@@ -201,14 +237,13 @@ class Ledger(Closing):
         draft's own name (drafts from several files, submitted as one batch).
         """
         record = self.party(party)
-        signer = self.signer(party)
         with self._lock:
             try:
-                return self._submit(record, signer, drafts, origin)
+                return self._submit(record, drafts, origin)
             except ConflictError:  # rule 1: another process appended first; once more, on the state it left
                 self._states.pop(party, None)
             try:
-                return self._submit(record, signer, drafts, origin)
+                return self._submit(record, drafts, origin)
             except ConflictError:
                 self._states.pop(party, None)
                 raise LedgerError(
@@ -217,7 +252,7 @@ class Ledger(Closing):
                 ) from None
 
     def _submit(
-        self, record: PartyRecord, signer: Signer, drafts: Sequence[dict[str, Any]], origin: str | Sequence[str]
+        self, record: PartyRecord, drafts: Sequence[dict[str, Any]], origin: str | Sequence[str]
     ) -> list[Accepted]:
         party = record.party
         state = self.state(party)
@@ -226,9 +261,12 @@ class Ledger(Closing):
             return repeated
         pending: list[tuple[dict[str, Any], str]] = []
         batch: list[Entry] = []
+        signers: list[Signer] = []  # each entry's
+        firsts: list[int] = [0]  # where each signer starts signing: the batch's first entry, and after rotations
         accepted: list[Accepted] = []
         ctx = self._context(record, pending)
         try:
+            signer = self._signer(record, state)
             for i, draft in enumerate(drafts):
                 # a draft that names its own party, number or prev keeps them, and the rules judge them
                 data = {"party": party, "seq": state.seq + 1, "prev": state.head, **draft}
@@ -242,18 +280,31 @@ class Ledger(Closing):
                 apply(state, payload, entry.hash_hex)
                 pending.append((payload, entry.hash_hex))
                 batch.append(entry)
+                signers.append(signer)
                 accepted.append(Accepted(party, entry.seq, entry.hash_hex, tuple(flags)))
-            if batch and not verify(record.public_key, batch[0].payload, batch[0].signature):
-                raise LedgerError(
-                    f"the signer's signature does not verify with {party}'s registered key: nothing was stored",
-                    hint="is the signing service holding another key?",
-                )
-            checkpoints = exchange_checkpoints(self.store, record, batch, [p["type"] for p, _ in pending], signer)
+                if payload["type"] == KEY_ROTATION and i + 1 < len(drafts):  # what follows is the new key's
+                    signer = self._signer(record, state, f"the notifications after the key rotation #{entry.seq}")
+                    firsts.append(i + 1)
+            for first in firsts if batch else ():
+                self._check_signer(record, state, batch[first])
+            types = [p["type"] for p, _ in pending]
+            checkpoints = exchange_checkpoints(self.store, record, batch, types, signers)
             self.store.append(batch, checkpoints)
         except BaseException:
             self._states.pop(party, None)
             raise
         return accepted
+
+    @staticmethod
+    def _check_signer(record: PartyRecord, state: PartyState, entry: Entry) -> None:
+        """Rule 4: a signer's first signature in a batch verifies with the key it signs for (``state``: after it)."""
+        keys = Keys(record.public_key, [r for r in state.rotations if r.seq < entry.seq])
+        if not verify(keys.current, entry.payload, entry.signature):
+            which = f"current key {keys.name(keys.current)}" if keys.rotations else "registered key"
+            raise LedgerError(
+                f"the signer's signature does not verify with {record.party}'s {which}: nothing was stored",
+                hint="is the signing service holding another key?",
+            )
 
     def _repeated(self, state: PartyState, drafts: Sequence[dict[str, Any]]) -> list[Accepted]:
         """Rule 6: the ledger's last entries, if the batch is exactly what they say (a retried submit); else none."""
@@ -290,6 +341,7 @@ class Ledger(Closing):
         registered = party in {r.party for r in self.store.parties()}
         with self._lock:
             state = self.state(party).copy() if registered else PartyState(party)
+            keys = Keys(record.public_key, state.rotations)  # followed through the entries, as verify does
             pending: list[tuple[dict[str, Any], str]] = []
             ctx = self._context(record, pending, alongside)
             fresh: list[Entry] = []
@@ -299,11 +351,14 @@ class Ledger(Closing):
                     if stored.hash != entry.hash:
                         raise ChainError(party, entry.seq, "differs from the entry this ledger already holds")
                     continue
-                problem, payload = check_entry(entry, record.public_key, state.seq + 1, state.head)
+                problem, payload = keys.check(entry, state.seq + 1, state.head)
                 if problem is not None:
                     raise ChainError(party, entry.seq, problem)
                 _in_schema(f"{party} #{entry.seq}", payload)
                 _located(f"{party} #{entry.seq}", state, payload, ctx)
+                fault = keys.follow(entry.seq, payload)  # the rules refused a bad rotation already: this is a guard
+                if fault is not None:
+                    raise ChainError(party, *fault)
                 apply(state, payload, entry.hash_hex)
                 pending.append((payload, entry.hash_hex))
                 fresh.append(entry)
