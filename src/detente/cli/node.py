@@ -9,8 +9,9 @@ import typer
 from rich.table import Table
 
 from detente.cli.common import JsonOption, console, plain, print_json, shown
+from detente.crypto.keys import PartyKey, fingerprint, save_key
 from detente.errors import InputError, Location
-from detente.node import Node, init_node, load_node, log_key, node_status, serve_node
+from detente.node import Node, init_node, load_node, log_key, node_status, serve_node, set_key
 from detente.node import add_operator as make_operator
 from detente.node import add_peer as configure_peer
 
@@ -86,6 +87,43 @@ def add_operator(
         return
     console.print(f"token for {shown(name)} (shown once; the node keeps its SHA-256):")
     console.print(plain(token))
+
+
+@app.command("rotate-key")
+def rotate_key(
+    directory: NodeDir,
+    revoke_as_of: Annotated[
+        str | None,
+        typer.Option("--revoke-as-of", help="Revoke the current key as of this UTC time (it was compromised)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Rotate the node's key: a new key file, a key-rotation notification signed by the current key, node.toml updated.
+
+    Stop the node first (`detente serve` holds the key it started with); its peers follow the rotation when they
+    mirror it.
+    """
+    config = load_node(directory)
+    number = 2
+    while (config.directory / f"{config.party}-{number}.key").exists():
+        number += 1
+    name = f"{config.party}-{number}.key"
+    new = PartyKey.generate(config.party)
+    save_key(new, config.directory / name)
+    try:
+        with Node(config) as node:
+            accepted = node.rotate_key(new, revoke_as_of)
+    except BaseException:
+        (config.directory / name).unlink()  # refused: no key file that signs nothing
+        raise
+    config = set_key(config, name)
+    facts = {"party": config.party, "seq": accepted.seq, "key_file": name, "public_key": fingerprint(new.public_key)}
+    if as_json:
+        print_json(facts)
+        return
+    console.print(
+        f"{shown(config.party)}'s key is now {facts['public_key']} ({shown(name)}), from entry #{accepted.seq + 1}"
+    )
 
 
 @app.command("status")

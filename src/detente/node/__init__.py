@@ -17,6 +17,7 @@ from detente.node.config import (
     log_key,
     operator_of,
     origin_of,
+    set_key,
 )
 from detente.node.exchange import Pusher, push
 from detente.node.mirror import follow
@@ -60,6 +61,7 @@ __all__ = [
     "read_resource",
     "running",
     "serve_node",
+    "set_key",
     "split_entries",
     "split_signed",
     "tile_path",

@@ -238,6 +238,15 @@ def add_peer(config: NodeConfig, party: str, url: str, key: str) -> NodeConfig:
     return load_node(config.directory)
 
 
+def set_key(config: NodeConfig, key_file: str) -> NodeConfig:
+    """Point the node at another key file (after a key rotation), checked as ``node.toml`` is read."""
+    data = _File.model_validate(parse_toml(read_text(config.directory / CONFIG), CONFIG))
+    candidate = data.model_copy(update={"key": key_file})
+    load_key(config.directory / key_file, config.party)  # the key is checked before it is named
+    _write_config(config.directory, candidate)
+    return load_node(config.directory)
+
+
 def log_key(config: NodeConfig) -> str:
     """The verifier key of the node's own log, to give to its peers."""
     return verifier_key(Verifier(config.origin, config.key().public_key))
@@ -292,4 +301,5 @@ __all__ = [
     "log_key",
     "operator_of",
     "origin_of",
+    "set_key",
 ]

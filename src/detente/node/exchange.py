@@ -101,7 +101,8 @@ def push(node: Node, peer: Peer, post: Post, alarm: AlarmLog) -> str:
 
 def _keep(node: Node, peer: Peer, size: int, note_text: str, answer: str) -> str:
     """Rule 4: keep the peer's cosignatures of the checkpoint sent."""
-    witness = Verifier(origin_of(node.config.treaty, peer.party), peer.verifier.public_key, COSIGNATURE_V1)
+    current = node.ledger.key_history(peer.party)[-1].public_key  # after rotations, the peer cosigns with its latest
+    witness = Verifier(origin_of(node.config.treaty, peer.party), current, COSIGNATURE_V1)
     note = parse_note(note_text)
     kept = 0
     for line in answer.splitlines():

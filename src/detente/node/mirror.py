@@ -29,7 +29,7 @@ from detente.crypto.merkle import leaf_hash
 from detente.crypto.note import Checkpoint
 from detente.crypto.stored_tree import Frontier, StoredTree
 from detente.errors import ChainError, InputError, PeerRequestError
-from detente.ledger.chain import Entry
+from detente.ledger.chain import Entry, Rotation, rotation_of
 from detente.node.runtime import Node
 from detente.node.tiles import FULL, SIGNED, TileRef, split_signed
 
@@ -50,8 +50,34 @@ def _fetch_signed(fetch: Fetch, start: int, stop: int) -> list[tuple[bytes, byte
     return out
 
 
-def follow(node: Node, party: str, checkpoint: Checkpoint, fetch: Fetch, alarm: Alarm) -> int:
-    """Mirror ``party``'s log up to ``checkpoint`` (rules 1–4); return how many entries were added."""
+def follow(node: Node, party: str, checkpoint: Checkpoint, fetch: Fetch, alarm: Alarm, *, write: bool = True) -> int:
+    """Mirror ``party``'s log up to ``checkpoint`` (rules 1–4); return how many entries were added.
+
+    With ``write`` false everything is fetched and checked and nothing is stored: the witness does so to learn a
+    key rotation the checkpoint's signature may rest on before it takes anything.
+    """
+    return len(_verified(node, party, checkpoint, fetch, alarm, write=write))
+
+
+def checked_entries(node: Node, party: str, checkpoint: Checkpoint, fetch: Fetch, alarm: Alarm) -> list[Entry]:
+    """The entries the mirror lacks up to ``checkpoint``, fetched and checked whole (rules 1–3), not stored."""
+    return _verified(node, party, checkpoint, fetch, alarm, write=False)
+
+
+def rotations_up_to(node: Node, party: str, entries: list[Entry]) -> list[Rotation]:
+    """The party's key rotations: those mirrored, then those among ``entries`` (which follow the mirror)."""
+    found = [e.notification() for e in entries]
+    return [*node.ledger.state(party).rotations, *(rotation_of(p) for p in found if p["type"] == "key-rotation")]
+
+
+def fetched_rotations(node: Node, party: str, checkpoint: Checkpoint, fetch: Fetch, alarm: Alarm) -> list[Rotation]:
+    """The party's key rotations up to ``checkpoint``, learnt from entries fetched and checked, not stored."""
+    return rotations_up_to(node, party, checked_entries(node, party, checkpoint, fetch, alarm))
+
+
+def _verified(
+    node: Node, party: str, checkpoint: Checkpoint, fetch: Fetch, alarm: Alarm, *, write: bool
+) -> list[Entry]:
     store = node.store
     have = store.tree_size(party)
     size = checkpoint.size
@@ -60,7 +86,7 @@ def follow(node: Node, party: str, checkpoint: Checkpoint, fetch: Fetch, alarm: 
             why = f"its checkpoint at size {size} has another root than the entries it signed and this node holds"
             alarm("fork", why)
             raise PeerRequestError(422, why)
-        return 0
+        return []
     try:
         signed = _fetch_signed(fetch, have, size)
     except PeerRequestError as exc:
@@ -81,11 +107,12 @@ def follow(node: Node, party: str, checkpoint: Checkpoint, fetch: Fetch, alarm: 
         for i, (signature, payload) in enumerate(signed)
     ]
     try:
-        return node.ledger.import_entries(node.ledger.party(party), entries)
+        node.ledger.import_entries(node.ledger.party(party), entries, write=write)
     except (ChainError, InputError) as exc:
         why = f"an entry of its log does not verify: {exc}"
         alarm("bad-entry", why)
         raise PeerRequestError(422, why) from None
+    return entries
 
 
-__all__ = ["Alarm", "Fetch", "follow"]
+__all__ = ["Alarm", "Fetch", "checked_entries", "fetched_rotations", "follow", "rotations_up_to"]

@@ -6,7 +6,9 @@ It is checked in this order; the first failure answers with the spec's status (:
 1. The body is UTF-8 text of that shape; sizes are decimal without leading zeros; each proof line is a 32-byte
    hash; the checkpoint is a well-formed signed note (else 400).
 2. Its origin is the log of a configured peer (else 404).
-3. The peer's log key, as configured, signed it (else 403). Other signature lines are ignored.
+3. The key the peer's log holds at the checkpoint's size signed it (else 403): the configured key, or the key the
+   last rotation up to that size names (rule 12 of :mod:`detente.ledger.rules`). A rotation among entries not yet
+   mirrored is learnt by fetching and checking them without storing anything. Other signature lines are ignored.
 4. The old size is not above the checkpoint's (else 400).
 5. The old size is the size of the last checkpoint this node recorded for the peer, 0 if none (else 409, and the
    node's size, so the peer can resend from there).
@@ -35,8 +37,10 @@ from collections.abc import Callable
 from detente.crypto.merkle import EMPTY_ROOT, HASH_SIZE, ProofError, verify_consistency
 from detente.crypto.note import COSIGNATURE_V1, SignedNote, Verifier, cosign, parse_note, verify_note, verify_signature
 from detente.errors import ConflictError, NoteError, PeerRequestError
-from detente.ledger import CheckpointRecord, CosignatureRecord
-from detente.node.mirror import Fetch, follow
+from detente.ledger import CheckpointRecord, CosignatureRecord, key_at_size
+from detente.ledger.chain import key_periods
+from detente.node.config import Peer
+from detente.node.mirror import Alarm, Fetch, checked_entries, fetched_rotations, follow, rotations_up_to
 from detente.node.runtime import Node
 from detente.trust import fork_evidence
 
@@ -90,11 +94,9 @@ def add_checkpoint(node: Node, body: bytes, fetch_for: Callable[[str], Fetch], a
     peer = node.config.peer_by_origin(checkpoint.origin)
     if peer is None:
         raise PeerRequestError(404, f"this node witnesses no log named {checkpoint.origin!r}")
-    try:
-        verify_note(note, peer.verifier)
-    except NoteError:
-        raise PeerRequestError(403, f"the checkpoint is not signed by the key configured for {peer.party}") from None
     size = checkpoint.size
+    if not _signed_by_log(node, peer, note, lambda: fetch_for(peer.base), alarm):
+        raise PeerRequestError(403, f"the checkpoint is not signed by the key {peer.party}'s log holds at size {size}")
     if old > size:
         raise PeerRequestError(400, f"old size {old} is above the checkpoint's size {size}")
     latest = node.latest(peer.party)
@@ -117,12 +119,7 @@ def add_checkpoint(node: Node, body: bytes, fetch_for: Callable[[str], Fetch], a
         except ProofError as exc:
             raise PeerRequestError(422, f"the consistency proof from size {last} to {size} fails: {exc}") from None
     if size > last:  # at the recorded size, the root was checked against the mirror when it was recorded
-        follow(node, peer.party, checkpoint, fetch_for(peer.base), lambda k, why: alarm(peer.party, k, why, None))
-        try:
-            node.store.record_checkpoint(CheckpointRecord(peer.party, size, checkpoint.root, note.text()))
-        except ConflictError:
-            now = node.latest(peer.party)
-            raise PeerRequestError(409, "another request recorded a checkpoint first", now.size if now else 0) from None
+        _mirror_and_record(node, peer, note, fetch_for(peer.base), alarm)
     kept = _kept(node, peer.party, note) if size and size == last else None  # a repeated delivery (rule 7)
     if kept is not None:
         return kept + "\n"
@@ -131,6 +128,60 @@ def add_checkpoint(node: Node, body: bytes, fetch_for: Callable[[str], Fetch], a
     if size and not node.store.add_cosignature(CosignatureRecord(peer.party, size, node.config.origin, line)):
         line = _kept(node, peer.party, note) or line  # another request kept one first: answer with that one
     return line + "\n"
+
+
+def _mirror_and_record(node: Node, peer: Peer, note: SignedNote, fetch: Fetch, alarm: Alarms) -> None:
+    """Rule 9 (and rule 3's key, where the entries fetched rotate it): mirror up to the checkpoint, then record it."""
+    checkpoint = note.checkpoint()
+    size = checkpoint.size
+    raised: Alarm = lambda kind, why: alarm(peer.party, kind, why, None)  # noqa: E731
+    if size > node.store.tree_size(peer.party):
+        entries = checked_entries(node, peer.party, checkpoint, fetch, raised)
+        periods = key_periods(node.ledger.party(peer.party).public_key, rotations_up_to(node, peer.party, entries))
+        if not _verifies(note, Verifier(checkpoint.origin, key_at_size(periods, size).public_key)):
+            raise PeerRequestError(403, f"the checkpoint is not signed by the key {peer.party}'s log holds at {size}")
+        node.ledger.import_entries(node.ledger.party(peer.party), entries)
+    else:
+        follow(node, peer.party, checkpoint, fetch, raised)
+    try:
+        node.store.record_checkpoint(CheckpointRecord(peer.party, size, checkpoint.root, note.text()))
+    except ConflictError:
+        now = node.latest(peer.party)
+        raise PeerRequestError(409, "another request recorded a checkpoint first", now.size if now else 0) from None
+
+
+def _verifies(note: SignedNote, log: Verifier) -> bool:
+    try:
+        verify_note(note, log)
+    except NoteError:
+        return False
+    return True
+
+
+def _signed_by_log(node: Node, peer: Peer, note: SignedNote, fetch: Callable[[], Fetch], alarm: Alarms) -> bool:
+    """Rule 3: signed by the key the peer's log holds at the checkpoint's size.
+
+    That key is the configured (registered) key, or the key the last rotation up to that size names. Rotations the
+    node has mirrored are known; one among the entries the checkpoint covers but not yet mirrored is learnt by
+    fetching and checking those entries without storing any, so a checkpoint signed by no key of the log's leaves
+    nothing behind.
+    """
+    checkpoint = note.checkpoint()
+    registered = node.ledger.party(peer.party).public_key
+    rotations = node.ledger.state(peer.party).rotations
+    signer = key_at_size(key_periods(registered, rotations), checkpoint.size)
+    if _verifies(note, Verifier(checkpoint.origin, signer.public_key)):
+        return True
+    if checkpoint.size <= node.store.tree_size(peer.party):
+        return False  # every rotation up to that size is mirrored: the key above is the one
+    try:  # no alarm here: a note signed by some other key proves nothing against the log, and anyone can send one
+        rotations = fetched_rotations(node, peer.party, checkpoint, fetch(), lambda _kind, _why: None)
+    except PeerRequestError as exc:
+        if exc.status != 422:
+            raise  # the tiles could not be fetched: try again later
+        return False
+    signer = key_at_size(key_periods(registered, rotations), checkpoint.size)
+    return _verifies(note, Verifier(checkpoint.origin, signer.public_key))
 
 
 def _kept(node: Node, party: str, note: SignedNote) -> str | None:
