@@ -41,7 +41,8 @@ from detente.catalog import builtin_catalog
 from detente.counting.readings import parse_reading
 from detente.data.forces import load_force
 from detente.forces.model import Force
-from detente.planning.reduce import Plan, plan_reductions
+from detente.planning.plan import Plan
+from detente.planning.reduce import plan_reductions
 from detente.planning.request import Capacity, PlanRequest
 from detente.planning.trajectory import Trajectory, follow
 from detente.treaty.model import Limit, Treaty

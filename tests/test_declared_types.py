@@ -107,7 +107,9 @@ def test_a_new_item_of_a_type_declared_later_than_it_takes_effect_is_refused(led
         "effective": "1995-02-01",
         "content": {"item": bomber("B2", "tu-4-bull")},
     }
-    refused(ledger, late, "item", "content.item.system")
+    error = refused(ledger, late, "item", "content.item.system")
+    assert "tu-4-bull" in error.why
+    assert "B2" not in ledger.state("RU").items
 
 
 @pytest.mark.parametrize(

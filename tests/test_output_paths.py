@@ -137,6 +137,8 @@ def test_a_directory_given_as_the_output_is_refused(cli, tmp_path: Path, monkeyp
     out = _out(tmp_path, name, "folder")
     out.mkdir()
     _refused(cli, _commands(str(out))[name], "is a directory", out)
+    assert out.is_dir()
+    assert list(out.iterdir()) == []  # nothing written into it either
 
 
 @pytest.mark.parametrize("name", sorted(set(NAMES) - {"trust escrow-commit --secret"}))

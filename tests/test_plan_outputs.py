@@ -21,7 +21,8 @@ from detente.data.forces import load_force
 from detente.errors import DetenteError, PlanningError
 from detente.forces import Facility, FacilityKind, Force, ItemRow, Kind, Role, Status, write_force
 from detente.planning.notify import notification_drafts
-from detente.planning.reduce import ORDER, _groups, plan_reductions
+from detente.planning.plan import ORDER
+from detente.planning.reduce import _groups, plan_reductions
 from detente.planning.request import Action, PlanRequest
 from detente.planning.trajectory import follow
 

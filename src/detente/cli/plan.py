@@ -49,7 +49,7 @@ from detente.planning.upload import (
 )
 
 if TYPE_CHECKING:
-    from detente.planning.reduce import Plan
+    from detente.planning.plan import Plan
     from detente.planning.trajectory import Trajectory
 
 CHART_FORMATS = (".png", ".svg")

@@ -18,7 +18,8 @@ from detente.forces.vocabulary import Kind, Status
 from detente.ledger.convert import declaration_from_force
 from detente.ledger.notifications import format_time
 from detente.planning._periods import Period, periods
-from detente.planning.reduce import ORDER, Plan, Step, end_row
+from detente.planning.plan import ORDER, Plan, Step
+from detente.planning.reduce import end_row
 from detente.planning.request import Action
 
 

@@ -44,7 +44,8 @@ from detente.ledger.replay import moment, replay_store
 from detente.ledger.state import to_force
 from detente.ledger.writer import Accepted, Ledger
 from detente.planning._periods import Period, capacity_in, periods
-from detente.planning.reduce import Plan, select_systems
+from detente.planning.plan import Plan
+from detente.planning.reduce import select_systems
 from detente.planning.request import Action
 
 _ORDER = {Action.ELIMINATE: 0, Action.CONVERT: 1, Action.NON_DEPLOY: 2, Action.DOWNLOAD: 3}
