@@ -33,7 +33,7 @@ from detente._files import MAX_DEPTH
 from detente.crypto.keys import PartyKey
 from detente.crypto.merkle import EMPTY_ROOT
 from detente.crypto.note import Checkpoint, sign_note
-from detente.errors import StoreError
+from detente.errors import ConflictError, StoreError
 from detente.ledger import format_time
 from detente.node.app import MAX_SUBMIT, ImmutableCache
 from detente.node.witness import MAX_BODY
@@ -501,3 +501,19 @@ def test_the_cache_of_immutable_resources_keeps_the_recent_within_its_limit() ->
     cache.put("signed/000", bytes(21), {})  # over an eighth of the limit: not kept
     assert cache.get("signed/000") is None
     assert cache.size == 160
+
+
+def test_a_busy_ledger_is_a_503_to_retry_not_bad_input(
+    nodes: tuple[Running, Running], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer's "busy" (another writer kept winning the race) is a conflict, not the operator's mistake."""
+    us, _ru = nodes
+
+    def busy(*_args: object) -> Any:
+        raise ConflictError("busy: another writer keeps appending to US's ledger; nothing of this batch was stored")
+
+    monkeypatch.setattr(us.node.ledger, "submit", busy)
+    answer = us.submit([{"type": "elimination"}])
+    assert answer.status_code == 503
+    assert int(answer.headers["retry-after"]) > 0
+    assert answer.json()["detail"].startswith("busy")

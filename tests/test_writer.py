@@ -275,7 +275,7 @@ class _Racing(MemoryStore):
 def test_a_writer_that_keeps_losing_the_race_says_busy_and_stores_nothing() -> None:
     ledger = _ledger(_Racing())
     ledger.submit("US", [initial_launchers(UIDS)])
-    with pytest.raises(LedgerError, match="busy: another writer keeps appending to US's ledger"):
+    with pytest.raises(ConflictError, match="busy: another writer keeps appending to US's ledger"):
         ledger.submit("US", toggles(UIDS, 3))
     assert ledger.store.tree_size("US") == 1
     assert ledger.state("US").seq == 1

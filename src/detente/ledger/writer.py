@@ -246,9 +246,9 @@ class Ledger(Closing):
                 return self._submit(record, drafts, origin)
             except ConflictError:
                 self._states.pop(party, None)
-                raise LedgerError(
-                    f"busy: another writer keeps appending to {party}'s ledger; nothing of this batch was stored",
-                    hint="submit it again",
+                raise ConflictError(  # not bad input: the same batch may well go through (a node answers 503)
+                    f"busy: another writer keeps appending to {party}'s ledger; nothing of this batch was stored "
+                    "(submit it again)"
                 ) from None
 
     def _submit(
