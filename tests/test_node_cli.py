@@ -51,6 +51,9 @@ def test_init_key_peer_operator_and_status(cli: Cli, tmp_path: Path) -> None:
     assert code == 0, err
     status = json.loads(out)
     assert (status["size"], status["peers"][0]["party"], status["peers"][0]["mirrored"]) == (0, "RU", 0)
+    code, out, err = cli("node", "status", str(tmp_path / "us"))
+    assert code == 0, err
+    assert "silent since 2011-02-05" in out  # RU never sent anything: past New START's initial-data deadline
 
 
 @pytest.mark.parametrize(

@@ -135,16 +135,30 @@ def status(directory: NodeDir, as_json: JsonOption = False) -> None:
         return
     console.print(
         f"{shown(facts['origin'])}: {facts['size']:,} entries, checkpoint at {facts['checkpoint']:,}"
-        + (f" (data of {facts['last_sent']})" if facts.get("last_sent") else "")
+        + (f", last notification sent {facts['last_sent']}" if facts.get("last_sent") else "")
+        + f" (as of {facts['as_of']})"
     )
-    table = Table("peer", "mirrored", "witnessed", "cosigned ours", "last notification sent", title="peers")
+    acknowledgement = facts["acknowledgement"]
+    table = Table(
+        "peer",
+        "mirrored",
+        "witnessed",
+        "cosigned ours",
+        "unacknowledged",
+        "its last notification",
+        "state",
+        title=f"peers (acknowledgement window {acknowledgement['window_days']} days)",
+    )
     for peer in facts["peers"]:
+        state = peer["state"] + (f" since {peer['silent_since']}" if peer.get("silent_since") else "")
         table.add_row(
             plain(peer["party"]),
             f"{peer['mirrored']:,}",
             f"{peer['witnessed']:,}",
             f"{peer['cosigned_ours']:,}",
+            f"{acknowledgement['peers'][peer['party']]['unacknowledged_count']:,}",
             plain(peer.get("last_sent") or "never"),
+            plain(state, "bold red" if peer["state"] == "silent" else ""),
         )
     console.print(table)
     for alarm in facts["alarms"]:
