@@ -198,7 +198,7 @@ def demo(
         f"two nodes exchanged {sum(result.entries.values()):,} notifications in {result.seconds:.0f} s "
         f"(US {result.entries['US']:,}, RU {result.entries['RU']:,}); each mirrored, verified and cosigned the other's"
     )
-    table = Table("node", "mirror of", "data dates with a published figure", "equal to it", title="mirrors")
+    table = Table("node", "mirror of", "published figures (date × measure)", "equal to them", title="mirrors")
     for party in result.mirrors:
         agree, published = result.agreement(party)
         table.add_row(party, "RU" if party == "US" else "US", f"{published}", f"{agree}")
