@@ -18,6 +18,8 @@ from detente.cli.main import main
 
 from pg_server import PostgresNotFoundError, PostgresServer, postgres_server
 
+pytest_plugins = ["web_fixtures"]  # the dashboard's ledger, app and browser
+
 _PG_FIXTURES = {"pg_server", "pg_url"}
 
 # No time limit per example: tests assert behaviour, not speed (bench/ measures speed), and a loaded CI machine

@@ -85,6 +85,11 @@ COMMANDS = {
         "serve",
         "Run a node: its log, its witness and mirror of its peers, and its operators' submissions, over HTTP(S).",
     ),
+    "web": Lazy(
+        "web",
+        "web",
+        "Serve the dashboard of a ledger: counts, holdings, history, integrity, inspections, detection, plans.",
+    ),
     "trust": Lazy("trust", "app", "Checkpoints, cosignatures, proofs, evidence and escrowed declarations."),
     "detect": Lazy(
         "detection",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -14,6 +14,9 @@ from detente.errors import InputError, Location
 from detente.node import Node, init_node, load_node, log_key, node_status, serve_node, set_key
 from detente.node import add_operator as make_operator
 from detente.node import add_peer as configure_peer
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
 
 app = typer.Typer(no_args_is_help=True, help="A party's node: its directory, peers, operators and status.")
 
@@ -224,10 +227,20 @@ def serve(
     tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help="TLS certificate chain (PEM).")] = None,
     tls_key: Annotated[Path | None, typer.Option("--tls-key", help="TLS private key (PEM).")] = None,
 ) -> None:
-    """Run a node: its log, its witness and mirror of its peers, and its operators' submissions, over HTTP(S)."""
+    """Run a node: its log, its witness and mirror of its peers, and its operators' submissions, over HTTP(S).
+
+    The dashboard of everything the node holds (its own log and its mirrors) is served under /dashboard/.
+    """
     if (tls_cert is None) != (tls_key is None):
         raise InputError("give both --tls-cert and --tls-key, or neither", Location(field="--tls-cert"))
     for path in (tls_cert, tls_key):
         if path is not None and not path.is_file():
             raise InputError("no such file", Location.of(path))
-    serve_node(directory, host, port, tls_cert, tls_key)
+    serve_node(directory, host, port, tls_cert, tls_key, mounts={"/dashboard": _dashboard})
+
+
+def _dashboard(node: Node) -> ASGIApp:
+    """The dashboard of the node's store: its own log and the logs it mirrors, at ``/dashboard/``."""
+    from detente.web import Source, create_app
+
+    return create_app(Source(node.store, f"the {node.party} node"))

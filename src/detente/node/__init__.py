@@ -22,8 +22,8 @@ from detente.node.config import (
 from detente.node.exchange import Pusher, push
 from detente.node.mirror import follow
 from detente.node.runtime import Node
-from detente.node.server import free_port, running, serve_node
-from detente.node.status import node_status
+from detente.node.server import free_port, running, serve_node, serving
+from detente.node.status import next_exchange_deadline, node_status
 from detente.node.tiles import (
     TileRef,
     TilesWritten,
@@ -53,6 +53,7 @@ __all__ = [
     "init_node",
     "load_node",
     "log_key",
+    "next_exchange_deadline",
     "node_status",
     "operator_of",
     "origin_of",
@@ -61,6 +62,7 @@ __all__ = [
     "read_resource",
     "running",
     "serve_node",
+    "serving",
     "set_key",
     "split_entries",
     "split_signed",

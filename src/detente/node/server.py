@@ -1,7 +1,7 @@
 """Running a node: the application on uvicorn, over HTTP or, given a certificate and key, HTTPS.
 
 ``serve_node`` runs one until interrupted (``detente serve``); ``running`` serves an open node on a thread for as
-long as a ``with`` block lasts (the demo, the tests, the benchmarks).
+long as a ``with`` block lasts (the demo, the tests, the benchmarks), and ``serving`` any ASGI app the same way.
 """
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from detente.errors import NodeError
 from detente.node.app import create_app
@@ -27,12 +28,24 @@ connections, and a connection closed by the server just as a client sends on it 
 
 
 def serve_node(
-    directory: Path, host: str, port: int, tls_cert: Path | None = None, tls_key: Path | None = None
+    directory: Path,
+    host: str,
+    port: int,
+    tls_cert: Path | None = None,
+    tls_key: Path | None = None,
+    mounts: Mapping[str, Callable[[Node], ASGIApp]] | None = None,
 ) -> None:
-    """Open the node and serve it until interrupted; the store is closed on the way out."""
+    """Open the node and serve it until interrupted; the store is closed on the way out.
+
+    ``mounts`` adds apps made from the open node under path prefixes (``detente serve`` mounts the dashboard at
+    ``/dashboard``); the node's own routes are unchanged.
+    """
     with Node(load_node(directory)) as node:
+        app = create_app(node)
+        for prefix, make in (mounts or {}).items():
+            app.mount(prefix, make(node))
         config = uvicorn.Config(
-            create_app(node),
+            app,
             host=host,
             port=port,
             ssl_certfile=str(tls_cert) if tls_cert else None,
@@ -54,17 +67,22 @@ def free_port(host: str = "127.0.0.1") -> int:
 @contextlib.contextmanager
 def running(node: Node, port: int, *, push: bool = True, host: str = "127.0.0.1") -> Iterator[uvicorn.Server]:
     """Serve an open node on a thread until the block ends (then the server stops; the node stays open)."""
-    config = uvicorn.Config(
-        create_app(node, push=push), host=host, port=port, log_level="warning", timeout_keep_alive=KEEP_ALIVE
-    )
+    with serving(create_app(node, push=push), port, name=f"the {node.party} node", host=host) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def serving(app: ASGIApp, port: int, *, name: str = "the app", host: str = "127.0.0.1") -> Iterator[uvicorn.Server]:
+    """Serve an ASGI app on a thread until the block ends (a node, the dashboard: tests, demos, benchmarks)."""
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_keep_alive=KEEP_ALIVE)
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=f"detente-node-{node.party}", daemon=True)
+    thread = threading.Thread(target=server.run, name=f"detente-{name}", daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             server.should_exit = True
-            raise NodeError(f"the {node.party} node did not start on {host}:{port}")
+            raise NodeError(f"{name} did not start on {host}:{port}")
         time.sleep(0.02)
     try:
         yield server
@@ -73,4 +91,4 @@ def running(node: Node, port: int, *, push: bool = True, host: str = "127.0.0.1"
         thread.join(timeout=30)
 
 
-__all__ = ["KEEP_ALIVE", "free_port", "running", "serve_node"]
+__all__ = ["KEEP_ALIVE", "free_port", "running", "serve_node", "serving"]

@@ -1,0 +1,11 @@
+"""PLACEHOLDER (being written): view treaties."""
+
+from __future__ import annotations
+
+from detente.web.page import Page, Query
+from detente.web.source import Source
+
+
+def build(source: Source, query: Query) -> Page:
+    """Placeholder."""
+    return Page("treaties (not written yet)", "view.html")

@@ -1,0 +1,133 @@
+"""Fixtures for the dashboard's tests: the demo ledger, its app in-process and on a port, and a real browser.
+
+The browser is Debian's ``chromium`` (``/usr/bin/chromium``, installed by ``.ci/run``), driven by Playwright for
+Python; Playwright's own browser downloads are never used. Without the binary the browser tests skip, except in
+CI, where they fail. Each view's test saves a screenshot into ``build/screenshots/`` (or ``$DETENTE_SCREENSHOTS``)
+for review.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from fastapi.testclient import TestClient
+from playwright.sync_api import sync_playwright
+
+from detente.cli.ledger import build_demo
+from detente.node import free_port, serving
+from detente.store import open_store
+from detente.web import Source, create_app
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, ConsoleMessage, Page
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_FLAGS = [  # headless as root, with no calls home (this machine's network is closed)
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    """Debian's chromium, or None."""
+    return shutil.which("chromium") or next((p for p in ("/usr/bin/chromium",) if Path(p).exists()), None)
+
+
+def screenshots() -> Path:
+    """Where the browser tests save their screenshots."""
+    folder = Path(os.environ.get("DETENTE_SCREENSHOTS") or ROOT / "build" / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def web_ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The illustrative demo ledger (2011–2023, 5,429 notifications), built once for the session."""
+    path = tmp_path_factory.mktemp("web") / "demo.sqlite"
+    build_demo(path, quiet=True).close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def web_source(web_ledger: Path) -> Iterator[Source]:
+    """The demo ledger opened read-only, as ``detente web`` opens it."""
+    store = open_store(str(web_ledger), readonly=True)
+    yield Source(store, web_ledger.name, illustrative=True)
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def web_client(web_source: Source) -> TestClient:
+    """The dashboard in-process (no server): for status codes, bodies and CSV."""
+    return TestClient(create_app(web_source))
+
+
+@pytest.fixture(scope="session")
+def web_url(web_source: Source) -> Iterator[str]:
+    """The dashboard served on a loopback port, for the browser."""
+    port = free_port()
+    with serving(create_app(web_source), port, name="the dashboard"):
+        yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium, headless, through Playwright."""
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+            pytest.fail("CI must run the browser tests, but chromium is not installed", pytrace=False)
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@dataclass
+class Tab:
+    """A browser page that records every console error and uncaught exception while a test uses it."""
+
+    page: Page
+    errors: list[str] = field(default_factory=list)
+
+    def open(self, url: str) -> Page:
+        """Load ``url`` and wait until the network is idle (charts drawn, scripts run)."""
+        response = self.page.goto(url, wait_until="networkidle")
+        assert response is not None, url
+        assert response.status == 200, f"{url}: {response.status}"
+        return self.page
+
+    def screenshot(self, name: str) -> Path:
+        """A full-page screenshot saved for review; its path."""
+        path = screenshots() / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def tab(browser: Browser) -> Iterator[Tab]:
+    """A fresh browser context and page (cold cache) with its console errors recorded."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    recorded = Tab(page)
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            recorded.errors.append(f"console: {message.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: recorded.errors.append(f"page error: {exc}"))
+    yield recorded
+    context.close()
