@@ -39,7 +39,6 @@ from detente.crypto.note import (
     TLOG_PROOF,
     SignedNote,
     TlogConsistency,
-    TlogProof,
     Verifier,
     parse_note,
     parse_tlog_consistency,
@@ -61,7 +60,7 @@ from detente.errors import (
     OutputFileError,
     VerificationError,
 )
-from detente.ledger.checkpoints import checkpoint_note, log_origin
+from detente.ledger.checkpoints import checkpoint_note, inclusion_proof, log_origin
 from detente.ledger.port import PartyRecord
 from detente.store.ledger_store import SqlLedgerStore
 from detente.trust.escrow import Commitment, Escrow, EscrowVerifier, check_as_of, opening_from_json, opening_to_json
@@ -334,12 +333,9 @@ def prove_inclusion(
         checkpoint = note.checkpoint()
         if seq > checkpoint.size:
             raise InputError(f"the checkpoint is at size {checkpoint.size:,}: entry #{seq} is not under it")
-        entry = next(store.entries(party, seq, seq), None)
-        if entry is None:
+        if next(store.entries(party, seq, seq), None) is None:
             raise VerificationError(f"{party}'s entry #{seq} is missing (run `detente ledger verify`)")
-        proof = TlogProof(seq - 1, tuple(tree.inclusion_proof(seq - 1, checkpoint.size)), note, entry.payload)
-        _self_checked(lambda: verify_tlog_proof(proof, Verifier(log_origin(record), record.public_key)))
-        _write(out, proof.text())
+        _write(out, inclusion_proof(store, record, seq, note).text())
 
 
 @app.command("prove-consistency")

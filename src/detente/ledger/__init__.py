@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from detente.ledger.audit import verify_store
     from detente.ledger.chain import GENESIS, Entry, KeyPeriod, key_at_size, verify_chain
-    from detente.ledger.checkpoints import checkpoint_note, log_origin
+    from detente.ledger.checkpoints import checkpoint_note, covering_checkpoint, inclusion_proof, log_origin
     from detente.ledger.convert import declaration_from_state, initial_data
     from detente.ledger.exchange import export_lines, read_export
     from detente.ledger.memory import MemoryStore
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 _WHERE = {
     "audit": ("verify_store",),
     "chain": ("GENESIS", "Entry", "KeyPeriod", "key_at_size", "verify_chain"),
-    "checkpoints": ("checkpoint_note", "log_origin"),
+    "checkpoints": ("checkpoint_note", "covering_checkpoint", "inclusion_proof", "log_origin"),
     "convert": ("declaration_from_state", "initial_data"),
     "exchange": ("export_lines", "read_export"),
     "memory": ("MemoryStore",),
@@ -65,12 +65,14 @@ __all__ = [  # the names of _WHERE, as a list the tools can read (tests/test_pac
     "TimelineRow",
     "Type",
     "checkpoint_note",
+    "covering_checkpoint",
     "data_dates",
     "declaration_from_state",
     "diff",
     "export_lines",
     "format_time",
     "history",
+    "inclusion_proof",
     "initial_data",
     "key_at_size",
     "key_history",

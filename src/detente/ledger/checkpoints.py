@@ -20,8 +20,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from detente.crypto.keys import Signer
-from detente.crypto.note import Checkpoint, sign_note
-from detente.crypto.stored_tree import Frontier, grow
+from detente.crypto.note import Checkpoint, SignedNote, TlogProof, Verifier, sign_note, verify_tlog_proof
+from detente.crypto.stored_tree import Frontier, StoredTree, grow
+from detente.errors import VerificationError
 from detente.ledger.chain import EXCHANGES, Entry
 from detente.ledger.port import CheckpointRecord, LedgerStore, PartyRecord
 
@@ -64,3 +65,28 @@ def exchange_checkpoints(
 
 
 __all__ = ["EXCHANGES", "checkpoint_note", "exchange_checkpoints", "log_origin"]
+
+
+def inclusion_proof(store: LedgerStore, record: PartyRecord, seq: int, note: SignedNote) -> TlogProof:
+    """A c2sp.org/tlog-proof of entry #``seq`` under the signed checkpoint ``note``, the entry as its extra data.
+
+    The proof is checked against the party's registered key before it is returned: a proof read from damaged tree
+    nodes is refused here (:class:`VerificationError`), never handed out.
+    """
+    checkpoint = note.checkpoint()
+    entry = next(store.entries(record.party, seq, seq), None)
+    if entry is None or seq > checkpoint.size:
+        raise VerificationError(f"{record.party}'s entry #{seq} is not in the log under size {checkpoint.size:,}")
+    tree = StoredTree(store, record.party)
+    proof = TlogProof(seq - 1, tuple(tree.inclusion_proof(seq - 1, checkpoint.size)), note, entry.payload)
+    try:
+        verify_tlog_proof(proof, Verifier(log_origin(record), record.public_key))
+    except VerificationError as exc:
+        raise VerificationError(f"the proof read from the ledger's stored tree does not verify: {exc}") from None
+    return proof
+
+
+def covering_checkpoint(store: LedgerStore, party: str, seq: int) -> CheckpointRecord | None:
+    """The latest recorded checkpoint of the party's log that covers entry #``seq``, if any."""
+    covering = [k for k in store.checkpoints(party) if k.size >= seq]
+    return max(covering, key=lambda k: k.size) if covering else None
