@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from fastapi.testclient import TestClient
+import httpx
 
 from web_fixtures import Tab
 
@@ -43,7 +43,7 @@ def test_overview_counts_equal_the_cli(tab: Tab, web_url: str, web_ledger: Path,
     assert tab.errors == []
 
 
-def test_overview_logs_say_witnessed_and_silent(web_client: TestClient) -> None:
+def test_overview_logs_say_witnessed_and_silent(web_client: httpx.Client) -> None:
     # the demo's Russian log stops after 2022-09: by 2023-04-01 the exchange due 2023-03-31 (2023-03-01 + 30) is missed
     rows = list(csv.DictReader(io.StringIO(web_client.get("/overview/logs.csv?date=2023-04-01").text)))
     by_party = {r["Party"]: r for r in rows}
@@ -91,13 +91,13 @@ def test_counts_over_time_equal_the_timeline(tab: Tab, web_url: str, web_ledger:
     assert tab.errors == []
 
 
-def test_party_control_filters(web_client: TestClient) -> None:
+def test_party_control_filters(web_client: httpx.Client) -> None:
     body = web_client.get("/counts?party=RU").text
     assert 'id="ru-warheads"' in body
     assert 'id="us-warheads"' not in body
 
 
-def test_bad_input_is_a_4xx_with_the_reason(web_client: TestClient) -> None:
+def test_bad_input_is_a_4xx_with_the_reason(web_client: httpx.Client) -> None:
     cases = {
         "/?date=2018-13-45": (400, "is not a date"),
         "/?date=1999-01-01": (400, "outside New START"),
@@ -119,7 +119,7 @@ def test_bad_input_is_a_4xx_with_the_reason(web_client: TestClient) -> None:
     assert web_client.post("/").status_code == 405
 
 
-def test_csv_is_the_table(web_client: TestClient, web_ledger: Path, cli: CLI) -> None:
+def test_csv_is_the_table(web_client: httpx.Client, web_ledger: Path, cli: CLI) -> None:
     _, out, _ = cli("ledger", "counts", str(web_ledger), "--date", "2020-09-01", "--json")
     expected = json.loads(out)
     answer = web_client.get("/overview/limits.csv?date=2020-09-01")

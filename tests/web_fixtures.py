@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
 from playwright.sync_api import sync_playwright
 
 from detente.cli.ledger import build_demo
@@ -68,17 +68,18 @@ def web_source(web_ledger: Path) -> Iterator[Source]:
 
 
 @pytest.fixture(scope="session")
-def web_client(web_source: Source) -> TestClient:
-    """The dashboard in-process (no server): for status codes, bodies and CSV."""
-    return TestClient(create_app(web_source))
-
-
-@pytest.fixture(scope="session")
 def web_url(web_source: Source) -> Iterator[str]:
-    """The dashboard served on a loopback port, for the browser."""
+    """The dashboard served on a loopback port (uvicorn, as ``detente web`` serves it)."""
     port = free_port()
     with serving(create_app(web_source), port, name="the dashboard"):
         yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def web_client(web_url: str) -> Iterator[httpx.Client]:
+    """An HTTP client of the served dashboard: for status codes, bodies and CSV."""
+    with httpx.Client(base_url=web_url, timeout=120) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")

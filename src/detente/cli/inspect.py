@@ -21,14 +21,13 @@ from detente.store.ledger_store import SqlLedgerStore
 from detente.treaty.load import get_treaty
 from detente.trust.escrow import Commitment, EscrowVerifier, opening_from_json
 from detente.verification.inspection import (
-    Report,
     declared_findings,
     match_opening,
     notification,
     plan,
     quota_use,
-    report,
 )
+from detente.verification.inspection import reports as inspection_reports
 
 app = typer.Typer(help="Inspections: plan, record findings, report discrepancies, quota use.", no_args_is_help=True)
 
@@ -194,19 +193,6 @@ def _json(path: Path) -> dict[str, Any]:
     return doc
 
 
-def _reports(store: SqlLedgerStore, by: str | None) -> list[Report]:
-    reports = []
-    for party in _parties(store, by):
-        treaty = get_treaty(_treaty_of(store, party))
-        for entry in store.entries(party):
-            payload = entry.notification()
-            if payload["type"] != "inspection":
-                continue
-            inspected = replay_store(store, payload["content"]["inspected"], payload["effective"])
-            reports.append(report(treaty, entry.seq, payload, inspected))
-    return reports
-
-
 @app.command("report")
 def report_cmd(
     target: LedgerArg,
@@ -216,7 +202,7 @@ def report_cmd(
 ) -> None:
     """Every recorded inspection and its discrepancies, recomputed from the ledger."""
     with _open(target) as store:
-        reports = [r for r in _reports(store, by) if year is None or r.year == year]
+        reports = [r for r in inspection_reports(store, _parties(store, by)) if year is None or r.year == year]
     if as_json:
         print_json([{**r.__dict__, "discrepancies": [d.__dict__ for d in r.discrepancies]} for r in reports])
         return

@@ -86,7 +86,13 @@ def inclusion_proof(store: LedgerStore, record: PartyRecord, seq: int, note: Sig
     return proof
 
 
-def covering_checkpoint(store: LedgerStore, party: str, seq: int) -> CheckpointRecord | None:
-    """The latest recorded checkpoint of the party's log that covers entry #``seq``, if any."""
+def covering_checkpoint(store: LedgerStore, party: str, seq: int, *, earliest: bool = False) -> CheckpointRecord | None:
+    """The latest recorded checkpoint of the party's log that covers entry #``seq`` (``earliest``: the first), if any.
+
+    The latest proves under the newest signed state (``trust prove-inclusion``); the earliest is the one issued
+    when the entry was new, which stays the same as the log grows (the fact sheet of a past date).
+    """
     covering = [k for k in store.checkpoints(party) if k.size >= seq]
-    return max(covering, key=lambda k: k.size) if covering else None
+    if not covering:
+        return None
+    return (min if earliest else max)(covering, key=lambda k: k.size)

@@ -344,20 +344,30 @@ def _overdue(sent: dt.datetime, due: dt.datetime) -> list[Flag]:
     return [Flag("late", f"sent {days:.1f} days after the deadline of {due:%Y-%m-%d %H:%M}Z")]
 
 
+def deadline_of(
+    kind: str, effective: str, rules: NotificationRules, entry_into_force: dt.date | None
+) -> dt.datetime | None:
+    """When a notification of ``kind`` taking effect at ``effective`` must be sent by; None where none applies.
+
+    Initial data: the treaty's days after entry into force; a six-monthly update: its days after the data date;
+    receipts, exhibitions, inspections and key rotations: none; any other change: its days after taking effect.
+    """
+    if kind == Type.INITIAL_DATA:
+        if entry_into_force is None:
+            return None
+        return dt.datetime.combine(entry_into_force, dt.time(), dt.UTC) + dt.timedelta(rules.initial_deadline_days)
+    if kind == Type.DATA_UPDATE:
+        return _time(effective) + dt.timedelta(days=rules.update_deadline_days)
+    if kind in (Type.RECEIPT, Type.EXHIBITION, Type.INSPECTION, Type.KEY_ROTATION):
+        return None
+    return _time(effective) + dt.timedelta(days=rules.change_deadline_days)
+
+
 def late_reference(payload: dict[str, Any], ctx: Context) -> list[Flag]:
     """The deadline check written plainly, with datetimes throughout: the fast ``_late`` must equal it (tested)."""
-    sent, effective = _time(payload["sent"]), _time(payload["effective"])
-    kind = payload["type"]
-    rules = ctx.rules
-    if kind == Type.INITIAL_DATA and ctx.entry_into_force is not None:
-        due = dt.datetime.combine(ctx.entry_into_force, dt.time(), dt.UTC) + dt.timedelta(rules.initial_deadline_days)
-    elif kind == Type.DATA_UPDATE:
-        due = effective + dt.timedelta(days=rules.update_deadline_days)
-    elif kind in (Type.RECEIPT, Type.EXHIBITION, Type.INITIAL_DATA, Type.INSPECTION, Type.KEY_ROTATION):
-        return []
-    else:
-        due = effective + dt.timedelta(days=rules.change_deadline_days)
-    if sent <= due:
+    due = deadline_of(payload["type"], payload["effective"], ctx.rules, ctx.entry_into_force)
+    sent = _time(payload["sent"])
+    if due is None or sent <= due:
         return []
     days = (sent - due).total_seconds() / 86400
     return [Flag("late", f"sent {days:.1f} days after the deadline of {due:%Y-%m-%d %H:%M}Z")]

@@ -300,7 +300,8 @@ def to_force(states: list[PartyState], catalog: Catalog, as_of: dt.date | None =
                     facility=item.facility,
                     warheads=item.warheads,
                     armament=armament,
-                    alcm_capacity=system.alcm_capacity,
+                    # capacity is the type's where the bomber carries ALCMs, none where it is equipped otherwise
+                    alcm_capacity=system.alcm_capacity if armament is Armament.ALCM else 0,
                     role=item.role,
                     source=f"ledger {state.party} seq {state.seq}",
                     remarks=remarks,

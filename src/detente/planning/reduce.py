@@ -522,7 +522,7 @@ def plan_reductions(force: Force, reading: Reading, request: PlanRequest, catalo
     """
     clock = time.perf_counter()
     party = request.party
-    if party not in force.parties:
+    if party not in force.parties or not (force.party == force.parties.index(party)).any():
         raise PlanningError(
             f"the force has no items of party {party!r}",
             Location(field="party"),

@@ -29,8 +29,11 @@ from detente.errors import InspectionError, Location
 from detente.forces.vocabulary import Kind, Status
 from detente.ledger.findings import Discrepancy, compare
 from detente.ledger.notifications import Type, format_time
+from detente.ledger.port import LedgerStore
+from detente.ledger.replay import replay_store
 from detente.ledger.state import FacilityState, ItemState, PartyState
 from detente.treaty.inspections import InspectionRegime, InspectionType, treaty_year, year_bounds
+from detente.treaty.load import get_treaty
 from detente.treaty.model import Treaty
 from detente.trust.escrow import compare_with_findings
 
@@ -255,6 +258,25 @@ def report(treaty: Treaty, seq: int, payload: dict[str, Any], inspected_then: Pa
         len(content["seen"]),
         tuple(found),
     )
+
+
+def reports(store: LedgerStore, parties: Iterable[str]) -> list[Report]:
+    """Every inspection recorded in the logs of ``parties``, in log order, with its discrepancies recomputed.
+
+    Each is judged against the inspected party's state replayed to the inspection's time, under the treaty the
+    inspecting party is registered with.
+    """
+    treaties = {r.party: r.treaty for r in store.parties()}
+    found = []
+    for party in parties:
+        treaty = get_treaty(treaties[party])
+        for entry in store.entries(party):
+            payload = entry.notification()
+            if payload["type"] != Type.INSPECTION:
+                continue
+            inspected = replay_store(store, payload["content"]["inspected"], payload["effective"])
+            found.append(report(treaty, entry.seq, payload, inspected))
+    return found
 
 
 def match_opening(opened_items: Sequence[dict[str, Any]], findings: dict[str, Any]) -> dict[str, list[str]]:

@@ -123,4 +123,9 @@ def create_app(source: Source) -> FastAPI:
     async def _detente(request: Request, exc: DetenteError) -> Response:
         return refuse(request, 400 if isinstance(exc, InputError) else 422, str(exc))
 
+    @app.exception_handler(Exception)
+    async def _fault(request: Request, _exc: Exception) -> Response:
+        # a bug: the server's log has the traceback; the reader learns nothing of the internals
+        return refuse(request, 500, "the dashboard failed to answer this request; the server's log says why")
+
     return app

@@ -3,7 +3,7 @@
 "use strict";
 
 (function () {
-  const palette = ["#0b5cad", "#b42318", "#116329", "#8a5a00", "#6639ba", "#1b7c83", "#57606a", "#bf3989"];
+  const palette = ["#0b5cad", "#b42318", "#116329", "#8a5a00", "#6639ba", "#1b7c83", "#57606a", "#bf3989", "#5a7d00", "#d4621b"];
 
   function number(cell) {
     if (!cell) return null;

@@ -1,0 +1,229 @@
+"""The notifications view: counts per party, type and month equal to counting ``detente ledger log --json`` rows,
+delays from those rows, and lateness as the ledger writer flags it."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import shutil
+import sqlite3
+import statistics
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from detente.catalog import builtin_catalog
+from detente.ledger.notifications import format_time
+from detente.ledger.rules import Context, late_reference
+from detente.store import open_store
+from detente.treaty import get_treaty
+from detente.web import Source, create_app
+from detente.web.notifications import deadline
+from web_fixtures import Tab
+
+CLI = Callable[..., tuple[int, str, str]]
+ALL = "100000"  # `ledger log --last` has no upper bound (min 1): more than any party's log here
+
+
+def _cells(tab: Tab, table_id: str) -> list[dict[str, str]]:
+    """The rows of a rendered table, keyed by column key, as the browser shows them."""
+    return tab.page.eval_on_selector_all(
+        f"#{table_id} tbody tr",
+        "rows => rows.map(r => Object.fromEntries("
+        "Array.from(r.cells).map(c => [c.dataset.key, c.textContent.trim()])))",
+    )
+
+
+def _log(cli: CLI, ledger: Path, party: str) -> list[dict[str, Any]]:
+    code, out, _ = cli("ledger", "log", str(ledger), "--party", party, "--last", ALL, "--json")
+    assert code == 0
+    rows: list[dict[str, Any]] = json.loads(out)
+    assert rows[0]["seq"] == 1  # the whole log, not its tail
+    return rows
+
+
+def _rows(client: TestClient, url: str, table_id: str) -> list[dict[str, str]]:
+    """A table of the page at ``url`` as its CSV gives it, keyed by column label."""
+    path, _, query = url.partition("?")
+    answer = client.get(f"{path}/{table_id}.csv" + (f"?{query}" if query else ""))
+    assert answer.status_code == 200, answer.text
+    return list(csv.DictReader(io.StringIO(answer.text)))
+
+
+def _days(row: dict[str, Any]) -> float:
+    sent, effective = (dt.datetime.fromisoformat(row[k].replace("Z", "+00:00")) for k in ("sent", "effective"))
+    return round((sent - effective).total_seconds() / 86400, 1)
+
+
+def _shown(number: float) -> str:
+    return f"{number:,.3f}".rstrip("0").rstrip(".")
+
+
+def test_counts_equal_the_log(tab: Tab, web_url: str, web_ledger: Path, cli: CLI) -> None:
+    tab.open(f"{web_url}/notifications")
+    by_type = {(r["party"], r["type"]): r for r in _cells(tab, "by-type")}
+    for party in ("US", "RU"):
+        log = _log(cli, web_ledger, party)
+        kinds = Counter(r["type"] for r in log)
+        assert {k for p, k in by_type if p == party} == set(kinds)
+        for kind, n in kinds.items():
+            row = by_type[(party, kind)]
+            delays = [_days(r) for r in log if r["type"] == kind]
+            assert row["count"] == f"{n:,}"
+            assert row["median"] == _shown(round(statistics.median(delays), 1))
+            assert row["max"] == _shown(max(delays))
+        months = Counter((r["sent"][:7], r["type"]) for r in log)
+        monthly = _cells(tab, f"monthly-{party.lower()}")
+        assert sum(int(m["total"].replace(",", "")) for m in monthly) == len(log)
+        for m in monthly:
+            for kind in kinds:
+                assert m[f"type:{kind}"] == f"{months.get((m['month'], kind), 0):,}"
+    assert tab.page.locator("canvas[data-drawn=yes]").count() == 2  # a stacked bar chart per party
+    assert "every notification in the years chosen met its deadline" in tab.page.inner_text("main")
+    tab.screenshot("06-notifications")
+    assert tab.errors == []
+
+
+def test_party_and_year_controls(tab: Tab, web_url: str, web_ledger: Path, cli: CLI) -> None:
+    page = tab.open(f"{web_url}/notifications")
+    page.select_option("#notifications-party", "RU")
+    page.fill("#notifications-from", "2015")
+    page.fill("#notifications-to", "2016")
+    page.click("main form button")
+    page.wait_for_url("**to=2016**")
+    page.wait_for_load_state("networkidle")
+    log = [r for r in _log(cli, web_ledger, "RU") if "2015" <= r["sent"][:4] <= "2016"]
+    rows = _cells(tab, "by-type")
+    assert {r["party"] for r in rows} == {"RU"}
+    assert {r["type"]: r["count"] for r in rows} == {k: f"{n:,}" for k, n in Counter(r["type"] for r in log).items()}
+    assert page.locator("#monthly-us").count() == 0
+    assert [m["month"] for m in _cells(tab, "monthly-ru")][::12] == ["2015-01", "2016-01"]
+    assert tab.errors == []
+
+
+def test_a_single_year(web_client: TestClient, web_ledger: Path, cli: CLI) -> None:
+    for party in ("US", "RU"):
+        log = [r for r in _log(cli, web_ledger, party) if r["sent"].startswith("2018")]
+        rows = _rows(web_client, "/notifications?year=2018", "by-type")
+        assert {r["Type"]: int(r["Notifications"]) for r in rows if r["Party"] == party} == Counter(
+            r["type"] for r in log
+        )
+    assert _rows(web_client, "/notifications?year=2018&from=2018&to=2018", "by-type") == rows
+
+
+def test_a_late_notification_is_listed_as_the_writer_flags_it(web_ledger: Path, cli: CLI, tmp_path: Path) -> None:
+    ledger = tmp_path / "late.sqlite"
+    shutil.copyfile(web_ledger, ledger)
+    draft = tmp_path / "late.json"
+    draft.write_text(
+        json.dumps(
+            {
+                "type": "status-change",
+                "effective": "2023-04-01T00:00:00Z",
+                "sent": "2023-04-20T00:00:00Z",  # 19 days: the treaty allows 5
+                "content": {"uid": "US-SSBN738-T12", "from": "deployed", "to": "non-deployed"},
+            }
+        )
+    )
+    key = tmp_path / "us.key"
+    assert cli("keys", "demo", "--party", "US", "--out", str(key))[0] == 0
+    code, out, _ = cli("ledger", "submit", str(ledger), str(draft), "--key", str(key), "--json")
+    assert code == 0
+    [entry] = json.loads(out)[0]["entries"]
+    [flag] = entry["flags"]
+    assert flag["kind"] == "late"
+    store = open_store(str(ledger), readonly=True)
+    try:
+        client = TestClient(create_app(Source(store, ledger.name)))
+        [late] = _rows(client, "/notifications", "late")
+        assert (late["Party"], int(late["Seq"]), late["Type"]) == ("US", entry["seq"], "status-change")
+        assert late["Missed by"] == flag["message"]
+        assert late["Deadline"].startswith("2023-04-06 00:00Z")  # 5 days after it took effect
+        assert float(late["Delay (days)"]) == 19.0
+        by_type = {(r["Party"], r["Type"]): r for r in _rows(client, "/notifications?party=US", "by-type")}
+        assert by_type[("US", "status-change")]["Late"] == "1"
+        assert by_type[("US", "receipt")]["Late"] == ""  # no deadline: neither late nor on time
+        assert _rows(client, "/notifications?year=2022", "late") == []
+    finally:
+        store.close()
+
+
+def test_the_deadline_shown_is_the_one_the_writer_applies(web_ledger: Path, cli: CLI) -> None:
+    """A second before the deadline shown the writer's rule finds a notification on time, a second after, late."""
+    treaty = get_treaty("new-start")
+    rules = treaty.notifications
+    context = Context(builtin_catalog(), rules, _never, _never, entry_into_force=treaty.dates.entry_into_force)
+    rows = [r for party in ("US", "RU") for r in _log(cli, web_ledger, party)]
+    kinds = {r["type"] for r in rows}
+    sample = rows[::97] + [next(r for r in rows if r["type"] == k) for k in kinds]
+    checked = 0
+    for r in sample:
+        due, words = deadline(r["type"], r["effective"], rules, treaty)
+        payload = {"type": r["type"], "effective": r["effective"]}
+        if due is None:
+            assert words.startswith("none")
+            assert late_reference({**payload, "sent": "2026-01-01T00:00:00Z"}, context) == []
+            continue
+        for shift, late in ((-1, False), (0, False), (1, True)):
+            sent = format_time(due + dt.timedelta(seconds=shift))
+            assert bool(late_reference({**payload, "sent": sent}, context)) is late, (r, sent)
+        checked += 1
+    assert checked > 40
+
+
+def _never(*_: object) -> Any:
+    raise AssertionError("the deadline rule reads no ledger state")
+
+
+def test_bad_input_is_a_4xx_with_the_reason(web_client: TestClient) -> None:
+    cases = {
+        "/notifications?party=ZZ": "is not a party",
+        "/notifications?party=%3Cscript%3E": "is not a party",
+        "/notifications?year=1999": "year 1999 is outside the years",
+        "/notifications?year=abc": "must be a year",
+        "/notifications?year=" + "1" + "0" * 30: "characters long",
+        "/notifications?year=-5": "must be a year",
+        "/notifications?from=%3Cscript%3E": "must be a year",
+        "/notifications?from=2020&to=2012": "from 2020 is after to 2012",
+        "/notifications?year=2015&from=2012": "disagree",
+        "/notifications/nothing.csv": "no table",
+    }
+    for url, words in cases.items():
+        answer = web_client.get(url)
+        assert answer.status_code in (400, 404), url
+        assert answer.headers["content-type"].startswith("application/problem+json"), url
+        assert words in answer.json()["detail"], url
+        page = web_client.get(url, headers={"accept": "text/html"})
+        assert page.status_code == answer.status_code
+        assert words in page.text
+        assert "<script>" not in page.text.split("</head>")[1]
+    assert web_client.get("/notifications?year=&from=&to=").status_code == 200  # empty fields: every year
+
+
+def test_an_unreadable_entry_is_reported_not_counted(web_ledger: Path, tmp_path: Path) -> None:
+    ledger = tmp_path / "damaged.sqlite"
+    shutil.copyfile(web_ledger, ledger)
+    db = sqlite3.connect(ledger)
+    try:
+        for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+            db.execute(f'DROP TRIGGER "{name}"')
+        db.execute("UPDATE ledger_entries SET payload = ? WHERE party = 'RU' AND seq = 7", (b"not a notification",))
+        db.commit()
+    finally:
+        db.close()
+    store = open_store(str(ledger), readonly=True)
+    try:
+        client = TestClient(create_app(Source(store, ledger.name)))
+        page = client.get("/notifications", headers={"accept": "text/html"})
+        assert page.status_code == 200
+        assert "RU: 1 entry cannot be read" in page.text
+        assert "RU #7" in page.text
+        rows = _rows(client, "/notifications?party=RU", "by-type")
+        assert sum(int(r["Notifications"]) for r in rows) == store.tree_size("RU") - 1
+    finally:
+        store.close()
