@@ -22,6 +22,7 @@ SMALL = (
     "bench_cli.py",
     "bench_ledger.py",
     "bench_node.py",
+    "bench_web.py",
 )
 
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -26,7 +26,7 @@ from node_harness import initial
 from web_fixtures import ROOT, Tab
 
 STATIC = ROOT / "src" / "detente" / "web" / "static"
-CONTROLS = "main input:not([type=hidden]), main select, main button, main textarea"
+CONTROLS = "main input:not([type=hidden]), main select, main button, main textarea, main summary"
 
 
 def test_vendored_files_are_the_published_ones() -> None:
@@ -81,7 +81,9 @@ def test_the_keyboard_reaches_every_control(tab: Tab, web_url: str, view: object
     slug = view.slug  # type: ignore[attr-defined]
     page = tab.open(f"{web_url}/{slug}")
     wanted = page.eval_on_selector_all(
-        CONTROLS, "els => els.filter(e => e.offsetParent !== null && !e.disabled).map(e => e.outerHTML)"
+        # what is shown (not inside a closed <details>: its summary is the control that opens it), and enabled
+        CONTROLS,
+        "els => els.filter(e => e.checkVisibility({visibilityProperty: true}) && !e.disabled).map(e => e.outerHTML)",
     )
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"  # the first stop skips to the content
@@ -124,7 +126,7 @@ def _running(args: list[str], url: str, env: dict[str, str] | None = None) -> It
 def test_detente_web_serves_a_ledger_file(web_ledger: Path) -> None:
     port = free_port()
     with _running(["web", str(web_ledger), "--port", str(port)], f"http://127.0.0.1:{port}/static/dashboard.css"):
-        page = httpx.get(f"http://127.0.0.1:{port}/?date=2018-02-05")
+        page = httpx.get(f"http://127.0.0.1:{port}/?date=2018-02-05", timeout=120)
         assert page.status_code == 200
         assert web_ledger.name in page.text
         assert "ILLUSTRATIVE" not in page.text  # a ledger the user names is not marked as the demo
@@ -134,13 +136,13 @@ def test_detente_web_without_a_ledger_builds_the_demo_once(tmp_path: Path) -> No
     port = free_port()
     env = {"XDG_CACHE_HOME": str(tmp_path)}
     with _running(["web", "--port", str(port)], f"http://127.0.0.1:{port}/static/dashboard.css", env):
-        assert "ILLUSTRATIVE" in httpx.get(f"http://127.0.0.1:{port}/").text
+        assert "ILLUSTRATIVE" in httpx.get(f"http://127.0.0.1:{port}/", timeout=120).text
     built = list((tmp_path / "detente").glob("demo-ledger-*.sqlite"))
     assert len(built) == 1
     stamp = built[0].stat().st_mtime_ns
     port = free_port()
     with _running(["web", "--port", str(port)], f"http://127.0.0.1:{port}/static/dashboard.css", env):
-        assert httpx.get(f"http://127.0.0.1:{port}/counts").status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{port}/counts", timeout=120).status_code == 200
     assert built[0].stat().st_mtime_ns == stamp  # used again, not rebuilt
 
 
@@ -169,11 +171,11 @@ def test_a_node_serves_the_dashboard_of_what_it_holds(tmp_path: Path) -> None:
             timeout=60,
         )
         assert sent.status_code == 200, sent.text
-        page = httpx.get(f"{base}/dashboard/?date=2011-02-05", follow_redirects=True)
+        page = httpx.get(f"{base}/dashboard/?date=2011-02-05", follow_redirects=True, timeout=120)
         assert page.status_code == 200
         assert "the US node" in page.text
         assert 'href="/dashboard/counts"' in page.text  # links follow the mount
-        css = httpx.get(f"{base}/dashboard/static/dashboard.css")
+        css = httpx.get(f"{base}/dashboard/static/dashboard.css", timeout=30)
         assert css.status_code == 200
         assert httpx.get(f"{base}/checkpoint").status_code == 200  # the node's own routes are unchanged
 
@@ -210,3 +212,30 @@ def test_hostile_values_in_every_field_are_refused_not_failed(web_client: httpx.
             shown = web_client.get(f"/{slug}", params={name: value}, headers={"accept": "text/html"})
             assert shown.status_code == answer.status_code
             assert "<script>alert(1)</script>" not in shown.text  # echoed, if at all, as text
+
+
+def test_the_fact_sheet_is_served_with_its_pdf_and_proofs(
+    web_client: httpx.Client, web_ledger: Path, cli: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
+    _, out, _ = cli("ledger", "counts", str(web_ledger), "--date", "2018-02-05", "--json")
+    expected = json.loads(out)
+    page = web_client.get("/fact-sheet?date=2018-02-05")
+    assert page.status_code == 200
+    assert page.headers["content-security-policy"].startswith("default-src 'self'")
+    for party in ("US", "RU"):
+        assert f"{expected[party]['warheads']['count']:,}" in page.text
+    pdf = web_client.get("/fact-sheet.pdf?date=2018-02-05")
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    names = sorted(set(re.findall(r"/fact-sheet/([A-Z]+-[0-9]+\.tlog-proof)\?date=2018-02-05", page.text)))
+    assert {n.split("-")[0] for n in names} == {"US", "RU"}
+    for name in (names[0], names[-1]):
+        proof = web_client.get(f"/fact-sheet/{name}?date=2018-02-05")
+        assert proof.status_code == 200
+        (tmp_path / name).write_bytes(proof.content)
+        _, key, _ = cli("trust", "log-key", str(web_ledger), "--party", name.split("-")[0])
+        code, _, err = cli("trust", "verify", str(tmp_path / name), "--log-key", key.strip())
+        assert code == 0, err
+    assert web_client.get("/fact-sheet/US-999999.tlog-proof?date=2018-02-05").status_code == 404
+    assert web_client.get("/fact-sheet?date=1900-01-01").status_code == 400
+    assert web_client.get("/fact-sheet.pdf?date=garbage").status_code == 400

@@ -14,13 +14,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 from detente.crypto.note import Checkpoint, sign_note
 from detente.demo.ledger import demo_key
 from detente.store import open_store
-from detente.web import Source, create_app
+from detente.web import Source
 from web_fixtures import Tab
 
 CLI = Callable[..., tuple[int, str, str]]
@@ -40,7 +40,7 @@ def _json(cli: CLI, *args: str) -> Any:
     return json.loads(out)
 
 
-def _rows(client: TestClient, url: str, table_id: str) -> list[dict[str, str]]:
+def _rows(client: httpx.Client, url: str, table_id: str) -> list[dict[str, str]]:
     """A table of the page at ``url`` as its CSV gives it, keyed by column label."""
     path, _, query = url.partition("?")
     answer = client.get(f"{path}/{table_id}.csv" + (f"?{query}" if query else ""))
@@ -49,11 +49,13 @@ def _rows(client: TestClient, url: str, table_id: str) -> list[dict[str, str]]:
 
 
 @pytest.fixture
-def copy_of(web_ledger: Path, tmp_path: Path) -> Iterator[Callable[..., tuple[Path, TestClient]]]:
+def copy_of(
+    web_ledger: Path, tmp_path: Path, serve: Callable[[Source], httpx.Client]
+) -> Iterator[Callable[..., tuple[Path, httpx.Client]]]:
     """A copy of the demo ledger changed by SQL behind the writer's back, and the dashboard over the copy."""
     stores = []
 
-    def make(*statements: tuple[str, tuple[Any, ...]]) -> tuple[Path, TestClient]:
+    def make(*statements: tuple[str, tuple[Any, ...]]) -> tuple[Path, httpx.Client]:
         path = tmp_path / f"copy{len(stores)}.sqlite"
         shutil.copyfile(web_ledger, path)
         db = sqlite3.connect(path)
@@ -67,7 +69,7 @@ def copy_of(web_ledger: Path, tmp_path: Path) -> Iterator[Callable[..., tuple[Pa
             db.close()
         store = open_store(str(path), readonly=True)
         stores.append(store)
-        return path, TestClient(create_app(Source(store, path.name)))
+        return path, serve(Source(store, path.name))
 
     yield make
     for store in stores:
@@ -108,7 +110,7 @@ def test_checkpoints_and_verification_equal_the_cli(tab: Tab, web_url: str, web_
 
 
 def test_consistency_is_the_proof_the_cli_writes(
-    web_client: TestClient, web_ledger: Path, cli: CLI, tmp_path: Path
+    web_client: httpx.Client, web_ledger: Path, cli: CLI, tmp_path: Path
 ) -> None:
     rows = _rows(web_client, "/integrity?party=US", "checkpoints-us")
     old, new = rows[1], rows[2]
@@ -222,7 +224,7 @@ def test_kept_cosignatures_are_listed(copy_of: Any, web_ledger: Path, cli: CLI) 
     assert before == []  # the checkpoint it cosigned was not sent yet
 
 
-def test_bad_input_is_a_4xx_with_the_reason(web_client: TestClient) -> None:
+def test_bad_input_is_a_4xx_with_the_reason(web_client: httpx.Client) -> None:
     cases = {
         "/integrity?party=ZZ": "is not a party",
         "/integrity?party=%3Cscript%3E": "is not a party",

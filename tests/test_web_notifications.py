@@ -15,14 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fastapi.testclient import TestClient
+import httpx
 
 from detente.catalog import builtin_catalog
 from detente.ledger.notifications import format_time
 from detente.ledger.rules import Context, late_reference
 from detente.store import open_store
 from detente.treaty import get_treaty
-from detente.web import Source, create_app
+from detente.web import Source
 from detente.web.notifications import deadline
 from web_fixtures import Tab
 
@@ -47,7 +47,7 @@ def _log(cli: CLI, ledger: Path, party: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _rows(client: TestClient, url: str, table_id: str) -> list[dict[str, str]]:
+def _rows(client: httpx.Client, url: str, table_id: str) -> list[dict[str, str]]:
     """A table of the page at ``url`` as its CSV gives it, keyed by column label."""
     path, _, query = url.partition("?")
     answer = client.get(f"{path}/{table_id}.csv" + (f"?{query}" if query else ""))
@@ -106,7 +106,7 @@ def test_party_and_year_controls(tab: Tab, web_url: str, web_ledger: Path, cli: 
     assert tab.errors == []
 
 
-def test_a_single_year(web_client: TestClient, web_ledger: Path, cli: CLI) -> None:
+def test_a_single_year(web_client: httpx.Client, web_ledger: Path, cli: CLI) -> None:
     for party in ("US", "RU"):
         log = [r for r in _log(cli, web_ledger, party) if r["sent"].startswith("2018")]
         rows = _rows(web_client, "/notifications?year=2018", "by-type")
@@ -116,7 +116,9 @@ def test_a_single_year(web_client: TestClient, web_ledger: Path, cli: CLI) -> No
     assert _rows(web_client, "/notifications?year=2018&from=2018&to=2018", "by-type") == rows
 
 
-def test_a_late_notification_is_listed_as_the_writer_flags_it(web_ledger: Path, cli: CLI, tmp_path: Path) -> None:
+def test_a_late_notification_is_listed_as_the_writer_flags_it(
+    web_ledger: Path, cli: CLI, tmp_path: Path, serve: Callable[[Source], httpx.Client]
+) -> None:
     ledger = tmp_path / "late.sqlite"
     shutil.copyfile(web_ledger, ledger)
     draft = tmp_path / "late.json"
@@ -139,7 +141,7 @@ def test_a_late_notification_is_listed_as_the_writer_flags_it(web_ledger: Path, 
     assert flag["kind"] == "late"
     store = open_store(str(ledger), readonly=True)
     try:
-        client = TestClient(create_app(Source(store, ledger.name)))
+        client = serve(Source(store, ledger.name))
         [late] = _rows(client, "/notifications", "late")
         assert (late["Party"], int(late["Seq"]), late["Type"]) == ("US", entry["seq"], "status-change")
         assert late["Missed by"] == flag["message"]
@@ -180,7 +182,7 @@ def _never(*_: object) -> Any:
     raise AssertionError("the deadline rule reads no ledger state")
 
 
-def test_bad_input_is_a_4xx_with_the_reason(web_client: TestClient) -> None:
+def test_bad_input_is_a_4xx_with_the_reason(web_client: httpx.Client) -> None:
     cases = {
         "/notifications?party=ZZ": "is not a party",
         "/notifications?party=%3Cscript%3E": "is not a party",
@@ -205,7 +207,9 @@ def test_bad_input_is_a_4xx_with_the_reason(web_client: TestClient) -> None:
     assert web_client.get("/notifications?year=&from=&to=").status_code == 200  # empty fields: every year
 
 
-def test_an_unreadable_entry_is_reported_not_counted(web_ledger: Path, tmp_path: Path) -> None:
+def test_an_unreadable_entry_is_reported_not_counted(
+    web_ledger: Path, tmp_path: Path, serve: Callable[[Source], httpx.Client]
+) -> None:
     ledger = tmp_path / "damaged.sqlite"
     shutil.copyfile(web_ledger, ledger)
     db = sqlite3.connect(ledger)
@@ -218,7 +222,7 @@ def test_an_unreadable_entry_is_reported_not_counted(web_ledger: Path, tmp_path:
         db.close()
     store = open_store(str(ledger), readonly=True)
     try:
-        client = TestClient(create_app(Source(store, ledger.name)))
+        client = serve(Source(store, ledger.name))
         page = client.get("/notifications", headers={"accept": "text/html"})
         assert page.status_code == 200
         assert "RU: 1 entry cannot be read" in page.text

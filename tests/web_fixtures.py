@@ -8,9 +8,10 @@ for review.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -75,6 +76,24 @@ def web_url(web_source: Source) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
 
 
+@contextlib.contextmanager
+def served(source: Source) -> Iterator[httpx.Client]:
+    """The dashboard of ``source`` served on a loopback port while the block lasts, and a client of it."""
+    port = free_port()
+    with (
+        serving(create_app(source), port, name="the dashboard"),
+        httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client,
+    ):
+        yield client
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Source], httpx.Client]]:
+    """Serve the dashboard of another source (a changed copy of a ledger) for the test; stopped at its end."""
+    with contextlib.ExitStack() as stack:
+        yield lambda source: stack.enter_context(served(source))
+
+
 @pytest.fixture(scope="session")
 def web_client(web_url: str) -> Iterator[httpx.Client]:
     """An HTTP client of the served dashboard: for status codes, bodies and CSV."""
@@ -113,7 +132,7 @@ class Tab:
     def screenshot(self, name: str) -> Path:
         """A full-page screenshot saved for review; its path."""
         path = screenshots() / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        self.page.screenshot(path=str(path), full_page=True, caret="initial")  # no style="" left on inputs
         return path
 
 

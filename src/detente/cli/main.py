@@ -91,6 +91,11 @@ COMMANDS = {
         "Serve the dashboard of a ledger: counts, holdings, history, integrity, inspections, detection, plans.",
     ),
     "trust": Lazy("trust", "app", "Checkpoints, cosignatures, proofs, evidence and escrowed declarations."),
+    "report": Lazy(
+        "report",
+        "app",
+        "Printable reports of a ledger: the fact sheet of its aggregate numbers, with the proofs behind them.",
+    ),
     "detect": Lazy(
         "detection",
         "app",

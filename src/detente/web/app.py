@@ -17,14 +17,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from detente.errors import DetenteError, InputError
 from detente.node.app import problem
-from detente.web.page import Page, View
+from detente.web.factsheet import fact_sheet, fact_sheet_html, fact_sheet_pdf, fact_sheet_proofs
+from detente.web.jinja import templates
+from detente.web.page import Page, View, date_field
 from detente.web.source import Source
-from detente.web.tables import raw, shown
 from detente.web.views import VIEWS
 
 SECURITY_HEADERS = {
@@ -35,20 +35,6 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
-
-
-def templates() -> Environment:
-    """The Jinja2 environment of the pages: HTML escaped everywhere, an undefined name an error, not a blank."""
-    env = Environment(
-        loader=PackageLoader("detente.web", "templates"),
-        autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["shown"] = shown
-    env.filters["raw"] = raw
-    return env
 
 
 def create_app(source: Source) -> FastAPI:
@@ -71,6 +57,30 @@ def create_app(source: Source) -> FastAPI:
     def page(request: Request, view: View) -> Response:
         built: Page = view.build(source, request.query_params)
         return render(request, built.template, page=built, view=view)
+
+    @app.api_route("/fact-sheet", methods=["GET", "HEAD"], response_class=HTMLResponse)
+    def sheet_page(request: Request) -> Response:
+        sheet = fact_sheet(source, date_field(source, request.query_params))
+        root = request.scope.get("root_path", "").rstrip("/")
+        return HTMLResponse(fact_sheet_html(sheet, root), headers=SECURITY_HEADERS)
+
+    @app.api_route("/fact-sheet.pdf", methods=["GET", "HEAD"])
+    def sheet_pdf(request: Request) -> Response:
+        sheet = fact_sheet(source, date_field(source, request.query_params))
+        pdf = source.kept(("fact-sheet-pdf", sheet.when), lambda: fact_sheet_pdf(sheet))
+        disposition = f'attachment; filename="{sheet.stem}.pdf"'
+        return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": disposition})
+
+    @app.api_route("/fact-sheet/{name}", methods=["GET", "HEAD"])
+    def sheet_proof(request: Request, name: str) -> Response:
+        sheet = fact_sheet(source, date_field(source, request.query_params))
+        proofs = fact_sheet_proofs(sheet)
+        if name not in proofs:
+            raise StarletteHTTPException(404, f"the fact sheet of {sheet.when} has no proof {name!r}")
+        disposition = f'attachment; filename="{name}"'
+        return Response(
+            proofs[name], media_type="text/plain; charset=utf-8", headers={"Content-Disposition": disposition}
+        )
 
     @app.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
     def overview(request: Request) -> Response:

@@ -24,13 +24,14 @@ def build(source: Source, query: Query) -> Page:
         v: {(r.date, r.party, r.measure): r.count for r in variant_rows} for v, variant_rows in disputed.items()
     }
     tables: dict[tuple[str, str], Table] = {}
+    judged = {when: source.compliance(when) for when in dict.fromkeys(r.date for r in rows)}
     for r in rows:
         if only is not None and r.party != only:
             continue
         key = (r.party, r.measure)
         if key not in tables:
             tables[key] = _table(r.party, r.measure, list(disputed))
-        line = source.compliance(r.date).line(r.party, r.measure)
+        line = judged[r.date].line(r.party, r.measure)
         row = {
             "date": Cell(str(r.date), f"/?date={r.date}", "the overview on this date"),
             "count": Cell(r.count, f"/holdings?date={r.date}&party={r.party}", "what was counted"),

@@ -26,5 +26,5 @@ VIEWS: tuple[View, ...] = (
     View("inspections", "Inspections", inspections.build),
     View("detection", "Detection", detection.build),
     View("treaties", "Treaties and proposals", treaties.build),
-    View("planner", "Planner", planner.build),
+    View("planner", "Planner", planner.build, planner.files),
 )
