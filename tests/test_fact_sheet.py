@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import re
 import zlib
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +21,10 @@ from playwright.sync_api import Route
 from detente.web import Source
 from detente.web.app import SECURITY_HEADERS
 from detente.web.factsheet import fact_sheet, fact_sheet_html, fact_sheet_pdf, fact_sheet_proofs
-from web_fixtures import Tab
+from web_fixtures import CLI, Tab
 
 from builders import cli_ledger, initial_launchers, toggles
 
-CLI = Callable[..., tuple[int, str, str]]
 OFF_DATE = "2019-12-25"  # not a data date: entries after the September 2019 update are proved too
 DATA_DATE = "2018-09-01"
 

@@ -12,18 +12,17 @@ import subprocess
 import sys
 import time
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser
 
 from detente.ledger import format_time
 from detente.node import add_operator, free_port, init_node
 from detente.web.views import VIEWS
 from node_harness import initial
-from web_fixtures import ROOT, Tab
+from web_fixtures import CLI, ROOT, Tab
 
 STATIC = ROOT / "src" / "detente" / "web" / "static"
 CONTROLS = "main input:not([type=hidden]), main select, main button, main textarea, main summary"
@@ -59,21 +58,17 @@ def test_everything_comes_from_the_app_itself(web_client: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize("view", VIEWS, ids=lambda v: v.slug)
-def test_every_view_works_without_javascript(browser: Browser, web_url: str, view: object) -> None:
+def test_every_view_works_without_javascript(tab_without_js: Tab, web_url: str, view: object) -> None:
     slug = view.slug  # type: ignore[attr-defined]
-    context = browser.new_context(java_script_enabled=False)
-    try:
-        page = context.new_page()
-        answer = page.goto(f"{web_url}/{slug}")
-        assert answer is not None
-        assert answer.status == 200
-        assert page.locator("main h1").count() == 1
-        assert page.locator("canvas[data-drawn=yes]").count() == 0  # nothing drawn: the tables carry the numbers
-        for form in page.locator("main form").all():
-            assert form.get_attribute("method") == "get"
-            assert form.get_attribute("action")  # submits without htmx
-    finally:
-        context.close()
+    page = tab_without_js.page
+    answer = page.goto(f"{web_url}/{slug}")
+    assert answer is not None
+    assert answer.status == 200
+    assert page.locator("main h1").count() == 1
+    assert page.locator("canvas[data-drawn=yes]").count() == 0  # nothing drawn: the tables carry the numbers
+    for form in page.locator("main form").all():
+        assert form.get_attribute("method") == "get"
+        assert form.get_attribute("action")  # submits without htmx
 
 
 @pytest.mark.parametrize("view", VIEWS, ids=lambda v: v.slug)
@@ -215,7 +210,7 @@ def test_hostile_values_in_every_field_are_refused_not_failed(web_client: httpx.
 
 
 def test_the_fact_sheet_is_served_with_its_pdf_and_proofs(
-    web_client: httpx.Client, web_ledger: Path, cli: Callable[..., tuple[int, str, str]], tmp_path: Path
+    web_client: httpx.Client, web_ledger: Path, cli: CLI, tmp_path: Path
 ) -> None:
     _, out, _ = cli("ledger", "counts", str(web_ledger), "--date", "2018-02-05", "--json")
     expected = json.loads(out)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,12 +10,10 @@ import httpx
 
 from detente.catalog import builtin_catalog
 from detente.web.detection import SEED, SWEEP_YEARS
-from web_fixtures import Tab
+from web_fixtures import CLI, Tab, assert_refused, charts_drawn, csv_rows
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
-
-CLI = Callable[..., tuple[int, str, str]]
+    from playwright.sync_api import Page
 
 
 def _probability(cli: CLI, population: int, violations: int, sample: int, years: int = 1) -> dict[str, float]:
@@ -27,12 +22,6 @@ def _probability(cli: CLI, population: int, violations: int, sample: int, years:
     assert code == 0, err
     result: dict[str, float] = json.loads(out)
     return result
-
-
-def _csv(client: httpx.Client, url: str) -> list[dict[str, str]]:
-    answer = client.get(url)
-    assert answer.status_code == 200, answer.text
-    return list(csv.DictReader(io.StringIO(answer.text)))
 
 
 def _shown(page: Page) -> tuple[float, str]:
@@ -45,7 +34,7 @@ def test_probability_equals_the_cli(web_client: httpx.Client, cli: CLI) -> None:
     for n, m, k, y in [(100, 5, 10, 1), (612, 3, 10, 12), (1, 1, 1, 1), (50_000, 7, 2_000, 100), (478, 0, 478, 3)]:
         want = _probability(cli, n, m, k, y)
         query = f"population={n}&violations={m}&sample={k}&years={y}"
-        [row] = _csv(web_client, f"/detection/probability.csv?{query}")
+        [row] = csv_rows(web_client, f"/detection/probability.csv?{query}")
         assert float(row["Probability in a year"]) == want["probability"]
         assert float(row["Probability over the years"]) == want["probability_over_years"]
         assert (int(row["Population N"]), int(row["Violations M"]), int(row["Sample n"])) == (n, m, k)
@@ -72,7 +61,7 @@ def test_default_population_is_the_ledgers_deployed_missiles(
     assert f"that {first} declared on {when}" in body
     for party, count in deployed.items():
         assert f"{party}&#39;s {count:,}" in body or f"{party}'s {count:,}" in body
-    [row] = _csv(web_client, "/detection/probability.csv")
+    [row] = csv_rows(web_client, "/detection/probability.csv")
     want = _probability(cli, deployed[first], 5, 10)
     assert float(row["Probability in a year"]) == want["probability"]
 
@@ -84,7 +73,7 @@ def test_chart_equals_the_cli_with_the_same_seed_and_years(web_client: httpx.Cli
                              str(SWEEP_YEARS), "--seed", str(SEED), "--json")  # fmt: skip
         assert code == 0, err
         want = json.loads(out)
-        rows = {int(r["Inspections a year"]): r for r in _csv(web_client, f"/detection/chart.csv?extra={extra}")}
+        rows = {int(r["Inspections a year"]): r for r in csv_rows(web_client, f"/detection/chart.csv?extra={extra}")}
         assert len(rows) == 18
         for point in want["points"]:
             row = rows[point["inspections_per_year"]]
@@ -101,13 +90,13 @@ def test_bases_are_the_clis(web_client: httpx.Client, cli: CLI) -> None:
     code, out, _ = cli("detect", "simulate", "--strategy", "spread", "--extra", "1", "--years", "10", "--json")
     assert code == 0
     bases = [(b["name"], b["missiles"], b["declared"], b["capacity"]) for b in json.loads(out)["bases"]]
-    rows = _csv(web_client, "/detection/bases.csv")
+    rows = csv_rows(web_client, "/detection/bases.csv")
     assert [(r["Base"], int(r["Missiles"]), int(r["Warheads declared on each"]), int(r["Most it can carry"]))
             for r in rows] == bases  # fmt: skip
 
 
 def test_sliders_fit_violations_and_sample_to_a_smaller_population(web_client: httpx.Client, cli: CLI) -> None:
-    [row] = _csv(web_client, "/detection/probability.csv?population=12&violations=40&sample=30&fit=yes")
+    [row] = csv_rows(web_client, "/detection/probability.csv?population=12&violations=40&sample=30&fit=yes")
     assert (int(row["Violations M"]), int(row["Sample n"])) == (12, 12)
     assert float(row["Probability in a year"]) == _probability(cli, 12, 12, 12)["probability"]
 
@@ -117,7 +106,7 @@ def test_moving_a_slider_changes_the_probability(tab: Tab, web_url: str, cli: CL
     value, text = _shown(page)
     want = _probability(cli, 200, 4, 10)["probability"]
     assert (value, text) == (want, f"{want:.4f}")
-    assert page.locator("canvas[data-drawn=yes]").count() == 1
+    assert charts_drawn(page, 1) == 1
 
     # drag: the range input takes a new value, htmx swaps the page's main part after its delay
     page.fill("#sample", "40")
@@ -137,7 +126,7 @@ def test_moving_a_slider_changes_the_probability(tab: Tab, web_url: str, cli: CL
     assert _shown(page) == (want, f"{want:.4f}")
     assert page.evaluate("document.activeElement.id") == "violations"
     assert page.locator("#violations-value").inner_text() == "7"
-    assert page.locator("canvas[data-drawn=yes]").count() == 1
+    assert charts_drawn(page, 1) == 1
     tab.screenshot("08-detection")  # last: a screenshot leaves style="" on inputs, which htmx would copy on a swap
     assert tab.errors == []
 
@@ -149,29 +138,25 @@ def test_the_extra_slider_redraws_the_chart(tab: Tab, web_url: str) -> None:
     page.wait_for_url("**extra=200**")
     page.wait_for_function("document.querySelector('#chart-title').textContent.includes('200 extra warheads')")
     assert page.locator("#chart tbody tr").first.inner_text() != before
-    assert page.locator("canvas[data-drawn=yes]").count() == 1
+    assert charts_drawn(page, 1) == 1
     assert tab.errors == []
 
 
-def test_the_sliders_work_without_javascript(browser: Browser, web_url: str, cli: CLI) -> None:
-    context = browser.new_context(java_script_enabled=False)
-    try:
-        page = context.new_page()
-        page.goto(f"{web_url}/detection?population=300&violations=2&sample=5")
-        page.fill("#sample", "60")
-        page.click("#sliders button[type=submit]")
-        page.wait_for_url("**sample=60**")
-        want = _probability(cli, 300, 2, 60)["probability"]
-        assert _shown(page) == (want, f"{want:.4f}")
-        page.click("details summary")
-        page.fill("#population-number", "1000")
-        page.fill("#violations-number", "900")
-        page.click("#numbers button[type=submit]")
-        page.wait_for_url("**violations=900**")
-        want = _probability(cli, 1000, 900, 60)["probability"]
-        assert _shown(page)[0] == want
-    finally:
-        context.close()
+def test_the_sliders_work_without_javascript(tab_without_js: Tab, web_url: str, cli: CLI) -> None:
+    page = tab_without_js.page
+    page.goto(f"{web_url}/detection?population=300&violations=2&sample=5")
+    page.fill("#sample", "60")
+    page.click("#sliders button[type=submit]")
+    page.wait_for_url("**sample=60**")
+    want = _probability(cli, 300, 2, 60)["probability"]
+    assert _shown(page) == (want, f"{want:.4f}")
+    page.click("details summary")
+    page.fill("#population-number", "1000")
+    page.fill("#violations-number", "900")
+    page.click("#numbers button[type=submit]")
+    page.wait_for_url("**violations=900**")
+    want = _probability(cli, 1000, 900, 60)["probability"]
+    assert _shown(page)[0] == want
 
 
 def test_bad_input_is_a_400_with_the_reason(web_client: httpx.Client) -> None:
@@ -192,11 +177,4 @@ def test_bad_input_is_a_400_with_the_reason(web_client: httpx.Client) -> None:
         "/detection/nothing.csv": "no table",
     }
     for url, words in cases.items():
-        answer = web_client.get(url)
-        assert answer.status_code == (404 if url.endswith(".csv") else 400), url
-        assert answer.headers["content-type"].startswith("application/problem+json"), url
-        assert words in answer.json()["detail"], (url, answer.json())
-        page = web_client.get(url, headers={"accept": "text/html"})
-        assert page.status_code == answer.status_code
-        assert words in page.text
-        assert "<script>" not in page.text.split("</head>")[1]
+        assert_refused(web_client, url, 404 if url.endswith(".csv") else 400, words)

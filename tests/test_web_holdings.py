@@ -2,49 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import pytest
 
-from web_fixtures import Tab
-
-if TYPE_CHECKING:
-    from playwright.sync_api import Browser
-
-CLI = Callable[..., tuple[int, str, str]]
-
-
-def _cells(tab: Tab, table_id: str) -> list[dict[str, str]]:
-    """The rows of a rendered table, keyed by column key, as the browser shows them."""
-    return tab.page.eval_on_selector_all(
-        f"#{table_id} tbody tr",
-        "rows => rows.map(r => Object.fromEntries("
-        "Array.from(r.cells).map(c => [c.dataset.key, c.textContent.trim()])))",
-    )
-
-
-def _json(cli: CLI, *args: str) -> Any:
-    code, out, err = cli(*args, "--json")
-    assert code == 0, err
-    return json.loads(out)
+from web_fixtures import CLI, Tab, assert_refused, charts_drawn, cli_json, csv_rows
 
 
 def _shown(value: int | None) -> str:
     return "–" if value is None else f"{value:,}"
-
-
-def _csv(client: httpx.Client, url: str) -> list[dict[str, str]]:
-    answer = client.get(url)
-    assert answer.status_code == 200, url
-    assert answer.headers["content-type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(answer.text)))
 
 
 def _assert_systems_equal_the_cli(rows: list[dict[str, str]], counts: dict[str, Any], state: dict[str, Any]) -> None:
@@ -65,33 +34,33 @@ def _assert_systems_equal_the_cli(rows: list[dict[str, str]], counts: dict[str, 
 
 
 def test_holdings_equal_the_cli(tab: Tab, web_url: str, web_ledger: Path, cli: CLI) -> None:
-    counts = _json(cli, "ledger", "counts", str(web_ledger), "--date", "2018-02-05")
-    state = _json(cli, "ledger", "state", str(web_ledger), "--date", "2018-02-05")
+    counts = cli_json(cli, "ledger", "counts", str(web_ledger), "--date", "2018-02-05")
+    state = cli_json(cli, "ledger", "state", str(web_ledger), "--date", "2018-02-05")
     page = tab.open(f"{web_url}/holdings?date=2018-02-05")
     assert set(counts) == set(state) == {"US", "RU"}
     for party in counts:
-        _assert_systems_equal_the_cli(_cells(tab, f"{party.lower()}-systems"), counts[party], state[party])
-        totals = {r["measure"]: r for r in _cells(tab, f"{party.lower()}-totals")}
+        _assert_systems_equal_the_cli(tab.rows(f"{party.lower()}-systems"), counts[party], state[party])
+        totals = {r["measure"]: r for r in tab.rows(f"{party.lower()}-totals")}
         assert {m: (r["count"], r["limit"], r["verdict"]) for m, r in totals.items()} == {
             m: (_shown(v["count"]), _shown(v["limit"]), v["verdict"]) for m, v in counts[party].items()
         }
     # the fact sheet's point: US launchers at the deadline were exactly at the limit
-    assert {r["measure"]: r["count"] for r in _cells(tab, "us-totals")}["launchers"] == "800"
+    assert {r["measure"]: r["count"] for r in tab.rows("us-totals")}["launchers"] == "800"
     # each count links to the party's counts over time, each system type to the treaty
     link = page.locator('#us-systems td[data-key="measure:warheads"] a').first
     assert link.get_attribute("href") == "/counts?party=US"
     assert page.locator('#us-systems td[data-key="system"] a').first.get_attribute("href") == "/treaties"
     assert page.locator('#ru-systems td[data-key="system"] a').first.get_attribute("href") == "/treaties"
-    assert page.locator("canvas[data-drawn=yes]").count() == 2  # one stacked bar chart per party
+    assert charts_drawn(page, 2) == 2  # one stacked bar chart per party
     assert page.title().startswith("Holdings on 2018-02-05")
     tab.screenshot("03-holdings")
     assert tab.errors == []
 
 
 def test_facilities_add_up_to_the_state(web_client: httpx.Client, web_ledger: Path, cli: CLI) -> None:
-    state = _json(cli, "ledger", "state", str(web_ledger), "--date", "2015-09-01")
+    state = cli_json(cli, "ledger", "state", str(web_ledger), "--date", "2015-09-01")
     for party, systems in state.items():
-        rows = _csv(web_client, f"/holdings/{party.lower()}-facilities.csv?date=2015-09-01")
+        rows = csv_rows(web_client, f"/holdings/{party.lower()}-facilities.csv?date=2015-09-01")
         summed: dict[str, Counter[str]] = {}
         for row in rows:
             if row["System type"] == "none":
@@ -109,7 +78,7 @@ def test_facilities_add_up_to_the_state(web_client: httpx.Client, web_ledger: Pa
 def test_facility_rows_link_to_an_item_history(web_client: httpx.Client) -> None:
     body = web_client.get("/holdings?date=2020-09-01&party=US").text
     assert '<a href="/items?uid=US-MM3-' in body
-    first = _csv(web_client, "/holdings/us-facilities.csv?date=2020-09-01&party=US")[0]["First item"]
+    first = csv_rows(web_client, "/holdings/us-facilities.csv?date=2020-09-01&party=US")[0]["First item"]
     assert web_client.get("/items", params={"uid": first, "party": "US"}).status_code == 200
 
 
@@ -128,27 +97,23 @@ def test_party_and_date_controls(tab: Tab, web_url: str, web_ledger: Path, cli: 
     page.wait_for_url("**date=2012-09-01**")
     page.wait_for_load_state("networkidle")
     assert "party=RU" in page.url
-    counts = _json(cli, "ledger", "counts", str(web_ledger), "--date", "2012-09-01")
-    state = _json(cli, "ledger", "state", str(web_ledger), "--date", "2012-09-01", "--party", "RU")
-    _assert_systems_equal_the_cli(_cells(tab, "ru-systems"), counts["RU"], state["RU"])
+    counts = cli_json(cli, "ledger", "counts", str(web_ledger), "--date", "2012-09-01")
+    state = cli_json(cli, "ledger", "state", str(web_ledger), "--date", "2012-09-01", "--party", "RU")
+    _assert_systems_equal_the_cli(tab.rows("ru-systems"), counts["RU"], state["RU"])
     assert page.locator("#us-systems").count() == 0
-    assert page.locator("canvas[data-drawn=yes]").count() == 1
+    assert charts_drawn(page, 1) == 1
     assert tab.errors == []
 
 
-def test_controls_work_without_javascript(browser: Browser, web_url: str) -> None:
-    context = browser.new_context(java_script_enabled=False)
-    try:
-        page = context.new_page()
-        page.goto(f"{web_url}/holdings?date=2018-02-05")
-        page.select_option("select[name=party]", "US")
-        page.click("main form:not(.as-of) button")
-        page.wait_for_url("**party=US**")
-        assert page.locator("#us-systems tbody tr").count() > 0
-        assert page.locator("#ru-systems").count() == 0
-        assert page.locator("canvas[data-drawn=yes]").count() == 0  # the tables, no chart drawn
-    finally:
-        context.close()
+def test_controls_work_without_javascript(tab_without_js: Tab, web_url: str) -> None:
+    page = tab_without_js.page
+    page.goto(f"{web_url}/holdings?date=2018-02-05")
+    page.select_option("select[name=party]", "US")
+    page.click("main form:not(.as-of) button")
+    page.wait_for_url("**party=US**")
+    assert page.locator("#us-systems tbody tr").count() > 0
+    assert page.locator("#ru-systems").count() == 0
+    assert page.locator("canvas[data-drawn=yes]").count() == 0  # the tables, no chart drawn
 
 
 def test_before_any_declaration_says_so(web_client: httpx.Client) -> None:
@@ -174,19 +139,12 @@ def test_before_any_declaration_says_so(web_client: httpx.Client) -> None:
     ],
 )
 def test_bad_input_is_a_4xx_with_the_reason(web_client: httpx.Client, url: str, status: int, words: str) -> None:
-    answer = web_client.get(url)
-    assert answer.status_code == status, url
-    assert answer.headers["content-type"].startswith("application/problem+json"), url
-    assert words in answer.json()["detail"], url
-    page = web_client.get(url, headers={"accept": "text/html"})
-    assert page.status_code == status
-    assert words in page.text
-    assert "<script>" not in page.text.split("</head>")[1]
+    assert_refused(web_client, url, status, words)
 
 
 def test_csv_is_the_table(web_client: httpx.Client, web_ledger: Path, cli: CLI) -> None:
-    counts = _json(cli, "ledger", "counts", str(web_ledger), "--date", "2020-09-01")
-    rows = _csv(web_client, "/holdings/ru-systems.csv?date=2020-09-01")
+    counts = cli_json(cli, "ledger", "counts", str(web_ledger), "--date", "2020-09-01")
+    rows = csv_rows(web_client, "/holdings/ru-systems.csv?date=2020-09-01")
     assert {r["System type"]: int(r["Warheads"] or 0) for r in rows if r["Warheads"]} == counts["RU"]["warheads"][
         "by_system"
     ]

@@ -4,9 +4,7 @@ ledger reported as a finding on a page that still loads."""
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as dt
-import io
 import json
 import shutil
 import sqlite3
@@ -21,31 +19,12 @@ from detente.crypto.note import Checkpoint, sign_note
 from detente.demo.ledger import demo_key
 from detente.store import open_store
 from detente.web import Source
-from web_fixtures import Tab
-
-CLI = Callable[..., tuple[int, str, str]]
-
-
-def _cells(tab: Tab, table_id: str) -> list[dict[str, str]]:
-    """The rows of a rendered table, keyed by column key, as the browser shows them."""
-    return tab.page.eval_on_selector_all(
-        f"#{table_id} tbody tr",
-        "rows => rows.map(r => Object.fromEntries("
-        "Array.from(r.cells).map(c => [c.dataset.key, c.textContent.trim()])))",
-    )
+from web_fixtures import CLI, Tab, assert_refused, charts_drawn, csv_rows
 
 
 def _json(cli: CLI, *args: str) -> Any:
     _, out, _ = cli(*args)
     return json.loads(out)
-
-
-def _rows(client: httpx.Client, url: str, table_id: str) -> list[dict[str, str]]:
-    """A table of the page at ``url`` as its CSV gives it, keyed by column label."""
-    path, _, query = url.partition("?")
-    answer = client.get(f"{path}/{table_id}.csv" + (f"?{query}" if query else ""))
-    assert answer.status_code == 200, answer.text
-    return list(csv.DictReader(io.StringIO(answer.text)))
 
 
 @pytest.fixture
@@ -79,7 +58,7 @@ def copy_of(
 def test_checkpoints_and_verification_equal_the_cli(tab: Tab, web_url: str, web_ledger: Path, cli: CLI) -> None:
     tab.open(f"{web_url}/integrity")
     verified = _json(cli, "ledger", "verify", str(web_ledger), "--json")
-    shown = {r["party"]: r for r in _cells(tab, "verify")}
+    shown = {r["party"]: r for r in tab.rows("verify")}
     assert set(shown) == {a["party"] for a in verified} == {"US", "RU"}
     for a in verified:
         row = shown[a["party"]]
@@ -89,7 +68,7 @@ def test_checkpoints_and_verification_equal_the_cli(tab: Tab, web_url: str, web_
                                                                   "--last", "1", "--json"))  # fmt: skip
     for party in ("US", "RU"):
         expected = _json(cli, "trust", "checkpoints", str(web_ledger), "--party", party, "--json")["checkpoints"]
-        rows = _cells(tab, f"checkpoints-{party.lower()}")
+        rows = tab.rows(f"checkpoints-{party.lower()}")
         assert len(rows) == len(expected) > 20
         for row, want in zip(rows, expected, strict=True):
             assert row["size"] == f"{want['size']:,}"
@@ -100,10 +79,10 @@ def test_checkpoints_and_verification_equal_the_cli(tab: Tab, web_url: str, web_
             assert row["age"] == f"{age:,}"
             assert row["cosigned"] == "no"  # the demo ledger was built without nodes: no witness cosigned
         assert [r["consistency"] for r in rows] == ["first"] + ["consistent"] * (len(rows) - 1)
-        growth = {r["date"]: r[f"size:{party}"] for r in _cells(tab, "growth")}
+        growth = {r["date"]: r[f"size:{party}"] for r in tab.rows("growth")}
         assert all(growth[w["effective"][:10]] == f"{w['size']:,}" for w in expected)
     assert tab.page.locator("#growth-title").is_visible()
-    assert tab.page.locator("canvas[data-drawn=yes]").count() == 1
+    assert charts_drawn(tab.page, 1) == 1
     assert "No alarm log for a ledger file" in tab.page.inner_text("main")
     tab.screenshot("05-integrity")
     assert tab.errors == []
@@ -112,7 +91,7 @@ def test_checkpoints_and_verification_equal_the_cli(tab: Tab, web_url: str, web_
 def test_consistency_is_the_proof_the_cli_writes(
     web_client: httpx.Client, web_ledger: Path, cli: CLI, tmp_path: Path
 ) -> None:
-    rows = _rows(web_client, "/integrity?party=US", "checkpoints-us")
+    rows = csv_rows(web_client, "/integrity/checkpoints-us.csv?party=US")
     old, new = rows[1], rows[2]
     code, proof, _ = cli(
         "trust", "prove-consistency", str(web_ledger), "--party", "US", "--from", old["Size"], "--to", new["Size"]
@@ -136,14 +115,14 @@ def test_party_and_date_controls(tab: Tab, web_url: str, web_ledger: Path, cli: 
     page.wait_for_load_state("networkidle")
     assert page.locator("#checkpoints-ru").count() == 1
     assert page.locator("#checkpoints-us").count() == 0
-    assert [r["party"] for r in _cells(tab, "verify")] == ["RU"]
+    assert [r["party"] for r in tab.rows("verify")] == ["RU"]
     page.fill("#integrity-date", "2015-01-01")
     page.click("main form button")
     page.wait_for_url("**date=2015-01-01**")
     page.wait_for_load_state("networkidle")
     expected = _json(cli, "trust", "checkpoints", str(web_ledger), "--party", "RU", "--json")["checkpoints"]
     by_then = [c for c in expected if c["sent"][:10] <= "2015-01-01"]
-    rows = _cells(tab, "checkpoints-ru")
+    rows = tab.rows("checkpoints-ru")
     assert [r["size"] for r in rows] == [f"{c['size']:,}" for c in by_then]
     assert 0 < len(rows) < len(expected)
     for row, c in zip(rows, by_then, strict=True):
@@ -167,7 +146,7 @@ def test_a_tampered_entry_fails_verification_on_a_page_that_loads(copy_of: Any, 
     answer = client.get("/integrity", headers={"accept": "text/html"})
     assert answer.status_code == 200
     assert "The ledger does not verify" in answer.text
-    rows = {r["Party"]: r for r in _rows(client, "/integrity", "verify")}
+    rows = {r["Party"]: r for r in csv_rows(client, "/integrity/verify.csv")}
     assert rows["US"]["Result"] == "FAILED"
     assert rows["US"]["First fault"] == expected["US"]["fault"]
     assert "entry #5" in rows["US"]["First fault"]
@@ -184,7 +163,7 @@ def test_a_forged_checkpoint_is_inconsistent(copy_of: Any, web_ledger: Path, cli
     path, client = copy_of(
         ("UPDATE ledger_checkpoints SET root = ?, note = ? WHERE party = 'US' AND size = ?", (root, note, size))
     )
-    rows = _rows(client, "/integrity?party=US", "checkpoints-us")
+    rows = csv_rows(client, "/integrity/checkpoints-us.csv?party=US")
     by_size = {int(r["Size"]): r for r in rows}
     assert by_size[size]["Root (base64)"] == base64.b64encode(root).decode()
     assert by_size[size]["Extends the one before"] == "INCONSISTENT"
@@ -197,7 +176,7 @@ def test_a_forged_checkpoint_is_inconsistent(copy_of: Any, web_ledger: Path, cli
     code, out, _ = cli("ledger", "verify", str(path), "--party", "US", "--json")
     assert code == 3
     [audit] = json.loads(out)
-    verify = _rows(client, "/integrity?party=US", "verify")
+    verify = csv_rows(client, "/integrity/verify.csv?party=US")
     assert verify[0]["First fault"] == audit["fault"]
     assert f"checkpoint at size {size}" in audit["fault"]
     page = client.get("/integrity?party=US", headers={"accept": "text/html"})
@@ -215,12 +194,12 @@ def test_kept_cosignatures_are_listed(copy_of: Any, web_ledger: Path, cli: CLI) 
             ("US", size, "detente/new-start/RU/witness", line),
         )
     )
-    kept = _rows(client, "/integrity", "cosignatures")
+    kept = csv_rows(client, "/integrity/cosignatures.csv")
     assert kept == [{"Log of": "US", "Size": str(size), "Cosigner (key name)": "detente/new-start/RU/witness"}]
-    rows = {int(r["Size"]): r["Cosigned"] for r in _rows(client, "/integrity", "checkpoints-us")}
+    rows = {int(r["Size"]): r["Cosigned"] for r in csv_rows(client, "/integrity/checkpoints-us.csv")}
     assert rows[size] == "yes: detente/new-start/RU/witness"
     assert {c for s, c in rows.items() if s != size} == {"no"}
-    before = _rows(client, "/integrity?date=2011-06-01", "cosignatures")
+    before = csv_rows(client, "/integrity/cosignatures.csv?date=2011-06-01")
     assert before == []  # the checkpoint it cosigned was not sent yet
 
 
@@ -235,12 +214,5 @@ def test_bad_input_is_a_4xx_with_the_reason(web_client: httpx.Client) -> None:
         "/integrity/nothing.csv": "no table",
     }
     for url, words in cases.items():
-        answer = web_client.get(url)
-        assert answer.status_code in (400, 404), url
-        assert answer.headers["content-type"].startswith("application/problem+json"), url
-        assert words in answer.json()["detail"], url
-        page = web_client.get(url, headers={"accept": "text/html"})
-        assert page.status_code == answer.status_code
-        assert words in page.text
-        assert "<script>" not in page.text.split("</head>")[1]
+        assert_refused(web_client, url, (400, 404), words)
     assert web_client.get("/integrity?date=").status_code == 200  # an empty date is no date: ages to the latest entry

@@ -4,32 +4,17 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import pytest
-from markupsafe import escape
 
 from detente.node import free_port, serving
 from detente.store import open_store
 from detente.web import Source, create_app
-from web_fixtures import Tab
-
-if TYPE_CHECKING:
-    from playwright.sync_api import Browser
-
-CLI = Callable[..., tuple[int, str, str]]
-
-
-def _cells(tab: Tab, table_id: str) -> list[dict[str, str]]:
-    """The rows of a rendered table, keyed by column key, as the browser shows them."""
-    return tab.page.eval_on_selector_all(
-        f"#{table_id} tbody tr",
-        "rows => rows.map(r => Object.fromEntries("
-        "Array.from(r.cells).map(c => [c.dataset.key, c.textContent.trim()])))",
-    )
+from web_fixtures import CLI, Tab, assert_refused
 
 
 def _history(cli: CLI, ledger: Path, uid: str, *options: str) -> list[dict[str, Any]]:
@@ -68,16 +53,16 @@ def _verifies(cli: CLI, ledger: Path, party: str, proof: Path) -> str:
 
 def test_examples_lead_to_a_history_equal_to_the_cli(tab: Tab, web_url: str, web_ledger: Path, cli: CLI) -> None:
     page = tab.open(f"{web_url}/items")
-    examples = _cells(tab, "examples")
+    examples = tab.rows("examples")
     state = json.loads(cli("ledger", "state", str(web_ledger), "--json")[1])
     assert {(r["party"], r["system"]) for r in examples} == {(p, s) for p, systems in state.items() for s in systems}
     first = examples[0]
     page.click(f'#examples a:text-is("{first["uid"]}")')
     page.wait_for_url("**uid=**")
     page.wait_for_load_state("networkidle")
-    _assert_rows_equal(_cells(tab, "history"), _history(cli, web_ledger, first["uid"]))
+    _assert_rows_equal(tab.rows("history"), _history(cli, web_ledger, first["uid"]))
     assert page.title().startswith(f"Item {first['uid']}")
-    checkpoints = {r["party"]: r for r in _cells(tab, "checkpoints")}
+    checkpoints = {r["party"]: r for r in tab.rows("checkpoints")}
     assert set(checkpoints) == {first["party"]}
     origin = checkpoints[first["party"]]["origin"]
     assert origin == f"detente/new-start/{first['party']}"
@@ -94,13 +79,13 @@ def test_search_form_and_party_filter(tab: Tab, web_url: str, web_ledger: Path, 
     page.wait_for_url("**uid=**")
     page.wait_for_load_state("networkidle")
     assert "party=US" in page.url
-    _assert_rows_equal(_cells(tab, "history"), _history(cli, web_ledger, "US-MM3-0002", "--party", "US"))
+    _assert_rows_equal(tab.rows("history"), _history(cli, web_ledger, "US-MM3-0002", "--party", "US"))
     page.fill("#item-uid", "RU-SS18-011")
     page.select_option("#item-party", "")
     page.click("form.item-search button")
     page.wait_for_url("**uid=RU-SS18-011**")
     page.wait_for_load_state("networkidle")
-    _assert_rows_equal(_cells(tab, "history"), _history(cli, web_ledger, "RU-SS18-011"))
+    _assert_rows_equal(tab.rows("history"), _history(cli, web_ledger, "RU-SS18-011"))
     assert tab.errors == []
 
 
@@ -108,7 +93,7 @@ def test_proof_link_downloads_the_clis_proof(
     tab: Tab, web_url: str, web_ledger: Path, cli: CLI, tmp_path: Path
 ) -> None:
     page = tab.open(f"{web_url}/items?uid=US-B2A-01")
-    row = _cells(tab, "history")[-1]
+    row = tab.rows("history")[-1]
     with page.expect_download() as download:
         page.click(f'#history a:text-is("{row["proof"]}")')
     saved = tmp_path / download.value.suggested_filename
@@ -136,17 +121,13 @@ def test_every_proof_of_a_history_is_the_clis_and_verifies(
         _verifies(cli, web_ledger, party, served)
 
 
-def test_controls_work_without_javascript(browser: Browser, web_url: str) -> None:
-    context = browser.new_context(java_script_enabled=False)
-    try:
-        page = context.new_page()
-        page.goto(f"{web_url}/items")
-        page.fill("#item-uid", "US-B2A-01")
-        page.press("#item-uid", "Enter")
-        page.wait_for_url("**uid=US-B2A-01**")
-        assert page.locator("#history tbody tr").count() > 0
-    finally:
-        context.close()
+def test_controls_work_without_javascript(tab_without_js: Tab, web_url: str) -> None:
+    page = tab_without_js.page
+    page.goto(f"{web_url}/items")
+    page.fill("#item-uid", "US-B2A-01")
+    page.press("#item-uid", "Enter")
+    page.wait_for_url("**uid=US-B2A-01**")
+    assert page.locator("#history tbody tr").count() > 0
 
 
 @pytest.fixture
@@ -225,11 +206,4 @@ def test_an_entry_no_checkpoint_covers_has_no_proof(grown: tuple[Path, httpx.Cli
     ],
 )
 def test_bad_input_is_a_4xx_with_the_reason(web_client: httpx.Client, url: str, status: int, words: str) -> None:
-    answer = web_client.get(url)
-    assert answer.status_code == status, url
-    assert answer.headers["content-type"].startswith("application/problem+json"), url
-    assert words in answer.json()["detail"], url
-    page = web_client.get(url, headers={"accept": "text/html"})
-    assert page.status_code == status
-    assert str(escape(words)) in page.text  # shown as text, escaped as the page escapes it
-    assert "<script>" not in page.text.split("</head>")[1]
+    assert_refused(web_client, url, status, words)

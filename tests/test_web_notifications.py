@@ -3,9 +3,7 @@ delays from those rows, and lateness as the ledger writer flags it."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import shutil
 import sqlite3
@@ -24,19 +22,9 @@ from detente.store import open_store
 from detente.treaty import get_treaty
 from detente.web import Source
 from detente.web.notifications import deadline
-from web_fixtures import Tab
+from web_fixtures import CLI, Tab, assert_refused, charts_drawn, csv_rows
 
-CLI = Callable[..., tuple[int, str, str]]
 ALL = "100000"  # `ledger log --last` has no upper bound (min 1): more than any party's log here
-
-
-def _cells(tab: Tab, table_id: str) -> list[dict[str, str]]:
-    """The rows of a rendered table, keyed by column key, as the browser shows them."""
-    return tab.page.eval_on_selector_all(
-        f"#{table_id} tbody tr",
-        "rows => rows.map(r => Object.fromEntries("
-        "Array.from(r.cells).map(c => [c.dataset.key, c.textContent.trim()])))",
-    )
 
 
 def _log(cli: CLI, ledger: Path, party: str) -> list[dict[str, Any]]:
@@ -45,14 +33,6 @@ def _log(cli: CLI, ledger: Path, party: str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = json.loads(out)
     assert rows[0]["seq"] == 1  # the whole log, not its tail
     return rows
-
-
-def _rows(client: httpx.Client, url: str, table_id: str) -> list[dict[str, str]]:
-    """A table of the page at ``url`` as its CSV gives it, keyed by column label."""
-    path, _, query = url.partition("?")
-    answer = client.get(f"{path}/{table_id}.csv" + (f"?{query}" if query else ""))
-    assert answer.status_code == 200, answer.text
-    return list(csv.DictReader(io.StringIO(answer.text)))
 
 
 def _days(row: dict[str, Any]) -> float:
@@ -66,7 +46,7 @@ def _shown(number: float) -> str:
 
 def test_counts_equal_the_log(tab: Tab, web_url: str, web_ledger: Path, cli: CLI) -> None:
     tab.open(f"{web_url}/notifications")
-    by_type = {(r["party"], r["type"]): r for r in _cells(tab, "by-type")}
+    by_type = {(r["party"], r["type"]): r for r in tab.rows("by-type")}
     for party in ("US", "RU"):
         log = _log(cli, web_ledger, party)
         kinds = Counter(r["type"] for r in log)
@@ -78,12 +58,12 @@ def test_counts_equal_the_log(tab: Tab, web_url: str, web_ledger: Path, cli: CLI
             assert row["median"] == _shown(round(statistics.median(delays), 1))
             assert row["max"] == _shown(max(delays))
         months = Counter((r["sent"][:7], r["type"]) for r in log)
-        monthly = _cells(tab, f"monthly-{party.lower()}")
+        monthly = tab.rows(f"monthly-{party.lower()}")
         assert sum(int(m["total"].replace(",", "")) for m in monthly) == len(log)
         for m in monthly:
             for kind in kinds:
                 assert m[f"type:{kind}"] == f"{months.get((m['month'], kind), 0):,}"
-    assert tab.page.locator("canvas[data-drawn=yes]").count() == 2  # a stacked bar chart per party
+    assert charts_drawn(tab.page, 2) == 2  # a stacked bar chart per party
     assert "every notification in the years chosen met its deadline" in tab.page.inner_text("main")
     tab.screenshot("06-notifications")
     assert tab.errors == []
@@ -98,22 +78,22 @@ def test_party_and_year_controls(tab: Tab, web_url: str, web_ledger: Path, cli: 
     page.wait_for_url("**to=2016**")
     page.wait_for_load_state("networkidle")
     log = [r for r in _log(cli, web_ledger, "RU") if "2015" <= r["sent"][:4] <= "2016"]
-    rows = _cells(tab, "by-type")
+    rows = tab.rows("by-type")
     assert {r["party"] for r in rows} == {"RU"}
     assert {r["type"]: r["count"] for r in rows} == {k: f"{n:,}" for k, n in Counter(r["type"] for r in log).items()}
     assert page.locator("#monthly-us").count() == 0
-    assert [m["month"] for m in _cells(tab, "monthly-ru")][::12] == ["2015-01", "2016-01"]
+    assert [m["month"] for m in tab.rows("monthly-ru")][::12] == ["2015-01", "2016-01"]
     assert tab.errors == []
 
 
 def test_a_single_year(web_client: httpx.Client, web_ledger: Path, cli: CLI) -> None:
     for party in ("US", "RU"):
         log = [r for r in _log(cli, web_ledger, party) if r["sent"].startswith("2018")]
-        rows = _rows(web_client, "/notifications?year=2018", "by-type")
+        rows = csv_rows(web_client, "/notifications/by-type.csv?year=2018")
         assert {r["Type"]: int(r["Notifications"]) for r in rows if r["Party"] == party} == Counter(
             r["type"] for r in log
         )
-    assert _rows(web_client, "/notifications?year=2018&from=2018&to=2018", "by-type") == rows
+    assert csv_rows(web_client, "/notifications/by-type.csv?year=2018&from=2018&to=2018") == rows
 
 
 def test_a_late_notification_is_listed_as_the_writer_flags_it(
@@ -142,15 +122,15 @@ def test_a_late_notification_is_listed_as_the_writer_flags_it(
     store = open_store(str(ledger), readonly=True)
     try:
         client = serve(Source(store, ledger.name))
-        [late] = _rows(client, "/notifications", "late")
+        [late] = csv_rows(client, "/notifications/late.csv")
         assert (late["Party"], int(late["Seq"]), late["Type"]) == ("US", entry["seq"], "status-change")
         assert late["Missed by"] == flag["message"]
         assert late["Deadline"].startswith("2023-04-06 00:00Z")  # 5 days after it took effect
         assert float(late["Delay (days)"]) == 19.0
-        by_type = {(r["Party"], r["Type"]): r for r in _rows(client, "/notifications?party=US", "by-type")}
+        by_type = {(r["Party"], r["Type"]): r for r in csv_rows(client, "/notifications/by-type.csv?party=US")}
         assert by_type[("US", "status-change")]["Late"] == "1"
         assert by_type[("US", "receipt")]["Late"] == ""  # no deadline: neither late nor on time
-        assert _rows(client, "/notifications?year=2022", "late") == []
+        assert csv_rows(client, "/notifications/late.csv?year=2022") == []
     finally:
         store.close()
 
@@ -196,14 +176,7 @@ def test_bad_input_is_a_4xx_with_the_reason(web_client: httpx.Client) -> None:
         "/notifications/nothing.csv": "no table",
     }
     for url, words in cases.items():
-        answer = web_client.get(url)
-        assert answer.status_code in (400, 404), url
-        assert answer.headers["content-type"].startswith("application/problem+json"), url
-        assert words in answer.json()["detail"], url
-        page = web_client.get(url, headers={"accept": "text/html"})
-        assert page.status_code == answer.status_code
-        assert words in page.text
-        assert "<script>" not in page.text.split("</head>")[1]
+        assert_refused(web_client, url, (400, 404), words)
     assert web_client.get("/notifications?year=&from=&to=").status_code == 200  # empty fields: every year
 
 
@@ -227,7 +200,7 @@ def test_an_unreadable_entry_is_reported_not_counted(
         assert page.status_code == 200
         assert "RU: 1 entry cannot be read" in page.text
         assert "RU #7" in page.text
-        rows = _rows(client, "/notifications?party=RU", "by-type")
+        rows = csv_rows(client, "/notifications/by-type.csv?party=RU")
         assert sum(int(r["Notifications"]) for r in rows) == store.tree_size("RU") - 1
     finally:
         store.close()

@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
-from web_fixtures import Tab
-
-CLI = Callable[..., tuple[int, str, str]]
-
-
-def _cells(tab: Tab, table_id: str) -> list[dict[str, str]]:
-    """The rows of a rendered table, keyed by column key, as the browser shows them."""
-    return tab.page.eval_on_selector_all(
-        f"#{table_id} tbody tr",
-        "rows => rows.map(r => Object.fromEntries("
-        "Array.from(r.cells).map(c => [c.dataset.key, c.textContent.trim()])))",
-    )
+from web_fixtures import CLI, Tab, assert_refused, charts_drawn, csv_rows
 
 
 def test_overview_counts_equal_the_cli(tab: Tab, web_url: str, web_ledger: Path, cli: CLI) -> None:
@@ -29,7 +15,7 @@ def test_overview_counts_equal_the_cli(tab: Tab, web_url: str, web_ledger: Path,
     assert code == 0
     expected = json.loads(out)
     page = tab.open(f"{web_url}/?date=2018-02-05")
-    rows = _cells(tab, "limits")
+    rows = tab.rows("limits")
     assert len(rows) == sum(len(m) for m in expected.values()) == 6
     for row in rows:
         want = expected[row["party"]][row["measure"]]
@@ -45,7 +31,7 @@ def test_overview_counts_equal_the_cli(tab: Tab, web_url: str, web_ledger: Path,
 
 def test_overview_logs_say_witnessed_and_silent(web_client: httpx.Client) -> None:
     # the demo's Russian log stops after 2022-09: by 2023-04-01 the exchange due 2023-03-31 (2023-03-01 + 30) is missed
-    rows = list(csv.DictReader(io.StringIO(web_client.get("/overview/logs.csv?date=2023-04-01").text)))
+    rows = csv_rows(web_client, "/overview/logs.csv?date=2023-04-01")
     by_party = {r["Party"]: r for r in rows}
     assert by_party["RU"]["State"].startswith("silent since 2022-09")
     assert by_party["US"]["State"] == "current"
@@ -60,7 +46,7 @@ def test_date_selector_changes_the_counts(tab: Tab, web_url: str, web_ledger: Pa
     page.wait_for_load_state("networkidle")
     _, out, _ = cli("ledger", "counts", str(web_ledger), "--date", "2012-09-01", "--json")
     expected = json.loads(out)
-    rows = _cells(tab, "limits")
+    rows = tab.rows("limits")
     assert rows
     assert all(r["count"] == f"{expected[r['party']][r['measure']]['count']:,}" for r in rows)
     assert tab.errors == []
@@ -76,7 +62,7 @@ def test_counts_over_time_equal_the_timeline(tab: Tab, web_url: str, web_ledger:
     shown = 0
     for r in timeline:
         table_id = f"{r['party']}-{r['measure']}".lower()
-        rows = {row["date"]: row for row in _cells(tab, table_id)}
+        rows = {row["date"]: row for row in tab.rows(table_id)}
         row = rows[r["date"]]
         assert row["count"] == f"{r['count']:,}"
         assert row["official"] == ("–" if r["official"] is None else f"{r['official']:,}")
@@ -84,9 +70,11 @@ def test_counts_over_time_equal_the_timeline(tab: Tab, web_url: str, web_ledger:
         shown += 1
     assert shown == len(timeline) > 100
     # the dispute the view exists to show: the US launchers in 2023, 800 under the US reading, 901 under Russia's
-    us_launchers = {row["date"]: row for row in _cells(tab, "us-launchers")}["2023-03-01"]
+    us_launchers = {row["date"]: row for row in tab.rows("us-launchers")}["2023-03-01"]
     assert (us_launchers["count"], us_launchers["variant:ru-2022"]) == ("800", "901")
-    assert tab.page.locator("canvas[data-drawn=yes]").count() == len({(r["party"], r["measure"]) for r in timeline})
+    assert charts_drawn(tab.page, len({(r["party"], r["measure"]) for r in timeline})) == len(
+        {(r["party"], r["measure"]) for r in timeline}
+    )
     tab.screenshot("02-counts")
     assert tab.errors == []
 
@@ -108,23 +96,14 @@ def test_bad_input_is_a_4xx_with_the_reason(web_client: httpx.Client) -> None:
         "/overview/nothing.csv": (404, "no table"),
     }
     for url, (status, words) in cases.items():
-        answer = web_client.get(url)
-        assert answer.status_code == status, url
-        assert answer.headers["content-type"].startswith("application/problem+json"), url
-        assert words in answer.json()["detail"], url
-        page = web_client.get(url, headers={"accept": "text/html"})
-        assert page.status_code == status
-        assert words in page.text
-        assert "<script>" not in page.text.split("</head>")[1]  # what the URL held is shown as text
+        assert_refused(web_client, url, status, words)
     assert web_client.post("/").status_code == 405
 
 
 def test_csv_is_the_table(web_client: httpx.Client, web_ledger: Path, cli: CLI) -> None:
     _, out, _ = cli("ledger", "counts", str(web_ledger), "--date", "2020-09-01", "--json")
     expected = json.loads(out)
-    answer = web_client.get("/overview/limits.csv?date=2020-09-01")
-    assert answer.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    rows = csv_rows(web_client, "/overview/limits.csv?date=2020-09-01")  # text/csv, checked there
     assert {(r["Party"], r["Measure"], int(r["Count"])) for r in rows} == {
         (p, m, v["count"]) for p, measures in expected.items() for m, v in measures.items()
     }

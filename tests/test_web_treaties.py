@@ -8,11 +8,7 @@ file refuses.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,30 +18,7 @@ from detente.catalog import builtin_catalog
 from detente.forces.write import write_force
 from detente.ledger import moment, replay_store, to_force
 from detente.store import open_store
-from web_fixtures import Tab
-
-CLI = Callable[..., tuple[int, str, str]]
-
-
-def _json(cli: CLI, *args: str) -> Any:
-    code, out, err = cli(*args, "--json")
-    assert code == 0, err
-    return json.loads(out)
-
-
-def _cells(tab: Tab, table_id: str) -> list[dict[str, str]]:
-    """The rows of a rendered table, keyed by column key, as the browser shows them."""
-    return tab.page.eval_on_selector_all(
-        f"#{table_id} tbody tr",
-        "rows => rows.map(r => Object.fromEntries("
-        "Array.from(r.cells).map(c => [c.dataset.key, c.textContent.trim()])))",
-    )
-
-
-def _csv(client: httpx.Client, url: str) -> list[dict[str, str]]:
-    answer = client.get(url)
-    assert answer.status_code == 200, answer.text[:300]
-    return list(csv.DictReader(io.StringIO(answer.text)))
+from web_fixtures import CLI, Tab, assert_refused, cli_json, csv_rows
 
 
 def _ledger_force(ledger: Path, when: dt.date, folder: Path) -> Path:
@@ -65,10 +38,10 @@ def _n(value: int | None) -> str:
 
 
 def test_treaties_and_their_limits_equal_the_cli(tab: Tab, web_url: str, cli: CLI) -> None:
-    listed = _json(cli, "treaty", "list")
-    shown = {t["id"]: _json(cli, "treaty", "show", t["id"]) for t in listed}
+    listed = cli_json(cli, "treaty", "list")
+    shown = {t["id"]: cli_json(cli, "treaty", "show", t["id"]) for t in listed}
     page = tab.open(f"{web_url}/treaties")
-    rows = _cells(tab, "treaties")
+    rows = tab.rows("treaties")
     assert [r["id"] for r in rows] == [t["id"] for t in listed]
     for row, t in zip(rows, listed, strict=True):
         assert (row["name"], row["kind"], row["signed"]) == (t["name"], t["kind"], t["signed"] or "–")
@@ -76,7 +49,7 @@ def test_treaties_and_their_limits_equal_the_cli(tab: Tab, web_url: str, cli: CL
         for key in ("entry_into_force", "limits_due", "expires"):
             assert row[key] == dates.get(key, "–")
         assert row["variants"] == (", ".join(t["variants"]) or "–")
-    limits = _cells(tab, "limits")
+    limits = tab.rows("limits")
     expected = [(t["name"], lim) for t in listed for lim in shown[t["id"]].get("limits", [])]
     assert len(limits) == len(expected) > 10
     for row, (name, lim) in zip(limits, expected, strict=True):
@@ -90,7 +63,7 @@ def test_treaties_and_their_limits_equal_the_cli(tab: Tab, web_url: str, cli: CL
         assert (row["from"], row["until"]) == (lim.get("from", "–"), lim.get("until", "–"))
     # the ledger's treaty is shown by default: its terms are New START's
     assert page.locator("#choose-treaty").input_value() == "new-start"
-    terms = _cells(tab, "terms")
+    terms = tab.rows("terms")
     assert [(r["measure"], r["select"]) for r in terms] == [
         (m["id"], term["select"]) for m in shown["new-start"]["measures"] for term in m["terms"]
     ]
@@ -100,7 +73,7 @@ def test_treaties_and_their_limits_equal_the_cli(tab: Tab, web_url: str, cli: CL
 
 
 def test_the_treaty_selector_shows_its_rules(tab: Tab, web_url: str, cli: CLI) -> None:
-    start = _json(cli, "treaty", "show", "start-i")
+    start = cli_json(cli, "treaty", "show", "start-i")
     page = tab.open(f"{web_url}/treaties?date=2018-02-05&force=us-2009-12")
     page.select_option("#choose-treaty", "start-i")
     page.locator("#choose-treaty").locator("xpath=ancestor::form").locator("button").click()
@@ -108,7 +81,7 @@ def test_the_treaty_selector_shows_its_rules(tab: Tab, web_url: str, cli: CLI) -
     page.wait_for_load_state("networkidle")
     assert "force=us-2009-12" in page.url  # the other choices are kept
     assert "date=2018-02-05" in page.url
-    terms = _cells(tab, "terms")
+    terms = tab.rows("terms")
     expected = [(m["id"], t) for m in start["measures"] for t in m["terms"]]
     assert len(terms) == len(expected)
     for row, (measure, term) in zip(terms, expected, strict=True):
@@ -117,17 +90,17 @@ def test_the_treaty_selector_shows_its_rules(tab: Tab, web_url: str, cli: CLI) -
         if isinstance(value, int):
             assert row["value"] == str(value)
         assert row["cap"] == (", ".join(f"{p} {v:,}" for p, v in term.get("cap", {}).items()) or "–")
-    attribution = {r["system"]: r["warheads"] for r in _cells(tab, "attribution")}
+    attribution = {r["system"]: r["warheads"] for r in tab.rows("attribution")}
     assert attribution == {s: f"{n:,}" for s, n in start["attribution"].items()}
-    definitions = _cells(tab, "definitions")
+    definitions = tab.rows("definitions")
     assert [d["name"] for d in definitions] == list(start["definitions"])
     assert all(d["reading"] == "as agreed" for d in definitions)
     assert tab.errors == []
 
 
 def test_variant_definitions_are_listed_beside_the_agreed_ones(web_client: httpx.Client, cli: CLI) -> None:
-    treaty = _json(cli, "treaty", "show", "new-start")
-    rows = _csv(web_client, "/treaties/definitions.csv?treaty=new-start")
+    treaty = cli_json(cli, "treaty", "show", "new-start")
+    rows = csv_rows(web_client, "/treaties/definitions.csv?treaty=new-start")
     agreed = [r["Definition"] for r in rows if r["Reading"] == "as agreed"]
     assert agreed == list(treaty["definitions"])
     replaced = [(r["Reading"].split(" ")[0], r["Definition"]) for r in rows if r["Reading"] != "as agreed"]
@@ -141,8 +114,8 @@ def test_variant_definitions_are_listed_beside_the_agreed_ones(web_client: httpx
 
 
 def test_proposals_equal_the_cli(web_client: httpx.Client, cli: CLI) -> None:
-    listed = _json(cli, "proposals", "list")
-    rows = _csv(web_client, "/treaties/proposals.csv")
+    listed = cli_json(cli, "proposals", "list")
+    rows = csv_rows(web_client, "/treaties/proposals.csv")
     assert [r["Proposal"] for r in rows] == [p["id"] for p in listed]
     for row, p in zip(rows, listed, strict=True):
         assert row["Name"] == p["name"]
@@ -155,7 +128,7 @@ def test_proposals_equal_the_cli(web_client: httpx.Client, cli: CLI) -> None:
 
 
 def _assert_zone(client: httpx.Client, query: str, expected: dict[str, Any]) -> None:
-    zone = {r["Proposal"]: r for r in _csv(client, f"/treaties/zone.csv?{query}")}
+    zone = {r["Proposal"]: r for r in csv_rows(client, f"/treaties/zone.csv?{query}")}
     assert list(zone) == list(expected["standings"])
     for spec, row in zone.items():
         assert row["Every party meets it now"] == ("true" if spec in expected["zone"]["now"] else "false")
@@ -163,7 +136,7 @@ def _assert_zone(client: httpx.Client, query: str, expected: dict[str, Any]) -> 
             "true" if spec in expected["zone"]["by_deadline"] else "false"
         )
         assert row["No data for"] == ", ".join(expected["zone"]["incomplete"].get(spec, []))
-    standings = _csv(client, f"/treaties/standings.csv?{query}")
+    standings = csv_rows(client, f"/treaties/standings.csv?{query}")
     flat = [(spec, party, s) for spec, parties in expected["standings"].items() for party, s in parties.items()]
     assert len(standings) == len(flat)
     for row, (spec, party, s) in zip(standings, flat, strict=True):
@@ -179,17 +152,17 @@ def test_the_zone_on_the_ledger_force_equals_the_cli(
 ) -> None:
     for when in (dt.date(2011, 2, 5), dt.date(2014, 9, 1)):
         force = _ledger_force(web_ledger, when, tmp_path)
-        expected = _json(cli, "proposals", "zone", str(force), "--date", str(when))
+        expected = cli_json(cli, "proposals", "zone", str(force), "--date", str(when))
         assert expected["as_of"] == str(when)
         _assert_zone(web_client, f"date={when}", expected)
     # the two dates differ somewhere, or the date would not be a control worth having
-    early = _csv(web_client, "/treaties/standings.csv?date=2011-02-05")
-    late = _csv(web_client, "/treaties/standings.csv?date=2014-09-01")
+    early = csv_rows(web_client, "/treaties/standings.csv?date=2011-02-05")
+    late = csv_rows(web_client, "/treaties/standings.csv?date=2014-09-01")
     assert early != late
 
 
 def test_the_zone_on_a_shipped_force_equals_the_cli(web_client: httpx.Client, cli: CLI) -> None:
-    expected = _json(cli, "proposals", "zone", "us-2009-12")
+    expected = cli_json(cli, "proposals", "zone", "us-2009-12")
     _assert_zone(web_client, "force=us-2009-12", expected)
     body = web_client.get("/treaties?force=us-2009-12").text
     assert f"The zone of agreement on {expected['as_of']}" in body  # the force's own date, as the command's default
@@ -212,10 +185,10 @@ def _assert_dispute(rows: list[dict[str, str]], types: list[dict[str, str]], exp
 
 
 def test_the_bomber_dispute_equals_the_cli(tab: Tab, web_url: str, web_ledger: Path, tmp_path: Path, cli: CLI) -> None:
-    expected = _json(cli, "proposals", "bomber-dispute")
+    expected = cli_json(cli, "proposals", "bomber-dispute")
     page = tab.open(f"{web_url}/treaties?date=2014-09-01")
     assert page.locator("#choose-bombers").input_value() == "us-2009-12"  # the command's default force
-    _assert_dispute(_cells(tab, "dispute"), _cells(tab, "dispute-types"), expected)
+    _assert_dispute(tab.rows("dispute"), tab.rows("dispute-types"), expected)
     headings = page.eval_on_selector_all("#dispute thead th", "ths => ths.map(t => t.textContent)")
     assert headings[2:4] == [expected["readings"]["a"], expected["readings"]["b"]]
     # the same dispute on the ledger's declared force, chosen in the form
@@ -224,23 +197,23 @@ def test_the_bomber_dispute_equals_the_cli(tab: Tab, web_url: str, web_ledger: P
     page.wait_for_url("**bombers=ledger**")
     page.wait_for_load_state("networkidle")
     force = _ledger_force(web_ledger, dt.date(2014, 9, 1), tmp_path)
-    on_ledger = _json(cli, "proposals", "bomber-dispute", str(force), "--date", "2014-09-01")
-    _assert_dispute(_cells(tab, "dispute"), _cells(tab, "dispute-types"), on_ledger)
+    on_ledger = cli_json(cli, "proposals", "bomber-dispute", str(force), "--date", "2014-09-01")
+    _assert_dispute(tab.rows("dispute"), tab.rows("dispute-types"), on_ledger)
     assert on_ledger["totals"] != expected["totals"]
     assert tab.errors == []
 
 
 def test_the_as_of_date_changes_the_zone(tab: Tab, web_url: str, web_ledger: Path, tmp_path: Path, cli: CLI) -> None:
     page = tab.open(f"{web_url}/treaties?date=2023-03-01&treaty=sort")
-    before = _cells(tab, "standings")
+    before = tab.rows("standings")
     page.fill("#as-of-date", "2012-09-01")
     page.click("form.as-of button")
     page.wait_for_url("**date=2012-09-01**")
     page.wait_for_load_state("networkidle")
     assert "treaty=sort" in page.url
     force = _ledger_force(web_ledger, dt.date(2012, 9, 1), tmp_path)
-    expected = _json(cli, "proposals", "zone", str(force), "--date", "2012-09-01")
-    standings = _cells(tab, "standings")
+    expected = cli_json(cli, "proposals", "zone", str(force), "--date", "2012-09-01")
+    standings = tab.rows("standings")
     flat = [(spec, party, s) for spec, parties in expected["standings"].items() for party, s in parties.items()]
     assert [(r["proposal"], r["party"], r["standing"], r["required"]) for r in standings] == [
         (spec, party, s["standing"], ", ".join(f"{m} {n:,}" for m, n in s["required"].items()) or "–")
@@ -262,11 +235,4 @@ def test_bad_input_is_a_4xx_with_the_reason(web_client: httpx.Client) -> None:
         "/treaties/nothing.csv": (404, "no table"),
     }
     for url, (status, words) in cases.items():
-        answer = web_client.get(url)
-        assert answer.status_code == status, url
-        assert answer.headers["content-type"].startswith("application/problem+json"), url
-        assert words in answer.json()["detail"], url
-        page = web_client.get(url, headers={"accept": "text/html"})
-        assert page.status_code == status
-        assert words in page.text
-        assert "<script>" not in page.text.split("</head>")[1]
+        assert_refused(web_client, url, status, words)

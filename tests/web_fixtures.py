@@ -9,15 +9,20 @@ for review.
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
+import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from markupsafe import escape
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 from detente.cli.ledger import build_demo
@@ -28,6 +33,7 @@ from detente.web import Source, create_app
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Page
 
+CLI = Callable[..., tuple[int, str, str]]  # the ``cli`` fixture: (exit code, stdout, stderr)
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_FLAGS = [  # headless as root, with no calls home (this machine's network is closed)
     "--no-sandbox",
@@ -101,6 +107,34 @@ def web_client(web_url: str) -> Iterator[httpx.Client]:
         yield client
 
 
+def cli_json(cli: CLI, *args: str) -> Any:
+    """What ``detente ARGS --json`` prints, the numbers a view is compared with; the command must succeed."""
+    code, out, err = cli(*args, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def csv_rows(client: httpx.Client, url: str) -> list[dict[str, str]]:
+    """A table's CSV download keyed by column label: the same numbers as the page, as a spreadsheet reads them."""
+    answer = client.get(url)
+    assert answer.status_code == 200, (url, answer.text[:300])
+    assert answer.headers["content-type"].startswith("text/csv"), url
+    return list(csv.DictReader(io.StringIO(answer.text)))
+
+
+def assert_refused(client: httpx.Client, url: str, status: int | tuple[int, ...], words: str) -> None:
+    """Bad input is a 4xx that says why: a problem+json body to a program, a page to a browser, neither echoing
+    what the URL held as markup. ``status`` is the code, or the codes any of which will do."""
+    answer = client.get(url)
+    assert answer.status_code in ((status,) if isinstance(status, int) else status), (url, answer.text[:300])
+    assert answer.headers["content-type"].startswith("application/problem+json"), url
+    assert words in answer.json()["detail"], (url, answer.json())
+    page = client.get(url, headers={"accept": "text/html"})
+    assert page.status_code == answer.status_code, url
+    assert str(escape(words)) in page.text, url  # shown as text, escaped as the page escapes it
+    assert "<script>" not in page.text.split("</head>")[1], url
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """Debian's chromium, headless, through Playwright."""
@@ -129,6 +163,15 @@ class Tab:
         assert response.status == 200, f"{url}: {response.status}"
         return self.page
 
+    def rows(self, table_id: str) -> list[dict[str, str]]:
+        """The body rows of the table ``table_id`` as the browser shows them, each keyed by its cells' data-key."""
+        rows: list[dict[str, str]] = self.page.eval_on_selector_all(
+            f"#{table_id} tbody tr",
+            "rows => rows.map(r => Object.fromEntries("
+            "Array.from(r.cells).map(c => [c.dataset.key, c.textContent.trim()])))",
+        )
+        return rows
+
     def screenshot(self, name: str) -> Path:
         """A full-page screenshot saved for review; its path."""
         path = screenshots() / f"{name}.png"
@@ -136,10 +179,9 @@ class Tab:
         return path
 
 
-@pytest.fixture
-def tab(browser: Browser) -> Iterator[Tab]:
-    """A fresh browser context and page (cold cache) with its console errors recorded."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def _tabs(browser: Browser, **options: Any) -> Iterator[Tab]:
+    """A fresh browser context (cold cache) and a page in it, its console errors recorded; closed after."""
+    context = browser.new_context(**options)
     page = context.new_page()
     recorded = Tab(page)
 
@@ -151,3 +193,24 @@ def tab(browser: Browser) -> Iterator[Tab]:
     page.on("pageerror", lambda exc: recorded.errors.append(f"page error: {exc}"))
     yield recorded
     context.close()
+
+
+@pytest.fixture
+def tab(browser: Browser) -> Iterator[Tab]:
+    """A browser tab with its console errors recorded."""
+    yield from _tabs(browser, viewport={"width": 1280, "height": 900})
+
+
+@pytest.fixture
+def tab_without_js(browser: Browser) -> Iterator[Tab]:
+    """A tab with JavaScript off: every view must work without it (forms submit, the tables carry the numbers)."""
+    yield from _tabs(browser, java_script_enabled=False)
+
+
+def charts_drawn(page: Page, expected: int) -> int:
+    """The number of charts drawn, once it reaches ``expected`` (or after 10 s): a chart is drawn when htmx has
+    settled a swap, a moment after the swapped content is in the page."""
+    selector = "canvas[data-drawn=yes]"
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(f"document.querySelectorAll('{selector}').length >= {expected}", timeout=10_000)
+    return page.locator(selector).count()

@@ -121,15 +121,6 @@ def _compared(
     return forces, compare_proposals(forces, proposals, as_of, rates)
 
 
-def _deadline_text(p: Proposal) -> str:
-    t = p.terms
-    if t.deadline is not None:
-        return str(t.deadline)
-    if t.years is not None:
-        return f"{t.years} years"
-    return str(p.treaty.dates.limits_due or "–")
-
-
 @app.command("list")
 def list_proposals(as_json: JsonOption = False) -> None:
     """The built-in proposals: base treaty, parties, limits, reading, deadline, who proposed them."""
@@ -144,7 +135,7 @@ def list_proposals(as_json: JsonOption = False) -> None:
                     "parties": list(p.treaty.party_ids()),
                     "limits": {lim.measure: lim.describe() for lim in p.treaty.limits},
                     "reading": [v.id for v in p.variants],
-                    "deadline": _deadline_text(p),
+                    "deadline": p.deadline_text,
                     "proposed_by": list(p.terms.proposed_by),
                     "label": p.terms.label,
                 }
@@ -167,7 +158,7 @@ def list_proposals(as_json: JsonOption = False) -> None:
                     ", ".join(p.treaty.party_ids()),
                     limits,
                     ", ".join(v.id for v in p.variants) or "–",
-                    _deadline_text(p),
+                    p.deadline_text,
                     ", ".join(p.terms.proposed_by) or "–",
                     p.terms.label,
                 )
@@ -203,7 +194,7 @@ def show(
     facts = [
         ("proposed by", ", ".join(t.proposed_by)),
         ("date", str(t.date or "")),
-        ("to be met", _deadline_text(p) + (" after the comparison date" if t.years is not None else "")),
+        ("to be met", p.deadline_text + (" after the comparison date" if t.years is not None else "")),
         ("read under", ", ".join(f"{v.id} ({v.name})" for v in p.variants)),
         ("linked issues", "; ".join(t.linked_issues)),
         ("counted together", "; ".join(f"{', '.join(m)} with {party}" for party, m in t.combine.items())),

@@ -148,6 +148,15 @@ class Proposal:
         """Short name if given, else the name."""
         return self.treaty.title
 
+    @property
+    def deadline_text(self) -> str:
+        """When its limits are to be met, in words: a date, years after the comparison, or the treaty's date."""
+        if self.terms.deadline is not None:
+            return str(self.terms.deadline)
+        if self.terms.years is not None:
+            return f"{self.terms.years} years"
+        return str(self.treaty.dates.limits_due or "–")
+
     def deadline(self, as_of: dt.date) -> dt.date | None:
         """The date its limits are to be met when compared on ``as_of``.
 

@@ -310,16 +310,6 @@ def _first_words(term: Term) -> str:
 # ---------------------------------------------------------------------------------------------- proposals
 
 
-def _deadline_text(p: Proposal) -> str:
-    """As ``detente proposals list`` says it: a date, a number of years after the comparison, or the treaty's."""
-    t = p.terms
-    if t.deadline is not None:
-        return str(t.deadline)
-    if t.years is not None:
-        return f"{t.years} years"
-    return str(p.treaty.dates.limits_due or "–")
-
-
 def _proposals_table(proposals: list[Proposal]) -> Table:
     table = Table(
         "proposals",
@@ -346,7 +336,7 @@ def _proposals_table(proposals: list[Proposal]) -> Table:
                 "parties": ", ".join(p.treaty.party_ids()),
                 "limits": "; ".join(f"{lim.measure} {lim.describe()}" for lim in p.treaty.limits),
                 "reading": ", ".join(v.id for v in p.variants) or None,
-                "deadline": _deadline_text(p),
+                "deadline": p.deadline_text,
                 "proposed_by": ", ".join(p.terms.proposed_by) or None,
                 "label": p.terms.label,
             }
