@@ -41,6 +41,21 @@ def build(source: Source, query: Query) -> Page:
     when = date_field(source, query)
     only = party_field(source, query)
     treaty = source.treaty()
+    # kept as one result: the facility table walks every declared item
+    tables, empty = source.kept(("holdings-tables", when, only), lambda: _tables(source, treaty, when, only))
+    return Page(
+        f"Holdings on {when}",
+        "holdings.html",
+        tables,
+        facts={"parties": source.parties(), "party": only or "", "empty": empty},
+        date=when,
+        intro=f"{treaty.title}: what each party had declared by the end of {when}, by system type and by facility, "
+        "and what the treaty counts of it.",
+    )
+
+
+def _tables(source: Source, treaty: Treaty, when: dt.date, only: str | None) -> tuple[list[Table], list[str]]:
+    """Each party's totals, holdings by system type and by facility; and the parties with nothing declared yet."""
     result = source.compliance(when)
     tables: list[Table] = []
     empty: list[str] = []
@@ -54,15 +69,7 @@ def build(source: Source, query: Query) -> Page:
         tables.append(_totals(state.party, result, when))
         tables.append(_systems(state, catalog, treaty, result, when))
         tables.append(_facilities(state, catalog, when))
-    return Page(
-        f"Holdings on {when}",
-        "holdings.html",
-        tables,
-        facts={"parties": source.parties(), "party": only or "", "empty": empty},
-        date=when,
-        intro=f"{treaty.title}: what each party had declared by the end of {when}, by system type and by facility, "
-        "and what the treaty counts of it.",
-    )
+    return tables, empty
 
 
 def _totals(party: str, result: Compliance, when: dt.date) -> Table:
