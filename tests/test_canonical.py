@@ -236,6 +236,9 @@ def _time_text(seconds: int) -> str:
     return f"{dt.datetime.fromtimestamp(seconds, dt.UTC):%Y-%m-%dT%H:%M:%SZ}"
 
 
+BASE64_32 = st.binary(min_size=32, max_size=32).map(lambda b: base64.b64encode(b).decode())
+MEASURE = st.from_regex(r"[a-z0-9][a-z0-9-]{0,20}", fullmatch=True)
+
 CONTENT: dict[Type, st.SearchStrategy[dict[str, Any]]] = {
     Type.INITIAL_DATA: DECLARATION,
     Type.DATA_UPDATE: DECLARATION,
@@ -258,7 +261,7 @@ CONTENT: dict[Type, st.SearchStrategy[dict[str, Any]]] = {
     ),
     Type.RECEIPT: st.fixed_dictionaries({"of": REF}),
     Type.KEY_ROTATION: st.fixed_dictionaries(
-        {"public_key": st.binary(min_size=32, max_size=32).map(lambda b: base64.b64encode(b).decode())},
+        {"public_key": BASE64_32},
         optional={"revoke_previous_as_of": st.integers(0, 4_102_444_800).map(_time_text)},
     ),
     Type.INSPECTION: st.fixed_dictionaries(
@@ -277,6 +280,21 @@ CONTENT: dict[Type, st.SearchStrategy[dict[str, Any]]] = {
             "designated": st.lists(st.fixed_dictionaries({"uid": UID, "warheads": st.integers(0, 64)}), max_size=2),
             "selection": st.sampled_from(["chosen", "random"]),
         },
+    ),
+    Type.COMMITMENTS: st.fixed_dictionaries(
+        {
+            "scheme": st.just("detente/pedersen-ed25519/v1"),
+            "data_date": st.dates(dt.date(1970, 1, 1), dt.date(2100, 12, 31)).map(dt.date.isoformat),
+            "measures": st.lists(MEASURE, min_size=1, max_size=3),
+            "facilities": st.dictionaries(
+                UID,
+                st.fixed_dictionaries(
+                    {"capacity": st.integers(0, 10**6), "commitments": st.dictionaries(MEASURE, BASE64_32, max_size=3)}
+                ),
+                min_size=1,
+                max_size=3,
+            ),
+        }
     ),
 }
 TIMES = st.lists(st.integers(0, 4_102_444_800), min_size=2, max_size=2).map(sorted)  # 1970 to 2100, seconds

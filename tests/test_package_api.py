@@ -22,6 +22,8 @@ PACKAGES = [
     "detente.store",
     "detente.treaty",
     "detente.trust",
+    "detente.web",
+    "detente.zk",
 ]
 
 

@@ -23,9 +23,10 @@ Checking a party's entries, in order (the first failure is reported with its seq
 
 The *effect* of a notification is what replay needs of it, ``[type, effective, content]`` as compact JSON: a few
 dozen bytes that replay parses instead of the whole payload. Data exchanges (initial data, six-monthly updates)
-have none: their content is most of their payload, so replay reads the payload itself. Key rotations have none
-either, and a stored one is a fault (rule 6): a key's period starts at a sequence number, which the effect does
-not hold, so replay reads the rotation's payload.
+have none: their content is most of their payload, so replay reads the payload itself. Key rotations and
+commitments have none either, and a stored one is a fault (rule 6): what replay keeps of them holds their sequence
+number (a key's period starts at it; a data date's commitments are named by it), which the effect does not hold,
+so replay reads their payloads (commitments' content is most of their payload too).
 
 A party's *key history* (:class:`KeyPeriod`, :func:`key_periods`) is its registered key, the trust anchor, then
 the key each rotation names, in sequence order. The key current at a size of the log (what signs its checkpoint
@@ -50,7 +51,9 @@ from detente.errors import ChainError
 GENESIS = "0" * 64  # the prev of a party's first entry
 EXCHANGES = frozenset({"initial-data", "data-update"})  # the data exchanges: checkpointed, and with no effect
 KEY_ROTATION = "key-rotation"  # the notification that changes the key a party signs with (rule 4)
-_NO_EFFECT = EXCHANGES | {KEY_ROTATION}
+COMMITMENTS = "commitments"  # a party's Pedersen commitments at a data date (rule 13 of the ledger's rules)
+_READ_WHOLE = frozenset({KEY_ROTATION, COMMITMENTS})  # replay reads their payloads: it needs their numbers
+_NO_EFFECT = EXCHANGES | _READ_WHOLE
 _ENVELOPE = frozenset({"party", "seq", "prev", "sent", "effective", "type", "content"})  # what readers rely on
 _SORTED = orjson.OPT_SORT_KEYS
 _sha256 = hashlib.sha256
@@ -165,8 +168,8 @@ def _columns_match(stored: Columns, payload: dict[str, Any]) -> bool:
     try:
         if kind != payload["type"] or sent != payload["sent"] or effective != payload["effective"]:
             return False
-        if kind == KEY_ROTATION:
-            return effect is None  # replay reads a rotation's payload: an effect there would hide it from replay
+        if kind in _READ_WHOLE:
+            return effect is None  # replay reads their payloads: an effect there would hide them from replay
         return effect is None or effect == orjson.dumps([kind, effective, payload["content"]], option=_SORTED)
     except (KeyError, TypeError, orjson.JSONEncodeError):
         return False  # the payload lacks what the columns are made of: no row can match it

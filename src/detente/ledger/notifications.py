@@ -2,9 +2,11 @@
 
 Every notification has the same envelope — sending party, sequence number, time sent, time the change took
 effect, treaty reference, the notifications it follows, type, content and remarks — and a content whose schema
-depends on its type. Times are UTC, written ``YYYY-MM-DDTHH:MM:SSZ``; a bare date means midnight UTC. One type is
-the ledger's own rather than the treaty's: ``key-rotation``, by which a party changes the key it signs with.
-docs/notifications.md describes every type and field, and a test checks that it does.
+depends on its type. Times are UTC, written ``YYYY-MM-DDTHH:MM:SSZ``; a bare date means midnight UTC. Two types
+are the ledger's own rather than the treaty's: ``key-rotation``, by which a party changes the key it signs with,
+and ``commitments``, by which it records, at a data date, a Pedersen commitment per facility per treaty measure
+(the ground of the experimental compliance proofs). docs/notifications.md describes every type and field, and a
+test checks that it does.
 
 The schemas are typed dicts validated by pydantic (strict about unknown keys): validation returns the plain
 dict that is canonicalised and signed, so nothing is converted twice on the way to the signature.
@@ -87,6 +89,7 @@ class Type(StrEnum):
     RECEIPT = "receipt"
     INSPECTION = "inspection"
     KEY_ROTATION = "key-rotation"
+    COMMITMENTS = "commitments"
 
 
 @with_config(_STRICT)
@@ -263,12 +266,10 @@ class Inspection(TypedDict):
     selection: NotRequired[Literal["chosen", "random"]]
 
 
-# An Ed25519 public key in base64, in its one canonical form: 43 characters and one "=", the last character's two
-# unused bits zero (so that two texts never name one key).
-PublicKey = Annotated[
-    str,
-    Field(pattern=r"^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$", description="Ed25519 public key, 32 bytes in base64."),
-]
+# 32 bytes in base64, in their one canonical form: 43 characters and one "=", the last character's two unused bits
+# zero (so that two texts never name one key, or one point).
+_BASE64_32 = r"^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$"
+PublicKey = Annotated[str, Field(pattern=_BASE64_32, description="Ed25519 public key, 32 bytes in base64.")]
 
 
 @with_config(_STRICT)
@@ -281,6 +282,47 @@ class KeyRotation(TypedDict):
 
     public_key: PublicKey
     revoke_previous_as_of: NotRequired[Time]
+
+
+COMMITMENT_SCHEME = "detente/pedersen-ed25519/v1"
+"""The commitment scheme of ``commitments``: Pedersen commitments on Ed25519's prime-order subgroup
+(:mod:`detente.crypto.pedersen`), each 32 bytes in base64."""
+MOST_FACILITIES_COMMITTED = 10_000
+"""The most facilities one ``commitments`` notification commits for."""
+MOST_CAPACITY = 10**6
+"""The largest declared capacity of a facility (warheads) a ``commitments`` notification may state."""
+
+MeasureId = Annotated[
+    str, Field(max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$", description="Id of a measure of the treaty.")
+]
+Commitment = Annotated[
+    str, Field(pattern=_BASE64_32, description="Pedersen commitment: a point of the group, 32 bytes in base64.")
+]
+
+
+@with_config(_STRICT)
+class FacilityCommitments(TypedDict):
+    """One facility's commitments: its declared capacity (public) and one commitment per measure (hidden)."""
+
+    # strict: a number proofs are checked against is written as one, not as text, a float or a boolean
+    capacity: Annotated[int, Field(strict=True, ge=0, le=MOST_CAPACITY, description="Most warheads it holds.")]
+    commitments: Annotated[dict[MeasureId, Commitment], Field(max_length=64)]
+
+
+@with_config(_STRICT)
+class Commitments(TypedDict):
+    """A party's Pedersen commitments at a data date: per facility, one per treaty measure, and its capacity.
+
+    ``effective`` is the data date at 00:00:00Z. Later proofs show, from these and without opening them, that the
+    totals are within the treaty's limits and each facility's committed warheads within its ``capacity``.
+    """
+
+    scheme: Literal["detente/pedersen-ed25519/v1"]
+    data_date: Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description="The data date, YYYY-MM-DD.")]
+    measures: Annotated[list[MeasureId], Field(min_length=1, max_length=64)]
+    facilities: Annotated[
+        dict[FacilityId, FacilityCommitments], Field(min_length=1, max_length=MOST_FACILITIES_COMMITTED)
+    ]
 
 
 CONTENT: dict[Type, Any] = {
@@ -297,6 +339,7 @@ CONTENT: dict[Type, Any] = {
     Type.RECEIPT: Receipt,
     Type.INSPECTION: Inspection,
     Type.KEY_ROTATION: KeyRotation,
+    Type.COMMITMENTS: Commitments,
 }
 
 
@@ -330,7 +373,7 @@ class Notification(TypedDict):
 
 _ENVELOPE = TypeAdapter(Notification)
 _CONTENT = {kind: TypeAdapter(schema) for kind, schema in CONTENT.items()}
-_ROTATION = Type.KEY_ROTATION
+_ROTATION, _COMMITMENTS = Type.KEY_ROTATION, Type.COMMITMENTS
 
 
 def parse_notification(data: dict[str, Any], origin: str = "notification") -> dict[str, Any]:
@@ -358,6 +401,8 @@ def parse_notification(data: dict[str, Any], origin: str = "notification") -> di
         _real_time(payload[key], origin, key)
     if kind == _ROTATION and "revoke_previous_as_of" in payload["content"]:
         _real_time(payload["content"]["revoke_previous_as_of"], origin, "content.revoke_previous_as_of")
+    elif kind == _COMMITMENTS:
+        _real_date(payload["content"]["data_date"], origin, "content.data_date")
     if payload["effective"] > payload["sent"]:
         why = f"[schema] effective time {payload['effective']} is after the time sent"
         raise NotificationError(why, Location(file=origin, field="effective"))
@@ -370,6 +415,14 @@ def _real_time(text: str, origin: str, field: str) -> None:
         dt.datetime.fromisoformat(text[:19])  # the pattern held: YYYY-MM-DDTHH:MM:SS then Z
     except ValueError as exc:
         raise NotificationError(f"[schema] {text} is not a real time: {exc}", Location(origin, None, field)) from None
+
+
+def _real_date(text: str, origin: str, field: str) -> None:
+    """A date the schema's pattern let through is a real one."""
+    try:
+        dt.date.fromisoformat(text)  # the pattern held: YYYY-MM-DD
+    except ValueError as exc:
+        raise NotificationError(f"[schema] {text} is not a real date: {exc}", Location(origin, None, field)) from None
 
 
 def _rotation_times(content: object) -> object:

@@ -17,7 +17,7 @@ from detente.errors import ChainError, LedgerError
 from detente.ledger.chain import KEY_ROTATION, Entry, KeyPeriod, key_periods, rotation_of
 from detente.ledger.notifications import format_time
 from detente.ledger.port import LedgerStore
-from detente.ledger.state import EFFECTS, PartyState, apply, effect_of, note_rotation
+from detente.ledger.state import EFFECTS, NOTES, PartyState, apply, effect_of
 
 
 def moment(value: dt.date | dt.datetime | None) -> str | None:
@@ -48,7 +48,7 @@ def replay_store(store: LedgerStore, party: str, until: str | None = None) -> Pa
     state = PartyState(party)
     latest = ""
     loads = orjson.loads  # no call in between: this loop runs millions of times
-    effects, nothing = EFFECTS, effect_of("")
+    effects, nothing, notes = EFFECTS, effect_of(""), NOTES
     try:
         for effect, payload in store.replay_rows(party, until):
             if effect is not None:  # what _replay_row does, inlined
@@ -56,8 +56,9 @@ def replay_store(store: LedgerStore, party: str, until: str | None = None) -> Pa
             else:
                 data = loads(payload or b"")  # the port gives the payload where there is no effect
                 kind, effective, content = data["type"], data["effective"], data["content"]
-                if kind == KEY_ROTATION:  # a rotation is stored with no effect (chain rule 6): it is read here
-                    note_rotation(state, data)
+                note = notes.get(kind)  # rotations and commitments are stored with no effect (chain rule 6)
+                if note is not None:
+                    note(state, data)
             effects.get(kind, nothing)(state, content, effective)
             if effective > latest:  # noqa: PLR1730 - max() costs a call on replay's hottest line
                 latest = effective
@@ -82,8 +83,9 @@ def _replay_row(state: PartyState, effect: bytes | None, payload: bytes) -> None
     else:
         data = orjson.loads(payload)
         kind, effective, content = data["type"], data["effective"], data["content"]
-        if kind == KEY_ROTATION:
-            note_rotation(state, data)
+        note = NOTES.get(kind)
+        if note is not None:
+            note(state, data)
     effect_of(kind)(state, content, effective)
 
 

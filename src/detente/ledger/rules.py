@@ -49,6 +49,16 @@ names the field and the rule (in brackets).
     after which nothing it signs is accepted, but this rotation: its last act, which puts a stop to it. So the time
     is not after the rotation is sent, nor before an entry that key signed was sent: those entries are in the
     ledger for good, and a revocation dated before them would make the ledger refuse its own history.
+13. [commitments] Commitments (a party's Pedersen commitments at a data date, which the experimental compliance
+    proofs start from) take effect at their data date (``effective`` is ``data_date`` at 00:00:00Z), and a party
+    commits once per data date: a second for the date is refused, naming the first. Their ``measures`` are measures
+    of the party's treaty, each listed once; their ``facilities`` are exactly the facilities the party had declared
+    and not closed at the data date (all of them: a total added up from the commitments must leave none out), each
+    with a commitment to every listed measure and to no other, each one a point of
+    the group that :meth:`detente.crypto.pedersen.Point.from_bytes` accepts (canonical, of the prime-order
+    subgroup, not the identity nor of small order): a commitment no proof could be made from would stand in the
+    ledger for good. The scheme, the data date's form, the number of facilities (1 to 10,000) and each facility's
+    keys and ``capacity`` (a whole number of warheads, 0 to 10**6) are the schema's (rule 1).
 
 Accepted notifications may carry flags: [late] when sent after the treaty's deadline, and [discrepancy] for
 each difference between a six-monthly update and the state replayed to its date, or between an inspection's
@@ -68,7 +78,8 @@ from pydantic import ValidationError
 
 from detente.catalog.model import Armament, Catalog, Category, SystemType
 from detente.crypto.keys import fingerprint
-from detente.errors import CatalogError, Location, NotificationError
+from detente.crypto.pedersen import Point
+from detente.errors import CatalogError, Location, NotificationError, VerificationError
 from detente.forces.vocabulary import FacilityKind, Kind, Status
 from detente.ledger.findings import compare
 from detente.ledger.notifications import Type
@@ -121,6 +132,8 @@ class Context:
     parties: Callable[[], Iterable[str]] | None = None
     registered_key: bytes | None = None  # the party's registered key (rule 12); None: the writer names none
     keys_of_others: Callable[[], dict[bytes, str]] | None = None  # every key other parties held → that party
+    # the ids of the measures of the party's treaty, in the treaty's order (rule 13); None: the writer names none
+    measures: tuple[str, ...] | None = None
 
 
 def _fail(rule: str, why: str, field: str, hint: str | None = None) -> NotificationError:
@@ -318,7 +331,9 @@ def discrepancies(declared: dict[str, Any], replayed: PartyState) -> list[Flag]:
     return flags
 
 
-_NO_DEADLINE = frozenset({Type.RECEIPT, Type.EXHIBITION, Type.INITIAL_DATA, Type.INSPECTION, Type.KEY_ROTATION})
+_NO_DEADLINE = frozenset(
+    {Type.RECEIPT, Type.EXHIBITION, Type.INITIAL_DATA, Type.INSPECTION, Type.KEY_ROTATION, Type.COMMITMENTS}
+)
 
 
 def _late(payload: dict[str, Any], ctx: Context) -> list[Flag]:
@@ -350,7 +365,8 @@ def deadline_of(
     """When a notification of ``kind`` taking effect at ``effective`` must be sent by; None where none applies.
 
     Initial data: the treaty's days after entry into force; a six-monthly update: its days after the data date;
-    receipts, exhibitions, inspections and key rotations: none; any other change: its days after taking effect.
+    receipts, exhibitions, inspections, key rotations and commitments: none; any other change: its days after taking
+    effect.
     """
     if kind == Type.INITIAL_DATA:
         if entry_into_force is None:
@@ -358,7 +374,7 @@ def deadline_of(
         return dt.datetime.combine(entry_into_force, dt.time(), dt.UTC) + dt.timedelta(rules.initial_deadline_days)
     if kind == Type.DATA_UPDATE:
         return _time(effective) + dt.timedelta(days=rules.update_deadline_days)
-    if kind in (Type.RECEIPT, Type.EXHIBITION, Type.INSPECTION, Type.KEY_ROTATION):
+    if kind in (Type.RECEIPT, Type.EXHIBITION, Type.INSPECTION, Type.KEY_ROTATION, Type.COMMITMENTS):
         return None
     return _time(effective) + dt.timedelta(days=rules.change_deadline_days)
 
@@ -383,7 +399,7 @@ def _item(state: PartyState, uid: str) -> Any:
 
 
 def check(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag]:
-    """Apply rules 2–12 to a schema-valid notification (as its payload dict); return its flags."""
+    """Apply rules 2–13 to a schema-valid notification (as its payload dict); return its flags."""
     kind = payload["type"]
     if payload["party"] != state.party:
         raise _fail("sender", f"this is {state.party}'s ledger, not {payload['party']}'s", "party")
@@ -424,7 +440,7 @@ def _check_dates(payload: dict[str, Any], ctx: Context) -> None:
         raise _fail("order", why, "sent")
 
 
-# Each type's own rules (7-12), one function per type, looked up by the type's text. They return any flags.
+# Each type's own rules (7-13), one function per type, looked up by the type's text. They return any flags.
 
 
 def _check_exchange(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag]:
@@ -635,6 +651,71 @@ def _check_key_rotation(state: PartyState, payload: dict[str, Any], ctx: Context
     return []
 
 
+def _check_commitments(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag]:
+    """Rule 13."""
+    content = payload["content"]
+    date, effective = content["data_date"], payload["effective"]
+    start = f"{date}T00:00:00Z"
+    if effective != start:
+        why = f"commitments at data date {date} take effect at its start ({start}), not at {effective}"
+        raise _fail("commitments", why, "effective", f"say effective = {start}")
+    first = state.commitments.get(date)
+    if first is not None:
+        why = (
+            f"{state.party} committed at data date {date} already, in #{first}: a party commits once per data date, "
+            "so that every proof about the date starts from the same commitments"
+        )
+        raise _fail("commitments", why, "content.data_date", f"#{first} stands; commit at another data date")
+    measures = content["measures"]
+    known = ctx.measures
+    for i, measure in enumerate(measures):
+        if measure in measures[:i]:
+            raise _fail("commitments", f"measure {measure!r} is listed twice", f"content.measures[{i}]")
+        if known is not None and measure not in known:
+            why = f"{measure!r} is not a measure of {state.party}'s treaty (its measures: {', '.join(known)})"
+            raise _fail("commitments", why, f"content.measures[{i}]")
+    listed = frozenset(measures)
+    facilities = ctx.state_at(start).facilities  # as declared at the data date, later notices included
+    for facility_id, facility in content["facilities"].items():
+        where = f"content.facilities.{facility_id}"
+        declared = facilities.get(facility_id)
+        if declared is None or not declared.open:
+            done = "not declared" if declared is None else "closed"
+            why = f"facility {facility_id!r} was {done} at data date {date}: {state.party} commits for its open ones"
+            raise _fail("commitments", why, where)
+        commitments = facility["commitments"]
+        for measure in commitments:
+            if measure not in listed:
+                why = f"facility {facility_id!r} has a commitment to {measure!r}, which the measures do not list"
+                raise _fail("commitments", why, f"{where}.commitments.{measure}", "list it in measures, or drop it")
+        for measure in measures:
+            text = commitments.get(measure)
+            if text is None:
+                why = f"facility {facility_id!r} has no commitment to {measure!r}: each commits to every measure listed"
+                raise _fail("commitments", why, f"{where}.commitments")
+            try:
+                Point.from_bytes(base64.b64decode(text), "commitment")  # the schema's pattern: 32 bytes, canonical
+            except VerificationError as exc:
+                why = (
+                    f"facility {facility_id!r}, measure {measure!r}: {exc}, so it is no Pedersen commitment of "
+                    f"{content['scheme']} and no proof could be made from it"
+                )
+                raise _fail("commitments", why, f"{where}.commitments.{measure}") from None
+    left_out = sorted(f for f, declared in facilities.items() if declared.open and f not in content["facilities"])
+    if left_out:
+        shown = ", ".join(repr(f) for f in left_out[:5]) + (
+            f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""
+        )
+        why = (
+            f"{state.party} had {len(left_out)} more open facilit{'y' if len(left_out) == 1 else 'ies'} at data date "
+            f"{date} ({shown}) with no commitments: the totals added up from the commitments would leave them out"
+        )
+        raise _fail(
+            "commitments", why, "content.facilities", "commit for every open facility, zero where it holds none"
+        )
+    return []
+
+
 _BY_TYPE: dict[str, Callable[[PartyState, dict[str, Any], Context], list[Flag]]] = {
     Type.INITIAL_DATA: _check_exchange,
     Type.DATA_UPDATE: _check_exchange,
@@ -649,4 +730,5 @@ _BY_TYPE: dict[str, Callable[[PartyState, dict[str, Any], Context], list[Flag]]]
     Type.RECEIPT: _check_receipt,
     Type.INSPECTION: _check_inspection,
     Type.KEY_ROTATION: _check_key_rotation,
+    Type.COMMITMENTS: _check_commitments,
 }

@@ -25,7 +25,11 @@ added since. What an entry leaves unsaid is read so:
 
 A key rotation changes no declared item: the state keeps it (``rotations``, with its sequence number), so that the
 writer knows which key signs the party's next entry (:mod:`detente.ledger.chain`, rule 4). A rotation takes effect
-when it is sent (the rules), so a state as of a moment holds exactly the rotations sent by then.
+when it is sent (the rules), so a state as of a moment holds exactly the rotations sent by then. Commitments change
+no declared item either: the state keeps the sequence number of each under its data date (``commitments``), so that
+the rules refuse a second at the same date naming the first (rule 13). Both need the entry's sequence number, which
+an entry's stored effect does not hold: they are *noted* from the payload (:data:`NOTES`), stored with no effect,
+and read from their payloads by replay (:mod:`detente.ledger.chain`, rule 6).
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from typing import Any
 from detente.catalog.model import Armament, Catalog, SystemType
 from detente.forces.model import Facility, Force, ForceInfo, ItemRow
 from detente.forces.vocabulary import FacilityKind, Kind, Role, Status
-from detente.ledger.chain import KEY_ROTATION, Rotation, rotation_of
+from detente.ledger.chain import COMMITMENTS, KEY_ROTATION, Rotation, rotation_of
 
 ASSUMED_ARMAMENT = (
     "assumed: equipped for {armament}, the first armament of its type: its declaration states none, as "
@@ -97,6 +101,7 @@ class PartyState:
     systems: dict[str, dict[str, Any]] = field(default_factory=dict)
     systems_since: dict[str, str] = field(default_factory=dict)
     rotations: list[Rotation] = field(default_factory=list)  # its key rotations, in sequence order
+    commitments: dict[str, int] = field(default_factory=dict)  # data date → sequence number of its commitments
     _catalog: tuple[Catalog, int, Catalog] | None = field(default=None, repr=False, compare=False)
 
     def copy(self) -> PartyState:
@@ -110,6 +115,7 @@ class PartyState:
             systems=dict(self.systems),
             systems_since=dict(self.systems_since),
             rotations=list(self.rotations),
+            commitments=dict(self.commitments),
         )
 
 
@@ -262,12 +268,27 @@ def note_rotation(state: PartyState, payload: dict[str, Any]) -> None:
     state.rotations.append(rotation_of(payload))
 
 
+def note_commitments(state: PartyState, payload: dict[str, Any]) -> None:
+    """Keep the sequence number of a party's commitments under their data date (rule 13 refuses a second)."""
+    state.commitments[payload["content"]["data_date"]] = payload["seq"]
+
+
+Note = Callable[[PartyState, dict[str, Any]], None]
+
+NOTES: dict[str, Note] = {KEY_ROTATION: note_rotation, COMMITMENTS: note_commitments}
+"""What the types whose effect needs the entry's sequence number do to a state, given the whole payload.
+
+They are stored with no effect (chain rule 6), so replay reads their payloads and notes them here.
+"""
+
+
 def apply(state: PartyState, payload: dict[str, Any], entry_hash: str) -> None:
     """Apply one appended notification to a state (trusted: the rules were checked at append)."""
     effective, kind = payload["effective"], payload["type"]
     EFFECTS.get(kind, _nothing)(state, payload["content"], effective)
-    if kind == KEY_ROTATION:
-        note_rotation(state, payload)
+    note = NOTES.get(kind)  # a lookup, not a comparison per noted type: the text's hash is kept from the one above
+    if note is not None:
+        note(state, payload)
     state.seq = payload["seq"]
     state.head = entry_hash
     if effective > state.latest_effective:  # noqa: PLR1730 - max() costs a call on replay's hottest line

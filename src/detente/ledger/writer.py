@@ -179,7 +179,13 @@ class Ledger(Closing):
 
         def state_at(until: str) -> PartyState:
             live = self._states.get(record.party)
-            if live is not None and live.latest_effective <= until:
+            # an import checks its entries on a copy of the state: the live one holds none of them, so it is not
+            # the state then (a submit's entries are applied to the live state itself)
+            if (
+                live is not None
+                and live.latest_effective <= until
+                and live.seq >= (pending[-1][0]["seq"] if pending else 0)
+            ):
                 return live  # nothing took effect after `until`: the live state is the state then
             stored = ((e, e.hash.hex()) for e in self.store.entries(record.party, until=until))
             parsed = ((e.notification(), h) for e, h in stored)
@@ -209,6 +215,7 @@ class Ledger(Closing):
             parties=lambda: [r.party for r in self.store.parties()],
             registered_key=record.public_key,
             keys_of_others=lambda: self._keys_of_others(record.party),
+            measures=tuple(m.id for m in treaty.measures),
         )
 
     def signer(self, party: str) -> Signer:

@@ -35,7 +35,7 @@ from detente.web.page import MAX_DIGITS, Page, Query, party_field, text_field
 from detente.web.source import Source
 from detente.web.tables import Chart, Column, Series, Table
 
-NO_DEADLINE = frozenset({Type.RECEIPT, Type.EXHIBITION, Type.INSPECTION, Type.KEY_ROTATION})
+NO_DEADLINE = frozenset({Type.RECEIPT, Type.EXHIBITION, Type.INSPECTION, Type.KEY_ROTATION, Type.COMMITMENTS})
 """The types the treaty sets no deadline for (initial data has one only where the treaty has entered into force)."""
 
 
