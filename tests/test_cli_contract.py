@@ -398,7 +398,7 @@ def test_every_short_flag_has_one_meaning_across_the_cli() -> None:
     assert meanings["-p"] == {"--party"}
 
 
-SCRIPTED = ("keys", "ledger", "inspect", "detect", "plan", "upload", "data", "proposals")
+SCRIPTED = ("keys", "ledger", "inspect", "detect", "plan", "upload", "data", "proposals", "report", "zk")
 
 
 def test_every_command_a_script_calls_takes_json() -> None:

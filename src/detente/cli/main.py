@@ -102,6 +102,12 @@ COMMANDS = {
         "What inspections can detect: exact probabilities, sample sizes, the inspection game, Monte Carlo.",
     ),
     "inspect": Lazy("inspect", "app", "Inspections: plan, record findings, report discrepancies, quota use."),
+    "zk": Lazy(
+        "zk",
+        "app",
+        "Compliance proofs (experimental): commit per facility, prove within the limits, verify, "
+        "open at an inspection.",
+    ),
     "proposals": Lazy(
         "proposals",
         "app",
