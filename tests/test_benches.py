@@ -23,6 +23,7 @@ SMALL = (
     "bench_ledger.py",
     "bench_node.py",
     "bench_web.py",
+    "bench_zk.py",
 )
 
 
