@@ -262,6 +262,25 @@ def test_a_tampered_opening_is_a_finding(cli: Cli, proven: dict[str, Path], tmp_
     assert "warheads does-not-open" in err
 
 
+def test_the_totals_open_to_the_partys_counts(cli: Cli, proven: dict[str, Path], tmp_path: Path):
+    """Opening `total` shows the aggregates, as `ledger counts` gives them, and checks against the sums."""
+    opening = tmp_path / "total.opening"
+    _open(cli, proven, "total", opening)
+    values = json.loads(opening.read_text())["values"]
+    code, out, _ = cli("ledger", "counts", str(proven["ledger"]), "--date", DATE, "--json")
+    assert code == 0
+    assert values == {measure: line["count"] for measure, line in json.loads(out)["US"].items()}
+    code, out, err = cli("zk", "check-opening", str(proven["ledger"]), str(opening), "--party", "US", "--json")
+    assert code == 0, err
+    assert json.loads(out)["discrepancies"] == []
+    doc = json.loads(opening.read_text())
+    doc["values"]["warheads"] -= 1  # an aggregate reported one lower than committed does not open the sum
+    opening.write_text(json.dumps(doc))
+    code, _, err = cli("zk", "check-opening", str(proven["ledger"]), str(opening), "--party", "US")
+    assert code == 3
+    assert "warheads does-not-open" in err
+
+
 # ------------------------------------------------------------------------------------------------ demo
 
 

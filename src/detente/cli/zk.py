@@ -538,7 +538,9 @@ def open_cmd(
     party: PartyOpt,
     date: DateOpt,
     secret: SecretOpt,
-    facility: Annotated[str, typer.Option("--facility", help="The facility inspected.")],
+    facility: Annotated[
+        str, typer.Option("--facility", help="The facility inspected; `total` opens the sums over facilities.")
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="The opening to hand to the inspectors (JSON).")],
     force: ForceOption = False,
     as_json: JsonOption = False,

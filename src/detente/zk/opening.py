@@ -24,10 +24,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from detente.crypto.pedersen import open_check, scalar_from_bytes, scalar_to_bytes
+from detente.crypto.pedersen import Point, open_check, scalar_from_bytes, scalar_to_bytes
 from detente.errors import InputError, Location, VerificationError
 from detente.zk import _read
-from detente.zk.commitments import SCHEME, Secret, read_content
+from detente.zk.commitments import SCHEME, TOTAL, Secret, read_content, total_opening, totals
 from detente.zk.values import MAX_VALUE
 
 OPENING_FORMAT = "detente.zk-opening/1"
@@ -98,9 +98,19 @@ class OpeningDiscrepancy:
 
 
 def open_facility(secret: Secret, facility: str) -> Opening:
-    """The opening of one facility: its value and blinding for every measure, and nothing of any other facility."""
+    """The opening of one facility: its value and blinding for every measure, and nothing of any other facility.
+
+    ``facility`` may be :data:`~detente.zk.commitments.TOTAL`: the opening of the sums over facilities (each
+    measure's total and the sum of its blindings), which shows the party's aggregates and nothing per facility —
+    the New START way, aggregates public and bases secret.
+    """
     if not isinstance(secret, Secret):
         raise InputError(f"the secret is a Secret, not {type(secret).__name__}", Location(field="secret"))
+    if facility == TOTAL:
+        opened = {m: total_opening(secret, m) for m in secret.measures}
+        values = {m: v for m, (v, _) in opened.items()}
+        blindings = {m: r for m, (_, r) in opened.items()}
+        return Opening(secret.treaty, secret.party, secret.data_date, TOTAL, values, blindings)
     if facility not in secret.values:
         raise InputError(
             f"the secret holds no facility {facility!r}",
@@ -126,16 +136,20 @@ def check_opening(
     read = read_content(content)
     facility = opening.facility
     found: list[OpeningDiscrepancy] = []
-    recorded = read.facilities.get(facility)
-    if recorded is None:
-        return [OpeningDiscrepancy("not-committed", facility, "*", "no commitments at the facility", "an opening")]
+    if facility == TOTAL:
+        commitments: Mapping[str, Point] = totals(content)  # the sums over facilities: anyone computes them
+    else:
+        recorded = read.facilities.get(facility)
+        if recorded is None:
+            return [OpeningDiscrepancy("not-committed", facility, "*", "no commitments at the facility", "an opening")]
+        commitments = recorded.commitments
     if opening.data_date != read.data_date:
         found.append(OpeningDiscrepancy("other-date", facility, "*", read.data_date, opening.data_date))
     for measure in opening.values:
-        if measure not in recorded.commitments:
+        if measure not in commitments:
             found.append(OpeningDiscrepancy("not-committed", facility, measure, "no commitment", "an opening"))
     opened: dict[str, int] = {}
-    for measure, commitment in recorded.commitments.items():
+    for measure, commitment in commitments.items():
         value, blinding = opening.values.get(measure), opening.blindings.get(measure)
         if value is None or blinding is None:
             found.append(OpeningDiscrepancy("not-opened", facility, measure, "a commitment", "no opening"))
@@ -147,7 +161,7 @@ def check_opening(
     for measure, counted in (findings or {}).items():
         if type(counted) is not int or counted < 0:
             raise InputError(f"a finding is a count, not {counted!r}", Location(field=f"findings.{measure}"))
-        if measure not in recorded.commitments:
+        if measure not in commitments:
             found.append(OpeningDiscrepancy("not-committed", facility, measure, "no commitment", f"{counted:,}"))
         elif measure in opened and opened[measure] != counted:
             found.append(OpeningDiscrepancy("wrong-count", facility, measure, f"{opened[measure]:,}", f"{counted:,}"))
