@@ -499,3 +499,20 @@ def test_every_open_facility_must_be_committed(ledger: Ledger) -> None:
                        r"data date 2018-02-05 \('US-STO-3'\) with no commitments"):  # fmt: skip
         ledger.submit("US", [draft])
     assert ledger.state("US").commitments == {}
+
+
+def test_after_committing_the_holdings_at_the_date_are_settled(ledger: Ledger) -> None:
+    """A facility opened, or an item moved, with effect at or before a committed data date is refused: the
+    commitments (and every proof made from them) would be about holdings the ledger no longer shows."""
+    ledger.submit("US", [commitments()])
+    sent = {"sent": "2018-02-07T00:00:00Z"}
+    backdated = facility_change("US-STO-9", "opened", "2018-01-01T00:00:00Z") | sent
+    with pytest.raises(NotificationError, match=r"effective: \[commitments\] takes effect 2018-01-01T00:00:00Z, at "
+                       r"or before data date 2018-02-05, at which US has committed \(#5\)"):  # fmt: skip
+        ledger.submit("US", [backdated])
+    at_start = facility_change("US-STO-9", "opened", "2018-02-05T00:00:00Z") | sent
+    with pytest.raises(NotificationError, match=r"\[commitments\] takes effect 2018-02-05T00:00:00Z"):
+        ledger.submit("US", [at_start])
+    later = facility_change("US-STO-9", "opened", "2018-02-05T00:00:01Z") | sent  # after the start: a new fact
+    assert [a.seq for a in ledger.submit("US", [later])] == [6]
+    assert ledger.state("US").commitments == {DATA_DATE: 5}

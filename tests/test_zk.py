@@ -16,6 +16,7 @@ import copy
 import dataclasses
 import datetime as dt
 import json
+import math
 import random
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -38,6 +39,7 @@ from detente.treaty import Treaty, get_treaty
 from detente.zk import (
     BUNDLE_FORMAT,
     SCHEME,
+    TOTAL,
     FacilityCounts,
     Opening,
     Secret,
@@ -213,15 +215,19 @@ def test_a_rule_that_counts_across_facilities_is_refused() -> None:
         facility_counts(force, "US", start)
 
 
-def test_default_capacities_are_what_the_carriers_could_carry_rounded_up(demo_force: Force) -> None:
+def test_default_capacities_are_what_the_carriers_could_carry_rounded_up_to_a_power_of_two(demo_force: Force) -> None:
     capacities = default_capacities(demo_force, "US", NEW_START)
     counts = facility_counts(demo_force, "US", NEW_START)
     mm3, d5, b52 = (CATALOG.get(s) for s in ("minuteman-iii", "trident-ii-d5", "b-52h"))
-    assert capacities["fe-warren"] == -(-150 * mm3.max_rvs // 10) * 10  # 150 silos, deployed or not
-    assert capacities["kings-bay"] == -(-120 * d5.max_rvs // 10) * 10  # converted tubes carry nothing
-    assert capacities["edwards"] == -(-(4 * b52.alcm_capacity + 1) // 10) * 10  # test B-52H and one B-2A (1)
+
+    def power_of_two_above(n: int) -> int:  # what a one-type base's capacity may tell: its size within a factor 2
+        return 0 if n == 0 else 2 ** math.ceil(math.log2(n))
+
+    assert capacities["fe-warren"] == power_of_two_above(150 * mm3.max_rvs)  # 150 silos, deployed or not
+    assert capacities["kings-bay"] == power_of_two_above(120 * d5.max_rvs)  # converted tubes carry nothing
+    assert capacities["edwards"] == power_of_two_above(4 * b52.alcm_capacity + 1)  # test B-52H and one B-2A (1)
     assert capacities["davis-monthan"] == 0
-    assert all(n % 10 == 0 for n in capacities.values())
+    assert all(n & (n - 1) == 0 for n in capacities.values())  # powers of two (or zero)
     assert all(counts.counts[f]["warheads"] <= capacities[f] for f in capacities)
 
 
@@ -377,12 +383,18 @@ def test_the_honest_prover_and_the_raw_protocol_make_bundles_that_verify_alike(s
     assert check(forged_bundle(content, openings), content).ok  # the forging helper is honest with true openings
 
 
-def test_before_the_limits_apply_only_ranges_and_capacities_are_proven() -> None:
+def test_before_the_limits_apply_the_proofs_verify_but_show_no_compliance() -> None:
+    """Ranges and capacities are proven and each verifies, but a bundle with no limit to prove is not a pass: it
+    could otherwise be shown as if it were the bundle of a date where the limits bind."""
     early = dt.date(2012, 9, 1)  # in force, but the central limits apply from 2018-02-05
     content, secret = commit(FacilityCounts(MEASURES, SMALL), SMALL_CAPACITIES, "new-start", "US", early)
     bundle = prove(content, secret, NEW_START, ENTRY)
     assert {s["facility"] for s in bundle["statements"]} == {"alpha", "bravo"}
-    assert check(bundle, content).ok
+    verdict = check(bundle, content)
+    assert all(c.ok for c in verdict.checks)
+    assert not verdict.ok
+    assert verdict.problems == ("no limit of New START binds US at 2012-09-01: a bundle of this date proves no total "
+                                "within a limit, so it cannot show compliance",)  # fmt: skip
 
 
 def test_a_content_without_a_limited_measure_cannot_be_proven_and_fails(small: tuple[Doc, Secret, Doc]) -> None:
@@ -676,3 +688,12 @@ def test_small_forces_within_the_limits_always_verify_and_over_them_never_prove(
         return
     verdict = check(prove(content, secret, NEW_START, ENTRY), content)
     assert verdict.ok, verdict.describe()
+
+
+def test_a_total_above_a_facilitys_range_opens_and_reads_back() -> None:
+    """A total sums many facilities: its opening may exceed 2**16 and still be read and checked."""
+    big = {f"f{i}": {"deployed-delivery-vehicles": 0, "warheads": 60_000, "launchers": 0} for i in range(2)}
+    content, secret = commit(FacilityCounts(MEASURES, big), dict.fromkeys(big, 65_536), "new-start", "US", DATE)
+    opening = Opening.from_json(open_facility(secret, TOTAL).to_json())
+    assert opening.values["warheads"] == 120_000
+    assert check_opening(opening, content) == []

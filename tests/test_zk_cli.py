@@ -102,7 +102,7 @@ def test_commit_prove_verify(cli: Cli, ledger: str, keys: dict[str, Path], tmp_p
     code, out, err = cli("zk", "prove", ledger, "-p", "US", "-d", DATE, "--secret", str(secret), "--out", str(proof))
     assert code == 0, err
     assert f"#{made['seq']}" in out
-    code, out, err = cli("zk", "verify", ledger, str(proof), "--party", "US", "--json")
+    code, out, err = cli("zk", "verify", ledger, str(proof), "--party", "US", "--date", DATE, "--json")
     assert code == 0, err
     result = json.loads(out)
     assert result["ok"] is True
@@ -111,7 +111,7 @@ def test_commit_prove_verify(cli: Cli, ledger: str, keys: dict[str, Path], tmp_p
     assert all(s["ok"] for s in result["statements"])
     limits = {s["measure"]: s["bound"] for s in result["statements"] if s["facility"] == "total"}
     assert limits == {"deployed-delivery-vehicles": 700, "warheads": 1550, "launchers": 800}
-    code, out, _ = cli("zk", "verify", ledger, str(proof), "--party", "US")
+    code, out, _ = cli("zk", "verify", ledger, str(proof), "--party", "US", "--date", DATE)
     assert code == 0
     assert "the proofs hold" in out
 
@@ -188,7 +188,9 @@ def test_a_capacity_below_the_facilitys_warheads_is_refused(
 
 
 def test_a_bundle_for_another_party_is_a_finding(cli: Cli, proven: dict[str, Path]):
-    code, out, err = cli("zk", "verify", str(proven["ledger"]), str(proven["proof"]), "--party", "RU", "--json")
+    code, out, err = cli(
+        "zk", "verify", str(proven["ledger"]), str(proven["proof"]), "--party", "RU", "--date", DATE, "--json"
+    )
     assert code == 3
     assert "about party US, not RU" in err
     assert json.loads(out)["ok"] is False
@@ -202,7 +204,7 @@ def test_a_flipped_byte_in_a_proof_is_a_finding(cli: Cli, proven: dict[str, Path
     target["proof"] = base64.b64encode(bytes(proof)).decode()
     flipped = tmp_path / "flipped.proof"
     flipped.write_text(json.dumps(bundle))
-    code, out, err = cli("zk", "verify", str(proven["ledger"]), str(flipped), "--party", "US", "--json")
+    code, out, err = cli("zk", "verify", str(proven["ledger"]), str(flipped), "--party", "US", "--date", DATE, "--json")
     assert code == 3
     failed = [s for s in json.loads(out)["statements"] if not s["ok"]]
     assert [(s["kind"], s["facility"]) for s in failed] == [(target["kind"], target["facility"])]
@@ -215,7 +217,7 @@ def test_a_bundle_that_is_not_json_is_bad_input(cli: Cli, proven: dict[str, Path
     text = proven["proof"].read_text()
     broken = tmp_path / "broken.proof"
     broken.write_text(text[: len(text) // 2] if damage == "truncated" else "statements: none\n")
-    code, out, err = cli("zk", "verify", str(proven["ledger"]), str(broken), "--party", "US")
+    code, out, err = cli("zk", "verify", str(proven["ledger"]), str(broken), "--party", "US", "--date", DATE)
     assert code == 2
     assert "not valid JSON" in err
     assert out == ""
@@ -237,7 +239,7 @@ def test_an_opening_with_findings(cli: Cli, proven: dict[str, Path], tmp_path: P
     same, more = tmp_path / "same.json", tmp_path / "more.json"
     same.write_text(json.dumps(values))
     more.write_text(json.dumps({**values, "warheads": values["warheads"] + 1}))
-    check = ("zk", "check-opening", str(proven["ledger"]), str(opening), "--party", "US", "--findings")
+    check = ("zk", "check-opening", str(proven["ledger"]), str(opening), "--party", "US", "--date", DATE, "--findings")
     code, out, err = cli(*check, str(same), "--json")
     assert code == 0, err
     assert json.loads(out)["discrepancies"] == []
@@ -257,7 +259,7 @@ def test_a_tampered_opening_is_a_finding(cli: Cli, proven: dict[str, Path], tmp_
     doc = json.loads(opening.read_text())
     doc["values"]["warheads"] -= 1
     opening.write_text(json.dumps(doc))
-    code, _, err = cli("zk", "check-opening", str(proven["ledger"]), str(opening), "--party", "US")
+    code, _, err = cli("zk", "check-opening", str(proven["ledger"]), str(opening), "--party", "US", "--date", DATE)
     assert code == 3
     assert "warheads does-not-open" in err
 
@@ -270,13 +272,15 @@ def test_the_totals_open_to_the_partys_counts(cli: Cli, proven: dict[str, Path],
     code, out, _ = cli("ledger", "counts", str(proven["ledger"]), "--date", DATE, "--json")
     assert code == 0
     assert values == {measure: line["count"] for measure, line in json.loads(out)["US"].items()}
-    code, out, err = cli("zk", "check-opening", str(proven["ledger"]), str(opening), "--party", "US", "--json")
+    code, out, err = cli(
+        "zk", "check-opening", str(proven["ledger"]), str(opening), "--party", "US", "--date", DATE, "--json"
+    )
     assert code == 0, err
     assert json.loads(out)["discrepancies"] == []
     doc = json.loads(opening.read_text())
     doc["values"]["warheads"] -= 1  # an aggregate reported one lower than committed does not open the sum
     opening.write_text(json.dumps(doc))
-    code, _, err = cli("zk", "check-opening", str(proven["ledger"]), str(opening), "--party", "US")
+    code, _, err = cli("zk", "check-opening", str(proven["ledger"]), str(opening), "--party", "US", "--date", DATE)
     assert code == 3
     assert "warheads does-not-open" in err
 
@@ -298,3 +302,37 @@ def test_demo(cli: Cli, tmp_path: Path):
     assert (found["kind"], found["measure"], found["facility"]) == ("wrong-count", "warheads", inspection["facility"])
     assert inspection["others"]["ok"] is True
     assert inspection["others"]["statements"] > 0
+
+
+def test_the_verifier_names_the_date_not_the_bundle(cli: Cli, ledger: str, keys: dict[str, Path], tmp_path: Path):
+    """A bundle of a date where no limit binds proves no compliance, and cannot pass for another date's."""
+    early, secret, proof = "2011-09-01", tmp_path / "early.secret", tmp_path / "early.proof"
+    code, _, err = cli("zk", "commit", ledger, "-p", "US", "-d", early, "--key", str(keys["US"]), "--secret",
+                       str(secret), "--sent", SENT, "--json")  # fmt: skip
+    assert code == 0, err
+    code, _, err = cli("zk", "prove", ledger, "-p", "US", "-d", early, "--secret", str(secret), "--out", str(proof))
+    assert code == 0, err
+    code, _, err = cli("zk", "verify", ledger, str(proof), "--party", "US", "--date", early)
+    assert code == 3
+    assert "no limit of New START binds US at 2011-09-01" in err
+    _commit(cli, ledger, keys["US"], tmp_path / "now.secret")  # the commitments at DATE exist
+    code, _, err = cli("zk", "verify", ledger, str(proof), "--party", "US", "--date", DATE)
+    assert code == 3
+    assert f"the bundle is of data date {early}, not {DATE}" in err
+
+
+def test_an_opening_of_other_commitments_cannot_answer_an_inspection(
+    cli: Cli, ledger: str, keys: dict[str, Path], tmp_path: Path
+):
+    """Commitments made since, at another date, opened instead of those at the inspected date: other-date."""
+    _commit(cli, ledger, keys["US"], tmp_path / "now.secret")
+    later, secret, opening = "2017-12-31", tmp_path / "later.secret", tmp_path / "later.opening"
+    code, _, err = cli("zk", "commit", ledger, "-p", "US", "-d", later, "--key", str(keys["US"]), "--secret",
+                       str(secret), "--sent", SENT)  # fmt: skip
+    assert code == 0, err
+    code, _, err = cli("zk", "open", ledger, "-p", "US", "-d", later, "--secret", str(secret), "--facility",
+                       "malmstrom", "--out", str(opening))  # fmt: skip
+    assert code == 0, err
+    code, out, _ = cli("zk", "check-opening", ledger, str(opening), "--party", "US", "--date", DATE, "--json")
+    assert code == 3
+    assert "other-date" in {d["kind"] for d in json.loads(out)["discrepancies"]}

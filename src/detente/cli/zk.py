@@ -442,28 +442,32 @@ class Checked:
         return f"the proofs do not hold: {n} problem{'' if n == 1 else 's'}"
 
 
-def _verify(store: SqlLedgerStore, party: str, doc: Any) -> Checked:
-    """Check a bundle (as parsed JSON) against the party's commitments entry it names (rule 3 of the module)."""
+def _verify(store: SqlLedgerStore, party: str, date: dt.date, doc: Any) -> Checked:
+    """Check a bundle (as parsed JSON) against the party's commitments at the date the verifier names.
+
+    The verifier names the date, never the bundle: a bundle of another date (one where no limit bound, say) must not
+    pass for this one. The commitments are the party's at that date on the ledger; the bundle must name that entry.
+    """
     from detente.zk import read_bundle, verify
 
     bundle = read_bundle(doc)  # a VerificationError naming the field: not a proof bundle
     treaty = _treaty(_record(store, party))
-    seq, claimed = bundle.entry
-    found = _entry(store, party, seq)
-    if found is None:
-        problem = f"{party}'s ledger has no entry #{seq}, which the bundle names"
-    elif found[0] != claimed:
-        problem = f"{party}'s entry #{seq} has hash {found[0]}, not {claimed}, which the bundle names"
-    elif found[1]["type"] != COMMITMENTS:
-        problem = f"{party}'s entry #{seq} is a {found[1]['type']} notification, not commitments"
-    else:
-        problem = ""
-    if found is None or problem:
-        other = [f"the bundle is about party {bundle.party}, not {party}"] if bundle.party != party else []
-        return Checked(party, treaty.id, bundle.data_date, bundle.entry, (*other, problem), None)
-    content = found[1]["content"]
-    verdict = verify(bundle, content, treaty, (seq, found[0]), party=party)
-    return Checked(party, treaty.id, str(content["data_date"]), (seq, found[0]), (), verdict)
+    problems = []
+    if bundle.party != party:
+        problems.append(f"the bundle is about party {bundle.party}, not {party}")
+    if bundle.data_date != date.isoformat():
+        problems.append(f"the bundle is of data date {bundle.data_date}, not {date}, the date being verified")
+    if problems:
+        return Checked(party, treaty.id, bundle.data_date, bundle.entry, tuple(problems), None)
+    recorded = _recorded(store, party, date)  # bad input if the party has no commitments at the date
+    if bundle.entry != recorded.entry:
+        seq, claimed = bundle.entry
+        problems.append(f"the bundle names entry #{seq} ({claimed[:16]}…), not {party}'s commitments at {date}, "
+                        f"#{recorded.seq} ({recorded.hash[:16]}…)")  # fmt: skip
+    if problems:
+        return Checked(party, treaty.id, bundle.data_date, bundle.entry, tuple(problems), None)
+    verdict = verify(bundle, recorded.content, treaty, recorded.entry, party=party)
+    return Checked(party, treaty.id, date.isoformat(), recorded.entry, (), verdict)
 
 
 def _verification_failed(checked: Checked) -> VerificationError:
@@ -477,16 +481,18 @@ def verify_cmd(
     target: LedgerArg,
     proof: Annotated[Path, typer.Argument(help="The proof bundle (from `zk prove`).")],
     party: PartyOpt,
+    date: DateOpt,
     as_json: JsonOption = False,
 ) -> None:
-    """Verify a proof bundle against the party's commitments on the ledger and the treaty it is registered under.
+    """Verify a proof bundle against the party's commitments at the date on the ledger, under its treaty.
 
-    Each statement with its result, and the verdict: exit 0 if the proofs hold, 3 if not.
+    The date is the verifier's: a bundle of another date is refused. Each statement with its result, and the
+    verdict: exit 0 if the proofs hold, 3 if not.
     """
     doc = _json(proof)  # not JSON: bad input (exit 2)
     started = time.perf_counter()
     with _open(target) as store:
-        checked = _verify(store, party, doc)
+        checked = _verify(store, party, parse_date(date, None), doc)
     seconds = time.perf_counter() - started
     if as_json:
         print_json({**checked.as_json(), "seconds": round(seconds, 2)})
@@ -571,7 +577,7 @@ def _findings(path: Path | None) -> dict[str, Any] | None:
 
 
 def _check_opening(
-    store: SqlLedgerStore, party: str, doc: Any, findings: dict[str, Any] | None
+    store: SqlLedgerStore, party: str, date: dt.date, doc: Any, findings: dict[str, Any] | None
 ) -> tuple[Opening, Recorded, list[OpeningDiscrepancy]]:
     """The opening (as parsed JSON) against the party's commitments on the ledger, and the findings."""
     from detente.zk import Opening, check_opening
@@ -582,12 +588,7 @@ def _check_opening(
         raise VerificationError(f"the opening is of {opening.party}'s commitments, not {party}'s")
     if opening.treaty != record.treaty:
         raise VerificationError(f"the opening is under {opening.treaty}, not {record.treaty}, {party}'s treaty")
-    date = dt.date.fromisoformat(opening.data_date)
-    seq = _committed_at(store, party, date)
-    found = None if seq is None else _entry(store, party, seq)
-    if seq is None or found is None:
-        raise VerificationError(f"{party}'s ledger holds no commitments at {date}, which the opening is of")
-    recorded = Recorded(party, seq, found[0], found[1]["content"])
+    recorded = _recorded(store, party, date)  # the inspectors' date: commitments made since cannot stand in
     return opening, recorded, check_opening(opening, recorded.content, findings)
 
 
@@ -601,19 +602,22 @@ def check_opening_cmd(
     target: LedgerArg,
     opening: Annotated[Path, typer.Argument(help="The opening (from `zk open`).")],
     party: PartyOpt,
+    date: DateOpt,
     findings: Annotated[
         Path | None, typer.Option("--findings", help="JSON object: measure → the number counted at the facility.")
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Check an opening against the party's commitments on the ledger and what the inspectors counted.
+    """Check an opening against the party's commitments at the date on the ledger and what the inspectors counted.
 
-    Each discrepancy (not committed, other date, not opened, does not open, wrong count): exit 3 if any.
+    The date is the inspectors' (the data date the inspection checks): an opening of other commitments, made since,
+    is a discrepancy (other date). Each discrepancy (not committed, other date, not opened, does not open, wrong
+    count): exit 3 if any.
     """
     counted = _findings(findings)
     doc = _json(opening)
     with _open(target) as store:
-        opened, recorded, found = _check_opening(store, party, doc, counted)
+        opened, recorded, found = _check_opening(store, party, parse_date(date, None), doc, counted)
     if as_json:
         print_json({"party": party, "facility": opened.facility, "data_date": opened.data_date,
                     "entry": {"seq": recorded.seq, "hash": recorded.hash}, "values": dict(opened.values),
@@ -689,7 +693,7 @@ def demo(
         size = _write_json(proof_file, bundle)
         proved = time.perf_counter()
         with _open(target) as store:  # as the other party would: the ledger and the bundle, nothing else
-            checked = _verify(store, party, _json(proof_file))
+            checked = _verify(store, party, DEMO_DATE, _json(proof_file))
         verified = time.perf_counter()
         rows.append({
             "party": party, "entry": {"seq": made[party].seq, "hash": made[party].hash},
@@ -707,10 +711,10 @@ def demo(
         one_more = {**declared, "warheads": declared["warheads"] + 1}
         cases = []
         for case, counted in (("as declared", declared), ("one warhead more", one_more)):
-            _, _, found = _check_opening(store, "RU", _json(opening_file), counted)
+            _, _, found = _check_opening(store, "RU", DEMO_DATE, _json(opening_file), counted)
             cases.append({"case": case, "findings": counted,
                           "discrepancies": [_discrepancy_json(d, "RU") for d in found]})  # fmt: skip
-        again = _verify(store, "RU", _json(files["RU"][1]))
+        again = _verify(store, "RU", DEMO_DATE, _json(files["RU"][1]))
     others = [] if again.verdict is None else [c for c in again.verdict.checks if c.statement.facility != base]
     facts = {
         "illustrative": True, "directory": str(folder), "ledger": target, "data_date": str(DEMO_DATE),

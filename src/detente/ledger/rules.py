@@ -57,7 +57,9 @@ names the field and the rule (in brackets).
     with a commitment to every listed measure and to no other, each one a point of
     the group that :meth:`detente.crypto.pedersen.Point.from_bytes` accepts (canonical, of the prime-order
     subgroup, not the identity nor of small order): a commitment no proof could be made from would stand in the
-    ledger for good. The scheme, the data date's form, the number of facilities (1 to 10,000) and each facility's
+    ledger for good. Once a party has committed at a data date, none of its notifications that change items or
+    facilities may take effect at or before that date's start: the holdings the commitments are about are settled.
+    The scheme, the data date's form, the number of facilities (1 to 10,000) and each facility's
     keys and ``capacity`` (a whole number of warheads, 0 to 10**6) are the schema's (rule 1).
 
 Accepted notifications may carry flags: [late] when sent after the treaty's deadline, and [discrepancy] for
@@ -423,8 +425,26 @@ def check(state: PartyState, payload: dict[str, Any], ctx: Context) -> list[Flag
         own = ref["party"] == state.party
         if (own and ref["seq"] > state.seq) or not ctx.entry_exists(ref["party"], ref["seq"]):
             raise _fail("references", f"follows {ref['party']} #{ref['seq']}, which does not exist", f"follows[{i}]")
+    if state.commitments and kind not in _NOT_HOLDINGS:
+        _check_after_commitments(state, payload)
     flags = _late(payload, ctx)
     return flags + _BY_TYPE[kind](state, payload, ctx)
+
+
+# Notifications that change no item and no facility: they may take effect before a data date committed at.
+_NOT_HOLDINGS = frozenset({Type.RECEIPT, Type.EXHIBITION, Type.INSPECTION, Type.KEY_ROTATION, Type.COMMITMENTS})
+
+
+def _check_after_commitments(state: PartyState, payload: dict[str, Any]) -> None:
+    """Rule 13's second half: once committed at a data date, the holdings as of that date are settled."""
+    latest = max(state.commitments)
+    if payload["effective"] <= f"{latest}T00:00:00Z":
+        why = (
+            f"takes effect {payload['effective']}, at or before data date {latest}, at which {state.party} has "
+            f"committed (#{state.commitments[latest]}): a change there now would leave the commitments, and every "
+            "proof made from them, about holdings the ledger no longer shows"
+        )
+        raise _fail("commitments", why, "effective", f"notify it as taking effect after {latest}")
 
 
 def _check_dates(payload: dict[str, Any], ctx: Context) -> None:

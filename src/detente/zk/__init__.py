@@ -23,11 +23,10 @@ from detente.zk.proofs import (
     verify,
     warheads_measure,
 )
-from detente.zk.values import CAPACITY_STEP, MAX_VALUE, FacilityCounts, default_capacities, facility_counts, force_at
+from detente.zk.values import MAX_VALUE, FacilityCounts, default_capacities, facility_counts, force_at
 
 __all__ = [
     "BUNDLE_FORMAT",
-    "CAPACITY_STEP",
     "MAX_VALUE",
     "OPENING_FORMAT",
     "RANGE_BITS",

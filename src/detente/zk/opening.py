@@ -26,6 +26,7 @@ from typing import Any
 
 from detente.crypto.pedersen import Point, open_check, scalar_from_bytes, scalar_to_bytes
 from detente.errors import InputError, Location, VerificationError
+from detente.ledger.notifications import MOST_FACILITIES_COMMITTED
 from detente.zk import _read
 from detente.zk.commitments import SCHEME, TOTAL, Secret, read_content, total_opening, totals
 from detente.zk.values import MAX_VALUE
@@ -72,12 +73,15 @@ class Opening:
             if n == 0:
                 _read.fail(error, where, "is zero, which no commitment was made with")
             blindings[m] = n
+        facility = _read.text(top["facility"], "opening.facility", error)
+        # a facility's counts are below 2**16 (the range proofs); a total sums up to 10,000 facilities' counts
+        most = MOST_FACILITIES_COMMITTED * MAX_VALUE if facility == TOTAL else MAX_VALUE
         return cls(
             _read.text(top["treaty"], "opening.treaty", error),
             _read.text(top["party"], "opening.party", error),
             _read.date(top["data_date"], "opening.data_date", error),
-            _read.text(top["facility"], "opening.facility", error),
-            {m: _read.integer(values_doc[m], f"opening.values.{m}", error, 0, MAX_VALUE) for m in measures},
+            facility,
+            {m: _read.integer(values_doc[m], f"opening.values.{m}", error, 0, most) for m in measures},
             blindings,
         )
 

@@ -54,7 +54,9 @@ Verifying (:func:`verify`) never trusts the bundle's own account of itself. A :c
 7. every required statement (1-3 above, computed from the content and the treaty) is in the bundle — a missing
    one fails, it is not skipped — with the required bound and k, and its proof decodes and verifies against the
    commitment computed from the content;
-8. the bundle holds no statement beyond the required ones.
+8. the bundle holds no statement beyond the required ones;
+9. at least one limit binds the party at the data date: a bundle of a date before the limits (range and capacity
+   statements only) proves nothing about compliance, and a verdict that passed on it could be shown as if it did.
 """
 
 from __future__ import annotations
@@ -469,6 +471,11 @@ def verify(
         required = required_statements(read, treaty, party)
     except TreatyError as exc:
         return Verdict((), (*problems, str(exc)))
+    if not any(s.facility == TOTAL for s in required):  # rule 9
+        problems.append(
+            f"no limit of {treaty.title} binds {party} at {read.data_date}: a bundle of this date proves no total "
+            "within a limit, so it cannot show compliance"
+        )
     given = {statement.key: (statement, proof) for statement, proof in read_as.statements}
     checks = []
     for statement in required:  # rule 7

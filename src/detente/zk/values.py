@@ -18,9 +18,9 @@ reads the same), and nothing here knows a treaty. Rules, in order:
    count of it.
 
 A facility's **capacity** is the most warheads the party declares it could hold. :func:`default_capacities` gives
-the most its launchers and bombers could carry, each by its type's maximum, rounded up to a multiple of 10 as a
-declared figure would be (it blurs the mix of carriers a little; the facility's kind and the party's public forces
-say much of it anyway). It is the party's declaration, public in the commitments; the party may state another, and
+the most its launchers and bombers could carry, each by its type's maximum, rounded up to a power of two (the exact
+sum would tell a one-type base's launchers nearly exactly; the power of two tells its size within a factor of two).
+It is the party's declaration, public in the commitments; the party may state another, and
 the proofs then show the facility's warheads are within what it stated.
 """
 
@@ -43,7 +43,6 @@ from detente.treaty.model import Treaty
 
 MAX_VALUE = 2**16 - 1
 """The largest count a facility may commit to for one measure (the range proofs are over 16 bits)."""
-CAPACITY_STEP = 10
 """Default capacities are rounded up to a multiple of this."""
 _NOT_CARRIERS = frozenset({Status.CONVERTED, Status.ELIMINATED})
 _MISSILE_CATEGORIES = frozenset({Category.ICBM, Category.SLBM})
@@ -154,20 +153,23 @@ def facility_counts(force: Force, party: str, treaty: Treaty) -> FacilityCounts:
 
 
 def default_capacities(force: Force, party: str, treaty: Treaty) -> dict[str, int]:
-    """The most warheads each of the party's facilities' launchers and bombers could carry, rounded up to 10.
+    """The most warheads each of the party's facilities' launchers and bombers could carry, rounded up to a power of 2.
 
     Per item that can carry (a missile launcher or a bomber, not converted nor eliminated): the largest of its
     type's maximum RVs, its type's ALCM capacity, the warheads the treaty attributes to its type, and the warheads
     it is declared with; a bomber at least 1 (the catalog gives no bomb load; New START counts one warhead for a
     bomber whatever it carries). Missiles out of launchers carry nothing here: their warheads are counted on the
     launcher that holds them. This is the party's declaration: it may state other capacities.
+
+    The capacity is public, and the exact sum would tell a base's launchers nearly exactly (a base of one type holds
+    capacity ÷ its RVs of them); rounded up to a power of two it tells the base's size within a factor of two.
     """
     rows = _party_rows(force, party)
     capacities = {f.id: 0 for f in force.facilities if f.party == party}
     for row in rows:
         if row.facility in capacities:
             capacities[row.facility] += row.count * _carry(row, treaty)
-    return {f: -(-n // CAPACITY_STEP) * CAPACITY_STEP for f, n in sorted(capacities.items())}
+    return {f: 0 if n == 0 else 1 << (n - 1).bit_length() for f, n in sorted(capacities.items())}
 
 
 def _carry(row: ItemRow, treaty: Treaty) -> int:
@@ -227,4 +229,4 @@ def _small(n: int, facility: str, measure: str) -> int:
     return n
 
 
-__all__ = ["CAPACITY_STEP", "MAX_VALUE", "FacilityCounts", "default_capacities", "facility_counts", "force_at"]
+__all__ = ["MAX_VALUE", "FacilityCounts", "default_capacities", "facility_counts", "force_at"]
