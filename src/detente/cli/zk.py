@@ -81,6 +81,7 @@ class Recorded:
     seq: int
     hash: str
     content: dict[str, Any]
+    sent: str = ""  # when the party sent them: commitments sent after an inspection began prove nothing about it
 
     @property
     def entry(self) -> tuple[int, str]:
@@ -128,7 +129,7 @@ def _recorded(store: SqlLedgerStore, party: str, date: dt.date) -> Recorded:
     if seq is None or found is None:
         raise InputError(f"{party} has recorded no commitments at data date {date}", Location(field="--date"),
                          "commit first with `detente zk commit`")  # fmt: skip
-    return Recorded(party, seq, found[0], found[1]["content"])
+    return Recorded(party, seq, found[0], found[1]["content"], found[1]["sent"])
 
 
 def _read_secret(path: Path, party: str, date: dt.date | None = None) -> Secret:
@@ -620,13 +621,15 @@ def check_opening_cmd(
         opened, recorded, found = _check_opening(store, party, parse_date(date, None), doc, counted)
     if as_json:
         print_json({"party": party, "facility": opened.facility, "data_date": opened.data_date,
-                    "entry": {"seq": recorded.seq, "hash": recorded.hash}, "values": dict(opened.values),
+                    "entry": {"seq": recorded.seq, "hash": recorded.hash, "sent": recorded.sent},
+                    "values": dict(opened.values),
                     "findings": counted, "ok": not found,
                     "discrepancies": [_discrepancy_json(d, party) for d in found]})  # fmt: skip
     else:
         values = ", ".join(f"{m} {v:,}" for m, v in opened.values.items())
         console.print(f"opening of {shown(party)} at {shown(opened.facility)} ({shown(values)}) against "
-                      f"commitments #{recorded.seq} at {shown(opened.data_date)}")  # fmt: skip
+                      f"commitments #{recorded.seq} at {shown(opened.data_date)}, sent {shown(recorded.sent)} "
+                      "(before the inspection, or they prove nothing about it)")  # fmt: skip
         for d in found:
             console.print(f"  [bold red]{shown(d.kind)}[/] {shown(d.describe(party))}")
         if not found:
