@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
+from playwright.sync_api import expect
 
 from detente.catalog import builtin_catalog
 from detente.web.detection import SEED, SWEEP_YEARS
@@ -112,7 +113,7 @@ def test_moving_a_slider_changes_the_probability(tab: Tab, web_url: str, cli: CL
     page.fill("#sample", "40")
     page.wait_for_url("**sample=40**")
     want = _probability(cli, 200, 4, 40)["probability"]
-    page.wait_for_function(f"document.querySelector('#result').dataset.value === '{want!r}'")
+    expect(page.locator("#result")).to_have_attribute("data-value", repr(want))
     assert _shown(page) == (want, f"{want:.4f}")
     assert page.locator("#sample-value").inner_text() == "40"
 
@@ -122,7 +123,7 @@ def test_moving_a_slider_changes_the_probability(tab: Tab, web_url: str, cli: CL
         page.keyboard.press("ArrowRight")
     page.wait_for_url("**violations=7**")
     want = _probability(cli, 200, 7, 40)["probability"]
-    page.wait_for_function(f"document.querySelector('#result').dataset.value === '{want!r}'")
+    expect(page.locator("#result")).to_have_attribute("data-value", repr(want))
     assert _shown(page) == (want, f"{want:.4f}")
     assert page.evaluate("document.activeElement.id") == "violations"
     assert page.locator("#violations-value").inner_text() == "7"
@@ -136,7 +137,7 @@ def test_the_extra_slider_redraws_the_chart(tab: Tab, web_url: str) -> None:
     before = page.locator("#chart tbody tr").first.inner_text()
     page.fill("#extra", "200")
     page.wait_for_url("**extra=200**")
-    page.wait_for_function("document.querySelector('#chart-title').textContent.includes('200 extra warheads')")
+    expect(page.locator("#chart-title")).to_contain_text("200 extra warheads")
     assert page.locator("#chart tbody tr").first.inner_text() != before
     assert charts_drawn(page, 1) == 1
     assert tab.errors == []

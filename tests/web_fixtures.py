@@ -209,8 +209,12 @@ def tab_without_js(browser: Browser) -> Iterator[Tab]:
 
 def charts_drawn(page: Page, expected: int) -> int:
     """The number of charts drawn, once it reaches ``expected`` (or after 10 s): a chart is drawn when htmx has
-    settled a swap, a moment after the swapped content is in the page."""
-    selector = "canvas[data-drawn=yes]"
+    settled a swap, a moment after the swapped content is in the page.
+
+    Waited for with a locator, not ``wait_for_function``: a polled string predicate is evaluated with ``eval``,
+    which the dashboard's Content-Security-Policy refuses.
+    """
+    drawn = page.locator("canvas[data-drawn=yes]")
     with contextlib.suppress(PlaywrightTimeout):
-        page.wait_for_function(f"document.querySelectorAll('{selector}').length >= {expected}", timeout=10_000)
-    return page.locator(selector).count()
+        drawn.nth(expected - 1).wait_for(state="attached", timeout=10_000)
+    return drawn.count()
