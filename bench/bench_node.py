@@ -52,7 +52,6 @@ import platform
 import shutil
 import socket
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -72,6 +71,7 @@ from nacl.signing import VerifyKey
 from rich.console import Console
 from rich.table import Table
 
+from _finish import finish
 from detente.catalog import builtin_catalog
 from detente.crypto.keys import PartyKey
 from detente.data.forces import load_force
@@ -744,6 +744,7 @@ def main() -> None:
     context = multiprocessing.get_context("spawn")  # the servers' threads are not forked into the client
     tmp = Path(tempfile.mkdtemp(prefix="bench-node-"))
     load_start = os.getloadavg()
+    started = time.monotonic()
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         run = Run(
             n=600 if small else args.notifications,
@@ -779,30 +780,16 @@ def main() -> None:
                 alarms(run, (us, ru))
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-    load_end = os.getloadavg()
-    run.figures["machine"] = {
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "load_average_start": load_start[0],
-        "load_average_end": load_end[0],
-        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d"),
-    }
-    run.figures["failures"] = run.failures
-    if args.json:
-        print(json.dumps(run.figures, indent=2))
-    else:
+
+    def show() -> None:
         table = Table(title="detente node (ratios measured in the same run)", title_justify="left")
         for name in ("what", "figure", "ratio / target", "met?"):
             table.add_column(name, justify="left")
         for row in run.rows:
             table.add_row(*row)
         Console(width=200).print(table)
-        say(f"load average {load_end[0]:.2f} at the end")
-    for failure in run.failures:
-        print(f"CHECK FAILED: {failure}", file=sys.stderr)
-    if run.failures:
-        sys.exit(1)
-    say("all checks passed")
+
+    finish(run.figures, run.failures, as_json=args.json, show=show, load_start=load_start[0], started=started)
 
 
 if __name__ == "__main__":

@@ -55,9 +55,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import hashlib
-import json
 import multiprocessing
 import os
 import platform
@@ -83,6 +81,7 @@ from playwright.sync_api import Error as PlaywrightError
 from rich.console import Console
 from rich.table import Table
 
+from _finish import finish
 from detente.cli.ledger import build_demo
 from detente.node import free_port, serving
 from detente.store import open_store
@@ -586,26 +585,14 @@ def main() -> None:
                 browser_load(run, served, static)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    load_end = os.getloadavg()
-    run.figures["machine"] = {
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "load_average_start": load_start[0],
-        "load_average_end": load_end[0],
-        "seconds": time.monotonic() - started,
-        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d"),
-    }
-    run.figures["failures"] = run.failures
-    if args.json:
-        print(json.dumps(run.figures, indent=2))
-    else:
-        report(run)
-        say(f"load average {load_end[0]:.2f} at the end; {time.monotonic() - started:.0f} s in all")
-    for failure in run.failures:
-        print(f"CHECK FAILED: {failure}", file=sys.stderr)
-    if run.failures:
-        sys.exit(1)
-    say("all checks passed")
+    finish(
+        run.figures,
+        run.failures,
+        as_json=args.json,
+        show=lambda: report(run),
+        load_start=load_start[0],
+        started=started,
+    )
 
 
 if __name__ == "__main__":

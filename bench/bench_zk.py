@@ -75,7 +75,6 @@ import os
 import platform
 import random
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -92,6 +91,7 @@ from nacl.bindings import (
 from rich.console import Console
 from rich.table import Table
 
+from _finish import finish
 from detente.crypto.pedersen import ORDER, G, Point, commit, random_scalar
 from detente.crypto.rangeproof import RangeProof, prove_range, verify_range
 from detente.errors import VerificationError
@@ -561,28 +561,16 @@ def main() -> None:
     for k in run.bits:
         raw = bench_range(run, pool, k, raw)
     bench_exchange(run, pool, raw)
-    load_end = os.getloadavg()
     run.figures["raw"] = run.raw
-    run.figures["machine"] = {
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "pynacl": nacl.__version__,
-        "load_average_start": load_start[0],
-        "load_average_end": load_end[0],
-        "seconds": time.monotonic() - started,
-        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d"),
-    }
-    run.figures["failures"] = run.failures
-    if args.json:
-        print(json.dumps(run.figures, indent=2))
-    else:
-        report(run)
-        say(f"load average {load_end[0]:.2f} at the end; {time.monotonic() - started:.0f} s in all")
-    for failure in run.failures:
-        print(f"CHECK FAILED: {failure}", file=sys.stderr)
-    if run.failures:
-        sys.exit(1)
-    say("all checks passed")
+    finish(
+        run.figures,
+        run.failures,
+        as_json=args.json,
+        show=lambda: report(run),
+        load_start=load_start[0],
+        started=started,
+        pynacl=nacl.__version__,
+    )
 
 
 if __name__ == "__main__":
