@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -154,3 +155,16 @@ def cli_ledger(
     code, out, err = cli("ledger", "submit", ledger, str(path), "--key", str(key))
     assert code == 0, out + err
     return ledger, key
+
+
+def behind_the_writers_back(path: str | Path, *statements: tuple[str, tuple[Any, ...]]) -> None:
+    """Run SQL on a SQLite ledger file with every append-only trigger dropped, as the database's owner could."""
+    db = sqlite3.connect(path)
+    try:
+        for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+            db.execute(f'DROP TRIGGER "{name}"')
+        for sql, params in statements:
+            db.execute(sql, params)
+        db.commit()
+    finally:
+        db.close()

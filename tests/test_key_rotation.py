@@ -13,7 +13,6 @@ import datetime as dt
 import gc
 import json
 import re
-import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -48,7 +47,7 @@ from detente.ledger.writer import Ledger
 from detente.store.ledger_store import open_store
 from detente.treaty.load import get_treaty
 
-from builders import initial_launchers
+from builders import behind_the_writers_back, initial_launchers
 
 CATALOG = builtin_catalog()
 US0 = PartyKey.from_seed("US", bytes([41]) * 32)  # registered
@@ -569,18 +568,6 @@ def _peer_of(registered: PartyKey) -> Ledger:
 # ------------------------------------------------------------------------------------------------ the CLI
 
 
-def _behind_the_writers_back(path: str, sql: str, params: tuple[Any, ...]) -> None:
-    """Run SQL on the ledger file with every append-only trigger dropped, as the database's owner could."""
-    db = sqlite3.connect(path)
-    try:
-        for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
-            db.execute(f'DROP TRIGGER "{name}"')
-        db.execute(sql, params)
-        db.commit()
-    finally:
-        db.close()
-
-
 def test_cli_rotates_a_key_and_verify_names_the_old_keys_signature(cli: Cli, tmp_path: Path) -> None:
     old_key, new_key, ledger = tmp_path / "us.key", tmp_path / "us-2031.key", str(tmp_path / "us.sqlite")
     save_key(US0, old_key)
@@ -617,8 +604,8 @@ def test_cli_rotates_a_key_and_verify_names_the_old_keys_signature(cli: Cli, tmp
     with open_store(ledger) as s:
         payload = next(s.entries("US", 4)).payload
     gc.collect()
-    _behind_the_writers_back(ledger, "UPDATE ledger_entries SET signature = ? WHERE party = 'US' AND seq = 4",
-                             (US0.sign(payload),))  # fmt: skip
+    behind_the_writers_back(ledger, ("UPDATE ledger_entries SET signature = ? WHERE party = 'US' AND seq = 4",
+                                     (US0.sign(payload),)))  # fmt: skip
     code, out, err = cli("ledger", "verify", ledger)
     assert code == 3
     assert f"entry #4: signed by key {fingerprint(US0.public_key)}, which #3 replaced, revoked as of {at(10)}" in err

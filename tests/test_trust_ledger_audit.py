@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,8 @@ from detente.ledger.port import CheckpointRecord
 from detente.ledger.writer import Ledger
 from detente.store.ledger_store import open_store
 from detente.treaty.load import get_treaty
+
+from builders import behind_the_writers_back
 
 CATALOG = builtin_catalog()
 US = PartyKey.from_seed("US", bytes([31]) * 32)
@@ -83,19 +84,6 @@ def sqlite_ledger(tmp_path: Path) -> str:
     store.close()
     gc.collect()
     return str(path)
-
-
-def behind_the_writers_back(path: str, *statements: tuple[str, tuple[Any, ...]]) -> None:
-    """Run SQL on the ledger file with every append-only trigger dropped, as the database's owner could."""
-    db = sqlite3.connect(path)
-    try:
-        for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
-            db.execute(f'DROP TRIGGER "{name}"')
-        for sql, params in statements:
-            db.execute(sql, params)
-        db.commit()
-    finally:
-        db.close()
 
 
 def refused(code: int) -> bool:

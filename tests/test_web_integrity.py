@@ -21,6 +21,8 @@ from detente.store import open_store
 from detente.web import Source
 from web_fixtures import CLI, Tab, assert_refused, charts_drawn, csv_rows
 
+from builders import behind_the_writers_back
+
 
 def _json(cli: CLI, *args: str) -> Any:
     _, out, _ = cli(*args)
@@ -37,15 +39,7 @@ def copy_of(
     def make(*statements: tuple[str, tuple[Any, ...]]) -> tuple[Path, httpx.Client]:
         path = tmp_path / f"copy{len(stores)}.sqlite"
         shutil.copyfile(web_ledger, path)
-        db = sqlite3.connect(path)
-        try:
-            for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
-                db.execute(f'DROP TRIGGER "{name}"')
-            for sql, params in statements:
-                db.execute(sql, params)
-            db.commit()
-        finally:
-            db.close()
+        behind_the_writers_back(path, *statements)
         store = open_store(str(path), readonly=True)
         stores.append(store)
         return path, serve(Source(store, path.name))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import sqlite3
 import statistics
 from collections import Counter
 from collections.abc import Callable
@@ -23,6 +22,8 @@ from detente.treaty import get_treaty
 from detente.web import Source
 from detente.web.notifications import deadline
 from web_fixtures import CLI, Tab, assert_refused, charts_drawn, csv_rows
+
+from builders import behind_the_writers_back
 
 ALL = "100000"  # `ledger log --last` has no upper bound (min 1): more than any party's log here
 
@@ -185,14 +186,8 @@ def test_an_unreadable_entry_is_reported_not_counted(
 ) -> None:
     ledger = tmp_path / "damaged.sqlite"
     shutil.copyfile(web_ledger, ledger)
-    db = sqlite3.connect(ledger)
-    try:
-        for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
-            db.execute(f'DROP TRIGGER "{name}"')
-        db.execute("UPDATE ledger_entries SET payload = ? WHERE party = 'RU' AND seq = 7", (b"not a notification",))
-        db.commit()
-    finally:
-        db.close()
+    behind_the_writers_back(ledger, ("UPDATE ledger_entries SET payload = ? WHERE party = 'RU' AND seq = 7",
+                                     (b"not a notification",)))  # fmt: skip
     store = open_store(str(ledger), readonly=True)
     try:
         client = serve(Source(store, ledger.name))
